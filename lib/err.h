@@ -36,7 +36,7 @@ enum err_code {
 #undef ERR__ENUM
 };
 
-#define ERR_MSG_SIZE 1024
+#define ERR_MSG_SIZE 4096
 
 struct err {
     int code;               /* ERR_* or -errno; 0 when nothing failed */

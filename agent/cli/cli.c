@@ -1,0 +1,180 @@
+/* Command table, dispatch and help for the caravan CLI. */
+#include "agent/cli/cli.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static int run_parent(const struct cli_command *cmd, int argc, char **argv);
+
+static const struct cli_command commands[] = {
+    {"job", "Interact with jobs", NULL, run_parent, 1},
+    {"job run", "Run a new job or update an existing job", cli_help_job_run,
+     cli_cmd_job_run, 0},
+    {"job validate", "Checks if a given job specification is valid",
+     cli_help_job_validate, cli_cmd_job_validate, 0},
+    {"run", "Run a new job or update an existing job", cli_help_job_run,
+     cli_cmd_job_run, 1},
+    {"validate", "Checks if a given job specification is valid",
+     cli_help_job_validate, cli_cmd_job_validate, 1},
+    {"version", "Prints the Caravan version", cli_help_version,
+     cli_cmd_version, 1},
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void print_main_help(FILE *out)
+{
+    fprintf(out, "Usage: caravan [-version] [-help] <command> [args]\n\n"
+                 "Common commands:\n");
+    for (size_t i = 0; i < NCOMMANDS; i++) {
+        if (commands[i].common)
+            fprintf(out, "    %-12s%s\n", commands[i].name,
+                    commands[i].synopsis);
+    }
+    fprintf(out, "\nOther commands:\n");
+    fprintf(out, "    %-12s%s\n", "help", "Show help for a command");
+}
+
+/* Prints the subcommands of a parent such as "job". */
+static void print_parent_help(const struct cli_command *parent, FILE *out)
+{
+    size_t plen = strlen(parent->name);
+
+    fprintf(out, "Usage: caravan %s <subcommand> [options] [args]\n\n",
+            parent->name);
+    fprintf(out, "  %s.\n\nSubcommands:\n", parent->synopsis);
+    for (size_t i = 0; i < NCOMMANDS; i++) {
+        const char *n = commands[i].name;
+
+        if (strncmp(n, parent->name, plen) == 0 && n[plen] == ' ')
+            fprintf(out, "    %-12s%s\n", n + plen + 1, commands[i].synopsis);
+    }
+}
+
+static const struct cli_command *find_command(const char *name)
+{
+    for (size_t i = 0; i < NCOMMANDS; i++) {
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    }
+    return NULL;
+}
+
+static int is_help_flag(const char *a)
+{
+    return strcmp(a, "-h") == 0 || strcmp(a, "-help") == 0 ||
+           strcmp(a, "--help") == 0;
+}
+
+static int is_version_flag(const char *a)
+{
+    return strcmp(a, "-v") == 0 || strcmp(a, "-version") == 0 ||
+           strcmp(a, "--version") == 0;
+}
+
+static int run_parent(const struct cli_command *cmd, int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    print_parent_help(cmd, stderr);
+    return 1;
+}
+
+static void print_help(const struct cli_command *cmd, FILE *out)
+{
+    if (cmd->help != NULL)
+        fputs(cmd->help, out);
+    else
+        print_parent_help(cmd, out);
+}
+
+int cli_usage_error(const struct cli_command *cmd, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (fmt != NULL) {
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        fputc('\n', stderr);
+    }
+    print_help(cmd, stderr);
+    return 1;
+}
+
+/* `caravan help [command words...]` */
+static int run_help(int argc, char **argv)
+{
+    char name[128] = "";
+    const struct cli_command *cmd;
+
+    if (argc == 0) {
+        print_main_help(stdout);
+        return 0;
+    }
+    for (int i = 0; i < argc && i < 3; i++) {
+        if (i > 0)
+            strncat(name, " ", sizeof(name) - strlen(name) - 1);
+        strncat(name, argv[i], sizeof(name) - strlen(name) - 1);
+    }
+    cmd = find_command(name);
+    if (cmd == NULL) {
+        fprintf(stderr, "Unknown command: %s\n\n", name);
+        print_main_help(stderr);
+        return 127;
+    }
+    print_help(cmd, stdout);
+    return 0;
+}
+
+int cli_main(int argc, char **argv)
+{
+    const struct cli_command *cmd = NULL;
+    char name[128];
+    int used = 0;
+
+    if (argc < 2) {
+        print_main_help(stderr);
+        return 127;
+    }
+    if (is_help_flag(argv[1])) {
+        print_main_help(stdout);
+        return 0;
+    }
+    if (is_version_flag(argv[1]))
+        return cli_cmd_version(find_command("version"), 0, NULL);
+    if (strcmp(argv[1], "help") == 0)
+        return run_help(argc - 2, argv + 2);
+    if (argv[1][0] == '-') {
+        fprintf(stderr, "Invalid flags before the subcommand: %s\n\n",
+                argv[1]);
+        print_main_help(stderr);
+        return 1;
+    }
+    /* The longest run of words that names a command wins: "job run". */
+    snprintf(name, sizeof(name), "%s", argv[1]);
+    for (int i = 1; i < argc && i <= 3; i++) {
+        const struct cli_command *c;
+
+        if (i > 1) {
+            if (argv[i][0] == '-')
+                break;
+            if (strlen(name) + strlen(argv[i]) + 2 > sizeof(name))
+                break;
+            strcat(name, " ");
+            strcat(name, argv[i]);
+        }
+        c = find_command(name);
+        if (c != NULL) {
+            cmd = c;
+            used = i;
+        }
+    }
+    if (cmd == NULL) {
+        fprintf(stderr, "Unknown command: %s\n\n", argv[1]);
+        print_main_help(stderr);
+        return 127;
+    }
+    return cmd->run(cmd, argc - used - 1, argv + used + 1);
+}

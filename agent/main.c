@@ -1,0 +1,26 @@
+/*
+ * The caravan binary: the agent (`caravan agent ...`, issue #3) and the
+ * CLI (every other command). The composition root: the only place that
+ * may call exit() besides agent/cli/.
+ */
+#include <curl/curl.h>
+#include <locale.h>
+#include <sodium.h>
+#include <stdio.h>
+
+#include "agent/cli/cli.h"
+
+int main(int argc, char **argv)
+{
+    int rc;
+
+    setlocale(LC_CTYPE, "C");
+    if (sodium_init() < 0) {
+        fprintf(stderr, "caravan: libsodium failed to initialise\n");
+        return 1;
+    }
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    rc = cli_main(argc, argv);
+    curl_global_cleanup();
+    return rc;
+}

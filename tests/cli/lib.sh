@@ -1,0 +1,66 @@
+# TAP helpers for the shell tests that drive the caravan binary.
+# Source it, call the checks, then `done_testing`.
+: "${TOP_BUILDDIR:=$(pwd)}"
+: "${TOP_SRCDIR:=$(cd "$(dirname "$0")/../.." && pwd)}"
+CARAVAN="$TOP_BUILDDIR/caravan"
+# No agent listens on port 1: commands that try the agent fall back or fail.
+export CARAVAN_ADDR=http://127.0.0.1:1
+unset NOMAD_ADDR
+T_N=0
+T_FAILED=0
+T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/caravan-cli-XXXXXX")
+trap 'rm -rf "$T_TMP"' EXIT
+
+t_ok() { # cond-status description
+    T_N=$((T_N + 1))
+    if [ "$1" -eq 0 ]; then
+        echo "ok $T_N - $2"
+    else
+        echo "not ok $T_N - $2"
+        T_FAILED=$((T_FAILED + 1))
+    fi
+}
+
+# t_run NAME EXPECTED_STATUS cmd...: runs cmd, keeps stdout/stderr in
+# $T_OUT/$T_ERR, checks the exit status.
+t_run() {
+    local name=$1 want=$2 got
+    shift 2
+    "$@" >"$T_TMP/out" 2>"$T_TMP/err"
+    got=$?
+    T_OUT=$(cat "$T_TMP/out")
+    T_ERR=$(cat "$T_TMP/err")
+    if [ "$got" -ne "$want" ]; then
+        echo "# $name: exit status $got, want $want"
+        echo "# stdout: $T_OUT" | head -20
+        echo "# stderr: $T_ERR" | head -20
+    fi
+    t_ok $([ "$got" -eq "$want" ]; echo $?) "$name (exit $want)"
+}
+
+# t_contains NAME HAYSTACK NEEDLE
+t_contains() {
+    case $2 in
+    *"$3"*) t_ok 0 "$1" ;;
+    *)
+        echo "# $1: missing: $3"
+        echo "# in: $(printf '%s' "$2" | head -c 2000)"
+        t_ok 1 "$1"
+        ;;
+    esac
+}
+
+# t_eq NAME GOT WANT
+t_eq() {
+    if [ "$2" = "$3" ]; then
+        t_ok 0 "$1"
+    else
+        echo "# $1: got '$2', want '$3'"
+        t_ok 1 "$1"
+    fi
+}
+
+done_testing() {
+    echo "1..$T_N"
+    [ "$T_FAILED" -eq 0 ]
+}
