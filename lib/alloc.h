@@ -24,7 +24,7 @@ char *xvasprintf(const char *fmt, va_list ap)
  */
 void xgrow(void **items, size_t *cap, size_t want, size_t elem_size);
 
-#define XGROW(items, cap, want)                                                \
+#define XGROW(items, cap, want) \
     xgrow((void **)&(items), &(cap), (want), sizeof(*(items)))
 
 #endif

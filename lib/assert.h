@@ -13,10 +13,10 @@
 
 _Noreturn void assert__bug(const char *cond, const char *file, int line);
 
-#define BUG_ON(cond)                                                           \
-    do {                                                                       \
-        if (__builtin_expect(!!(cond), 0))                                     \
-            assert__bug(#cond, __FILE__, __LINE__);                            \
+#define BUG_ON(cond)                                \
+    do {                                            \
+        if (__builtin_expect(!!(cond), 0))          \
+            assert__bug(#cond, __FILE__, __LINE__); \
     } while (0)
 
 #ifdef CARAVAN_DEBUG

@@ -10,13 +10,17 @@
 
 struct err;
 
-struct buf {
+struct buf
+{
     char *data; /* NULL until the first append; then NUL-terminated */
     size_t len;
     size_t cap;
 };
 
-#define BUF_INIT {NULL, 0, 0}
+#define BUF_INIT   \
+    {              \
+        NULL, 0, 0 \
+    }
 
 void buf_init(struct buf *b);
 /* Frees the contents; b may be reused after buf_init(). */

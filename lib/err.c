@@ -10,8 +10,8 @@ const char *err_str(int code)
     switch (code) {
     case 0:
         return "success";
-#define ERR__CASE(name, off, text)                                             \
-    case name:                                                                 \
+#define ERR__CASE(name, off, text) \
+    case name:                     \
         return text;
         ERR_TABLE(ERR__CASE)
 #undef ERR__CASE

@@ -16,18 +16,18 @@
 #define ERR_BASE (-30000)
 
 /* X(name, offset, text): each code is defined once, with its text. */
-#define ERR_TABLE(X)                                                           \
-    X(ERR_INVALID, 1, "invalid input")                                         \
-    X(ERR_MALFORMED, 2, "malformed data")                                      \
-    X(ERR_NOT_FOUND, 3, "not found")                                           \
-    X(ERR_EXISTS, 4, "already exists")                                         \
-    X(ERR_TOO_BIG, 5, "too large")                                             \
-    X(ERR_TOO_DEEP, 6, "nested too deeply")                                    \
-    X(ERR_UNSUPPORTED, 7, "not supported")                                     \
-    X(ERR_IO, 8, "input/output error")                                         \
-    X(ERR_TIMEOUT, 9, "timed out")                                             \
-    X(ERR_CANCELED, 10, "canceled")                                            \
-    X(ERR_VERSION, 11, "unsupported record version")                           \
+#define ERR_TABLE(X)                                 \
+    X(ERR_INVALID, 1, "invalid input")               \
+    X(ERR_MALFORMED, 2, "malformed data")            \
+    X(ERR_NOT_FOUND, 3, "not found")                 \
+    X(ERR_EXISTS, 4, "already exists")               \
+    X(ERR_TOO_BIG, 5, "too large")                   \
+    X(ERR_TOO_DEEP, 6, "nested too deeply")          \
+    X(ERR_UNSUPPORTED, 7, "not supported")           \
+    X(ERR_IO, 8, "input/output error")               \
+    X(ERR_TIMEOUT, 9, "timed out")                   \
+    X(ERR_CANCELED, 10, "canceled")                  \
+    X(ERR_VERSION, 11, "unsupported record version") \
     X(ERR_STATE, 12, "operation not valid in this state")
 
 enum err_code {
@@ -38,12 +38,19 @@ enum err_code {
 
 #define ERR_MSG_SIZE 4096
 
-struct err {
+struct err
+{
     int code;               /* ERR_* or -errno; 0 when nothing failed */
     char msg[ERR_MSG_SIZE]; /* "job \"web\": group \"api\": count ..." */
 };
 
-#define ERR_INIT {0, {0}}
+#define ERR_INIT \
+    {            \
+        0,       \
+        {        \
+            0    \
+        }        \
+    }
 
 /* Returns the text of an ERR_* code or of -errno. Never NULL. */
 const char *err_str(int code);

@@ -17,8 +17,7 @@ static bool json_lines;
 static const char *const level_names[] = {"ERROR", "WARN", "INFO", "DEBUG",
                                           "TRACE"};
 
-void logger_init(struct logger *lg, const char *subsystem, const char *fmt,
-                 ...)
+void logger_init(struct logger *lg, const char *subsystem, const char *fmt, ...)
 {
     va_list ap;
 
@@ -93,10 +92,10 @@ static void default_sink(const struct log_record *rec, void *arg)
     (void)arg;
     format_time(when, sizeof(when));
     if (json_lines) {
-        json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s}", "@timestamp", when,
-                              "@level", log_level_name(rec->level),
-                              "@module", rec->subsystem, "context",
-                              rec->context, "@message", rec->message);
+        json_t *o =
+            json_pack("{s:s, s:s, s:s, s:s, s:s}", "@timestamp", when, "@level",
+                      log_level_name(rec->level), "@module", rec->subsystem,
+                      "context", rec->context, "@message", rec->message);
         char *line = o ? json_dumps(o, JSON_COMPACT) : NULL;
 
         if (line != NULL)
@@ -110,7 +109,9 @@ static void default_sink(const struct log_record *rec, void *arg)
             rec->context[0] ? " " : "", rec->context, rec->message);
 }
 
-void log__emit(const struct logger *lg, enum log_level level, const char *fmt,
+void log__emit(const struct logger *lg,
+               enum log_level level,
+               const char *fmt,
                ...)
 {
     char message[2048];

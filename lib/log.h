@@ -19,7 +19,8 @@ enum log_level {
     LOG_TRACE,
 };
 
-struct log_record {
+struct log_record
+{
     enum log_level level;
     const char *subsystem; /* "client.task" */
     const char *context;   /* "alloc=3f2a task=web", may be "" */
@@ -28,14 +29,15 @@ struct log_record {
 
 typedef void (*log_sink_cb)(const struct log_record *rec, void *arg);
 
-struct logger {
+struct logger
+{
     const char *subsystem; /* borrowed; usually a string literal */
     char context[128];
 };
 
 /* Sets up a logger for a subsystem; context is printf-formatted or NULL. */
-void logger_init(struct logger *lg, const char *subsystem, const char *fmt,
-                 ...) __attribute__((format(printf, 3, 4)));
+void logger_init(struct logger *lg, const char *subsystem, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* Process-wide settings. Not thread-safe: set them before threads start. */
 void log_set_level(enum log_level level);
@@ -48,13 +50,15 @@ void log_set_json(bool json);
 int log_level_parse(const char *s, enum log_level *out);
 const char *log_level_name(enum log_level level);
 
-void log__emit(const struct logger *lg, enum log_level level, const char *fmt,
+void log__emit(const struct logger *lg,
+               enum log_level level,
+               const char *fmt,
                ...) __attribute__((format(printf, 3, 4)));
 
-#define log__at(lg, lvl, ...)                                                  \
-    do {                                                                       \
-        if ((lvl) <= log_get_level())                                          \
-            log__emit((lg), (lvl), __VA_ARGS__);                               \
+#define log__at(lg, lvl, ...)                    \
+    do {                                         \
+        if ((lvl) <= log_get_level())            \
+            log__emit((lg), (lvl), __VA_ARGS__); \
     } while (0)
 #define log_error(lg, ...) log__at(lg, LOG_ERROR, __VA_ARGS__)
 #define log_warn(lg, ...) log__at(lg, LOG_WARN, __VA_ARGS__)

@@ -8,16 +8,22 @@
 
 #include "lib/err.h"
 
-struct unit {
+struct unit
+{
     const char *name;
     int64_t ns;
 };
 
 /* Longest names first so "ms" is not read as "m". */
 static const struct unit units[] = {
-    {"ns", 1},          {"us", NS_PER_US},   {"\xc2\xb5s", NS_PER_US},
-    {"\xce\xbcs", NS_PER_US}, {"ms", NS_PER_MS}, {"s", NS_PER_SEC},
-    {"m", NS_PER_MIN},  {"h", NS_PER_HOUR},
+    {"ns", 1},
+    {"us", NS_PER_US},
+    {"\xc2\xb5s", NS_PER_US},
+    {"\xce\xbcs", NS_PER_US},
+    {"ms", NS_PER_MS},
+    {"s", NS_PER_SEC},
+    {"m", NS_PER_MIN},
+    {"h", NS_PER_HOUR},
 };
 
 static const struct unit *match_unit(const char *p, size_t *len)
@@ -148,8 +154,7 @@ void duration_format(int64_t ns, char *out, size_t size)
             snprintf(out, size, "%s%lluh%llum%ss", sign, (unsigned long long)h,
                      (unsigned long long)m, num);
         else if (m > 0)
-            snprintf(out, size, "%s%llum%ss", sign, (unsigned long long)m,
-                     num);
+            snprintf(out, size, "%s%llum%ss", sign, (unsigned long long)m, num);
         else
             snprintf(out, size, "%s%ss", sign, num);
     }

@@ -9,7 +9,7 @@ cd "$root" || exit 1
 # May file $1 include our header $2?
 allowed_ours() {
     local f=$1 h=$2
-    case $h in config.h) return 0 ;; esac
+    case $h in config.h) return 0 ;; */../* | ../* | ./*) return 1 ;; esac
     case $f in
     agent/main.c | agent/agent.c | agent/agent.h | agent/config.*) return 0 ;;
     tests/*) return 0 ;;

@@ -9,7 +9,9 @@
 #include "lib/alloc.h"
 #include "lib/err.h"
 
-static char *from_env(const char *given, const char *ours, const char *nomad,
+static char *from_env(const char *given,
+                      const char *ours,
+                      const char *nomad,
                       const char *fallback)
 {
     const char *v = given;
@@ -23,8 +25,10 @@ static char *from_env(const char *given, const char *ours, const char *nomad,
     return v ? xstrdup(v) : NULL;
 }
 
-void api_client_init(struct api_client *c, const char *address,
-                     const char *token, const char *region,
+void api_client_init(struct api_client *c,
+                     const char *address,
+                     const char *token,
+                     const char *region,
                      const char *namespace)
 {
     size_t len;
@@ -82,8 +86,12 @@ static char *build_url(const struct api_client *c, const char *path)
     return xasprintf("%s%s", c->address, path);
 }
 
-int api_request(struct api_client *c, const char *method, const char *path,
-                const char *body, size_t body_len, struct api_response *resp,
+int api_request(struct api_client *c,
+                const char *method,
+                const char *path,
+                const char *body,
+                size_t body_len,
+                struct api_response *resp,
                 struct err *err)
 {
     struct curl_slist *headers = NULL;

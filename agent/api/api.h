@@ -15,7 +15,8 @@
 
 struct err;
 
-struct api_client {
+struct api_client
+{
     char *address; /* "http://127.0.0.1:4646", no trailing slash */
     char *token;
     char *region;
@@ -23,7 +24,8 @@ struct api_client {
     long timeout_ms;
 };
 
-struct api_response {
+struct api_response
+{
     long status; /* HTTP status */
     struct buf body;
 };
@@ -32,8 +34,10 @@ struct api_response {
  * Sets up a client. Each argument may be NULL to take the environment or
  * the default. Strings are copied.
  */
-void api_client_init(struct api_client *c, const char *address,
-                     const char *token, const char *region,
+void api_client_init(struct api_client *c,
+                     const char *address,
+                     const char *token,
+                     const char *region,
                      const char *namespace);
 void api_client_release(struct api_client *c);
 
@@ -46,8 +50,12 @@ void api_response_release(struct api_response *r);
  * answers at the address (callers may fall back to local work), or with
  * ERR_IO for other transport failures, the message naming the URL.
  */
-int api_request(struct api_client *c, const char *method, const char *path,
-                const char *body, size_t body_len, struct api_response *resp,
+int api_request(struct api_client *c,
+                const char *method,
+                const char *path,
+                const char *body,
+                size_t body_len,
+                struct api_response *resp,
                 struct err *err);
 
 /* Formats a non-2xx response as Nomad's client does:

@@ -17,16 +17,17 @@ static const struct cli_command commands[] = {
      cli_cmd_job_run, 1},
     {"validate", "Checks if a given job specification is valid",
      cli_help_job_validate, cli_cmd_job_validate, 1},
-    {"version", "Prints the Caravan version", cli_help_version,
-     cli_cmd_version, 1},
+    {"version", "Prints the Caravan version", cli_help_version, cli_cmd_version,
+     1},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 static void print_main_help(FILE *out)
 {
-    fprintf(out, "Usage: caravan [-version] [-help] <command> [args]\n\n"
-                 "Common commands:\n");
+    fprintf(out,
+            "Usage: caravan [-version] [-help] <command> [args]\n\n"
+            "Common commands:\n");
     for (size_t i = 0; i < NCOMMANDS; i++) {
         if (commands[i].common)
             fprintf(out, "    %-12s%s\n", commands[i].name,
@@ -147,8 +148,7 @@ int cli_main(int argc, char **argv)
     if (strcmp(argv[1], "help") == 0)
         return run_help(argc - 2, argv + 2);
     if (argv[1][0] == '-') {
-        fprintf(stderr, "Invalid flags before the subcommand: %s\n\n",
-                argv[1]);
+        fprintf(stderr, "Invalid flags before the subcommand: %s\n\n", argv[1]);
         print_main_help(stderr);
         return 1;
     }

@@ -15,7 +15,8 @@
 int cli_main(int argc, char **argv);
 
 /* One command of the table: "job run", "version", ... */
-struct cli_command {
+struct cli_command
+{
     const char *name;
     const char *synopsis; /* one line for the command list */
     const char *help;     /* full text for `-help`; NULL for a parent */

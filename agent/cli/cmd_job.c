@@ -103,7 +103,8 @@ const char cli_help_job_run[] =
     "    Path to HCL2 file containing user variables.\n";
 
 /* What job run and job validate share: where the job comes from. */
-struct job_source {
+struct job_source
+{
     const char *address;
     const char *region;
     const char *namespace;
@@ -121,8 +122,10 @@ static int read_source(const char *path, struct buf *text, struct err *err)
 }
 
 /* Splits each -var "k=v" into hcl_var entries pointing into argv. */
-static int split_vars(const struct flag_list *vars, struct hcl_var *out,
-                      char **names, struct err *err)
+static int split_vars(const struct flag_list *vars,
+                      struct hcl_var *out,
+                      char **names,
+                      struct err *err)
 {
     for (size_t i = 0; i < vars->n; i++) {
         const char *eq = strchr(vars->items[i], '=');
@@ -138,8 +141,10 @@ static int split_vars(const struct flag_list *vars, struct hcl_var *out,
     return 0;
 }
 
-static int load_job(const struct job_source *src, const char *path,
-                    struct job **out, struct err *err)
+static int load_job(const struct job_source *src,
+                    const char *path,
+                    struct job **out,
+                    struct err *err)
 {
     struct hcl_var *vars = xcalloc(src->vars.n + 1, sizeof(*vars));
     char **names = xcalloc(src->vars.n + 1, sizeof(*names));
@@ -192,14 +197,16 @@ static void job_source_release(struct job_source *src)
     flag_list_release(&src->var_files);
 }
 
-#define JOB_SOURCE_FLAGS(src)                                                  \
-    {"address", FLAG_STRING, &(src).address, "agent address"},                 \
-        {"region", FLAG_STRING, &(src).region, "region"},                      \
-        {"namespace", FLAG_STRING, &(src).namespace, "namespace"},             \
-        {"token", FLAG_STRING, &(src).token, "ACL token"},                     \
-        {"json", FLAG_BOOL, &(src).json, "file is JSON"},                      \
-        {"var", FLAG_STRLIST, &(src).vars, "key=value"},                       \
-        {"var-file", FLAG_STRLIST, &(src).var_files, "variables file"}
+#define JOB_SOURCE_FLAGS(src)                                        \
+    {"address", FLAG_STRING, &(src).address, "agent address"},       \
+        {"region", FLAG_STRING, &(src).region, "region"},            \
+        {"namespace", FLAG_STRING, &(src).namespace, "namespace"},   \
+        {"token", FLAG_STRING, &(src).token, "ACL token"},           \
+        {"json", FLAG_BOOL, &(src).json, "file is JSON"},            \
+        {"var", FLAG_STRLIST, &(src).vars, "key=value"},             \
+    {                                                                \
+        "var-file", FLAG_STRLIST, &(src).var_files, "variables file" \
+    }
 
 /* Validates without an agent: the same canonicalize + validate it runs. */
 static int validate_local(struct job *job, struct err *err)
@@ -213,7 +220,8 @@ static int validate_local(struct job *job, struct err *err)
  * answers, so the caller falls back to validate_local().
  */
 static int validate_remote(const struct job_source *src,
-                           const struct job *job, bool *answered,
+                           const struct job *job,
+                           bool *answered,
                            struct err *err)
 {
     struct api_client client;
@@ -279,7 +287,8 @@ int cli_cmd_job_validate(const struct cli_command *cmd, int argc, char **argv)
         goto out;
     }
     if (argc - first != 1) {
-        status = cli_usage_error(cmd, "This command takes one argument: <path>");
+        status =
+            cli_usage_error(cmd, "This command takes one argument: <path>");
         goto out;
     }
     rc = load_job(&src, argv[first], &job, &err);
@@ -289,8 +298,9 @@ int cli_cmd_job_validate(const struct cli_command *cmd, int argc, char **argv)
     }
     rc = validate_remote(&src, job, &answered, &err);
     if (rc == 0 && !answered) {
-        printf("Driver configuration not validated since connection to "
-               "Caravan agent couldn't be established.\n\n");
+        printf(
+            "Driver configuration not validated since connection to "
+            "Caravan agent couldn't be established.\n\n");
         rc = validate_local(job, &err);
     }
     if (rc == ERR_INVALID) {
@@ -310,8 +320,10 @@ out:
 }
 
 /* POST /v1/jobs and report the evaluation. */
-static int submit(const struct job_source *src, const struct job *job,
-                  int64_t check_index, struct err *err)
+static int submit(const struct job_source *src,
+                  const struct job *job,
+                  int64_t check_index,
+                  struct err *err)
 {
     struct api_client client;
     struct api_response resp;
@@ -330,8 +342,8 @@ static int submit(const struct job_source *src, const struct job *job,
         json_object_set_new(body, "JobModifyIndex", json_integer(check_index));
     }
     text = json_dumps(body, JSON_COMPACT);
-    rc = api_request(&client, "PUT", "/v1/jobs", text, strlen(text), &resp,
-                     err);
+    rc =
+        api_request(&client, "PUT", "/v1/jobs", text, strlen(text), &resp, err);
     if (rc != 0)
         goto out;
     if (resp.status / 100 != 2) {
@@ -386,7 +398,8 @@ int cli_cmd_job_run(const struct cli_command *cmd, int argc, char **argv)
         goto out;
     }
     if (argc - first != 1) {
-        status = cli_usage_error(cmd, "This command takes one argument: <path>");
+        status =
+            cli_usage_error(cmd, "This command takes one argument: <path>");
         goto out;
     }
     rc = load_job(&src, argv[first], &job, &err);

@@ -8,8 +8,10 @@
 #include "lib/alloc.h"
 #include "lib/err.h"
 
-static const struct flag *find_flag(const struct flag *flags, size_t n,
-                                    const char *name, size_t len)
+static const struct flag *find_flag(const struct flag *flags,
+                                    size_t n,
+                                    const char *name,
+                                    size_t len)
 {
     for (size_t i = 0; i < n; i++) {
         if (strlen(flags[i].name) == len &&
@@ -74,8 +76,12 @@ static int set_value(const struct flag *f, const char *value, struct err *err)
     }
 }
 
-int flags_parse(const struct flag *flags, size_t n, int argc, char **argv,
-                int *first_arg, struct err *err)
+int flags_parse(const struct flag *flags,
+                size_t n,
+                int argc,
+                char **argv,
+                int *first_arg,
+                struct err *err)
 {
     int i = 0;
 

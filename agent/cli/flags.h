@@ -21,12 +21,14 @@ enum flag_type {
     FLAG_INT,     /* dest: int64_t * */
 };
 
-struct flag_list {
+struct flag_list
+{
     const char **items; /* point into argv; the array is heap-owned */
     size_t n;
 };
 
-struct flag {
+struct flag
+{
     const char *name; /* without the dash */
     enum flag_type type;
     void *dest;
@@ -42,8 +44,12 @@ struct flag {
  */
 #define FLAGS_HELP 1
 
-int flags_parse(const struct flag *flags, size_t n, int argc, char **argv,
-                int *first_arg, struct err *err);
+int flags_parse(const struct flag *flags,
+                size_t n,
+                int argc,
+                char **argv,
+                int *first_arg,
+                struct err *err);
 
 void flag_list_release(struct flag_list *l);
 

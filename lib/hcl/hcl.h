@@ -27,7 +27,8 @@
 
 struct err;
 
-struct hcl_pos {
+struct hcl_pos
+{
     int line; /* 1-based */
     int col;  /* 1-based, in bytes */
 };
@@ -43,34 +44,41 @@ enum hcl_type {
 
 struct hcl_item;
 
-struct hcl_value {
+struct hcl_value
+{
     enum hcl_type type;
     struct hcl_pos pos; /* start of the expression that produced it */
-    union {
+    union
+    {
         bool b;
         double num;
-        struct {
+        struct
+        {
             char *s; /* NUL-terminated; may also contain NUL bytes */
             size_t len;
         } str;
-        struct {
+        struct
+        {
             struct hcl_value *items;
             size_t n;
         } list;
-        struct {
+        struct
+        {
             struct hcl_item *items;
             size_t n;
         } obj;
     } u;
 };
 
-struct hcl_item {
+struct hcl_item
+{
     char *key;
     struct hcl_pos pos; /* of the key */
     struct hcl_value value;
 };
 
-struct hcl_attr {
+struct hcl_attr
+{
     char *name;
     struct hcl_pos pos; /* of the name */
     struct hcl_value value;
@@ -78,7 +86,8 @@ struct hcl_attr {
 
 struct hcl_body;
 
-struct hcl_block {
+struct hcl_block
+{
     char *type;
     char **labels;
     size_t nlabels;
@@ -87,25 +96,29 @@ struct hcl_block {
 };
 
 /* Attributes and blocks of one body, each in source order. */
-struct hcl_body {
+struct hcl_body
+{
     struct hcl_attr *attrs;
     size_t nattrs;
     struct hcl_block *blocks;
     size_t nblocks;
 };
 
-struct hcl_doc {
-    char *filename;      /* as given to hcl_parse(), for messages */
+struct hcl_doc
+{
+    char *filename;       /* as given to hcl_parse(), for messages */
     struct hcl_body body; /* top level, without variable/locals blocks */
 };
 
 /* One -var NAME=VALUE, before it is interpreted against the variable's type. */
-struct hcl_var {
+struct hcl_var
+{
     const char *name;
     const char *value;
 };
 
-struct hcl_options {
+struct hcl_options
+{
     const struct hcl_var *vars; /* -var flags, later ones win */
     size_t nvars;
     const char *const *var_files; /* -var-file paths, HCL "name = value" */
@@ -122,13 +135,18 @@ struct hcl_options {
  * read) and err->msg reads "<filename>:<line>:<col>: <message>". opts may
  * be NULL.
  */
-int hcl_parse(const char *src, size_t len, const char *filename,
-              const struct hcl_options *opts, struct hcl_doc **out,
+int hcl_parse(const char *src,
+              size_t len,
+              const char *filename,
+              const struct hcl_options *opts,
+              struct hcl_doc **out,
               struct err *err);
 
 /* Reads path and parses it as hcl_parse() does. */
-int hcl_parse_file(const char *path, const struct hcl_options *opts,
-                   struct hcl_doc **out, struct err *err);
+int hcl_parse_file(const char *path,
+                   const struct hcl_options *opts,
+                   struct hcl_doc **out,
+                   struct err *err);
 
 void hcl_doc_free(struct hcl_doc *doc);
 

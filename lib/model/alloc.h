@@ -29,7 +29,8 @@ struct job;
 #define TASK_STATE_RUNNING "running"
 #define TASK_STATE_DEAD "dead"
 
-struct task_event {
+struct task_event
+{
     char *type; /* "Received", "Started", "Terminated", ... */
     int64_t time_unix_ns;
     char *display_message;
@@ -41,7 +42,8 @@ struct task_event {
     int64_t restart_reason_delay_ns;
 };
 
-struct task_state {
+struct task_state
+{
     char *task;
     char *state; /* pending, running, dead */
     bool failed;
@@ -54,14 +56,16 @@ struct task_state {
 };
 
 /* A port given to an alloc by the scheduler. */
-struct alloc_port {
+struct alloc_port
+{
     char *label;
     int64_t value;
     int64_t to;
     char *host_ip;
 };
 
-struct alloc_task_resources {
+struct alloc_task_resources
+{
     char *task;
     int64_t cpu_shares;
     int64_t cores;
@@ -69,21 +73,24 @@ struct alloc_task_resources {
     int64_t memory_max_mb;
 };
 
-struct alloc_deployment_status {
+struct alloc_deployment_status
+{
     enum tri healthy;
     int64_t timestamp_unix_ns;
     bool canary;
     int64_t modify_index;
 };
 
-struct reschedule_event {
+struct reschedule_event
+{
     int64_t reschedule_time_unix_ns;
     char *prev_alloc_id;
     char *prev_node_id;
     int64_t delay_ns;
 };
 
-struct alloc {
+struct alloc
+{
     char *id;
     char *namespace;
     char *eval_id;

@@ -38,7 +38,8 @@ int job_from_json(const json_t *obj, struct job *job, struct err *err);
 int node_from_json(const json_t *obj, struct node *n, struct err *err);
 int alloc_from_json(const json_t *obj, struct alloc *a, struct err *err);
 int eval_from_json(const json_t *obj, struct eval *e, struct err *err);
-int deployment_from_json(const json_t *obj, struct deployment *d,
+int deployment_from_json(const json_t *obj,
+                         struct deployment *d,
                          struct err *err);
 
 /*
@@ -46,7 +47,9 @@ int deployment_from_json(const json_t *obj, struct deployment *d,
  * body of POST /v1/jobs and of `job run -json`). ERR_MALFORMED for bad
  * JSON (with line and column), ERR_INVALID for wrong field types.
  */
-int job_decode_json(const char *data, size_t len, struct job *job,
+int job_decode_json(const char *data,
+                    size_t len,
+                    struct job *job,
                     struct err *err);
 
 /* Returns {"Job": {...}} indented by 4 as `job run -output` prints it. */

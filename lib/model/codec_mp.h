@@ -34,15 +34,25 @@ void deployment_encode_mp(const struct deployment *d, struct buf *out);
  * Decodes one record from data (len bytes) into an _init()ed struct. The
  * caller releases the struct whatever the result.
  */
-int job_decode_mp(const void *data, size_t len, struct job *job,
+int job_decode_mp(const void *data,
+                  size_t len,
+                  struct job *job,
                   struct err *err);
-int node_decode_mp(const void *data, size_t len, struct node *n,
+int node_decode_mp(const void *data,
+                   size_t len,
+                   struct node *n,
                    struct err *err);
-int alloc_decode_mp(const void *data, size_t len, struct alloc *a,
+int alloc_decode_mp(const void *data,
+                    size_t len,
+                    struct alloc *a,
                     struct err *err);
-int eval_decode_mp(const void *data, size_t len, struct eval *e,
+int eval_decode_mp(const void *data,
+                   size_t len,
+                   struct eval *e,
                    struct err *err);
-int deployment_decode_mp(const void *data, size_t len, struct deployment *d,
+int deployment_decode_mp(const void *data,
+                         size_t len,
+                         struct deployment *d,
                          struct err *err);
 
 #endif

@@ -20,7 +20,8 @@ struct err;
 #define DEPLOYMENT_STATUS_BLOCKED "blocked"
 #define DEPLOYMENT_STATUS_PENDING "pending"
 
-struct deployment_group {
+struct deployment_group
+{
     char *name;
     bool auto_revert;
     bool auto_promote;
@@ -35,7 +36,8 @@ struct deployment_group {
     int64_t unhealthy_allocs;
 };
 
-struct deployment {
+struct deployment
+{
     char *id;
     char *namespace;
     char *job_id;

@@ -20,7 +20,8 @@ struct err;
 #define EVAL_STATUS_CANCELED "canceled" /* one L, as Nomad */
 
 /* Why a task group could not be placed (Nomad's AllocMetric). */
-struct alloc_metric {
+struct alloc_metric
+{
     int64_t nodes_evaluated;
     int64_t nodes_filtered;
     int64_t nodes_in_pool;
@@ -34,12 +35,14 @@ struct alloc_metric {
     int64_t allocation_time_ns;
 };
 
-struct failed_tg_alloc {
+struct failed_tg_alloc
+{
     char *group;
     struct alloc_metric metric;
 };
 
-struct eval {
+struct eval
+{
     char *id;
     char *namespace;
     int64_t priority;

@@ -26,25 +26,29 @@ struct err;
 
 /* ------------------------------------------------------------ constraints */
 
-struct constraint {
+struct constraint
+{
     char *ltarget; /* attribute: "${attr.kernel.name}" */
     char *rtarget; /* value */
     char *operand; /* "=", "!=", "regexp", "distinct_hosts", ... */
 };
 
-struct affinity {
+struct affinity
+{
     char *ltarget;
     char *rtarget;
     char *operand;
     int64_t weight; /* -100..100, default 50 */
 };
 
-struct spread_target {
+struct spread_target
+{
     char *value;
     int64_t percent;
 };
 
-struct spread {
+struct spread
+{
     char *attribute;
     int64_t weight; /* 0..100, default 50 */
     struct spread_target *targets;
@@ -53,7 +57,8 @@ struct spread {
 
 /* ---------------------------------------------------------------- network */
 
-struct port {
+struct port
+{
     char *label;
     int64_t value; /* static host port; 0 = dynamic */
     int64_t to;    /* port inside the task; -1 = same as host port */
@@ -61,13 +66,15 @@ struct port {
     bool ignore_collision;
 };
 
-struct dns_config {
+struct dns_config
+{
     struct strlist servers;
     struct strlist searches;
     struct strlist options;
 };
 
-struct network {
+struct network
+{
     char *mode; /* "host" (default), "bridge", "none", "cni/<name>" */
     char *hostname;
     char *device;
@@ -83,18 +90,21 @@ struct network {
 
 /* --------------------------------------------------------- service, check */
 
-struct check_restart {
+struct check_restart
+{
     int64_t limit;
     int64_t grace_ns;
     bool ignore_warnings;
 };
 
-struct check_header {
+struct check_header
+{
     char *name;
     struct strlist values;
 };
 
-struct service_check {
+struct service_check
+{
     char *name;
     char *type; /* "http", "tcp" (nomad provider); "script", "grpc" */
     char *command;
@@ -120,7 +130,8 @@ struct service_check {
     struct check_restart *check_restart; /* NULL when absent */
 };
 
-struct service {
+struct service
+{
     char *name;
     char *task_name;
     char *port_label;
@@ -140,7 +151,8 @@ struct service {
 /* ----------------------------------------------------------------- policies */
 
 /* restart {}: group and task; a task block merges over the group's. */
-struct restart_policy {
+struct restart_policy
+{
     int64_t attempts;
     int64_t interval_ns;
     int64_t delay_ns;
@@ -148,7 +160,8 @@ struct restart_policy {
     enum tri render_templates;
 };
 
-struct reschedule_policy {
+struct reschedule_policy
+{
     int64_t attempts;
     int64_t interval_ns;
     int64_t delay_ns;
@@ -157,7 +170,8 @@ struct reschedule_policy {
     enum tri unlimited;
 };
 
-struct update_strategy {
+struct update_strategy
+{
     int64_t stagger_ns;
     int64_t max_parallel;
     char *health_check; /* "checks", "task_states", "manual" */
@@ -169,29 +183,33 @@ struct update_strategy {
     enum tri auto_promote;
 };
 
-struct migrate_strategy {
+struct migrate_strategy
+{
     int64_t max_parallel;
     char *health_check;
     int64_t min_healthy_time_ns;
     int64_t healthy_deadline_ns;
 };
 
-struct ephemeral_disk {
+struct ephemeral_disk
+{
     enum tri sticky;
     enum tri migrate;
     int64_t size_mb;
 };
 
-struct periodic_config {
+struct periodic_config
+{
     enum tri enabled;
-    char *spec;            /* cron = "..." */
-    struct strlist specs;  /* crons = [...] */
-    char *spec_type;       /* always "cron" */
+    char *spec;           /* cron = "..." */
+    struct strlist specs; /* crons = [...] */
+    char *spec_type;      /* always "cron" */
     enum tri prohibit_overlap;
     char *time_zone;
 };
 
-struct parameterized_config {
+struct parameterized_config
+{
     char *payload; /* "optional", "required", "forbidden" */
     struct strlist meta_required;
     struct strlist meta_optional;
@@ -199,37 +217,42 @@ struct parameterized_config {
 
 /* -------------------------------------------------------------------- task */
 
-struct resources {
-    int64_t cpu;       /* MHz */
+struct resources
+{
+    int64_t cpu; /* MHz */
     int64_t cores;
     int64_t memory_mb;
     int64_t memory_max_mb;
     int64_t disk_mb;
 };
 
-struct log_config {
+struct log_config
+{
     int64_t max_files;
     int64_t max_file_size_mb;
     enum tri disabled;
 };
 
-struct template_wait {
+struct template_wait
+{
     int64_t min_ns;
     int64_t max_ns;
 };
 
-struct change_script {
+struct change_script
+{
     char *command;
     struct strlist args;
     int64_t timeout_ns;
     enum tri fail_on_error;
 };
 
-struct task_template {
+struct task_template
+{
     char *source_path;
     char *dest_path;
     char *embedded_tmpl;
-    char *change_mode;   /* "restart", "signal", "noop", "script" */
+    char *change_mode; /* "restart", "signal", "noop", "script" */
     char *change_signal;
     struct change_script *change_script;
     int64_t splay_ns;
@@ -245,7 +268,8 @@ struct task_template {
     enum tri once;
 };
 
-struct artifact {
+struct artifact
+{
     char *getter_source;
     struct strmap getter_options;
     struct strmap getter_headers;
@@ -254,16 +278,19 @@ struct artifact {
     char *chown;
 };
 
-struct task_lifecycle {
+struct task_lifecycle
+{
     char *hook; /* "prestart", "poststart", "poststop" */
     bool sidecar;
 };
 
-struct dispatch_payload {
+struct dispatch_payload
+{
     char *file;
 };
 
-struct task {
+struct task
+{
     char *name;
     char *driver;
     char *user;
@@ -294,7 +321,8 @@ struct task {
 
 /* -------------------------------------------------------------- task group */
 
-struct task_group {
+struct task_group
+{
     char *name;
     int64_t count;
     struct constraint *constraints;
@@ -328,7 +356,8 @@ enum job_type_flags {
     JOB_TYPE_SYSBATCH = 1 << 3,
 };
 
-struct job {
+struct job
+{
     /* What the user submits. */
     char *region;
     char *namespace;
@@ -413,7 +442,8 @@ void task_group_release(struct task_group *g);
 void job_init(struct job *job);
 void job_release(struct job *job);
 
-/* Heap jobs: job_new() returns an initialised job; job_free(NULL) is a no-op. */
+/* Heap jobs: job_new() returns an initialised job; job_free(NULL) is a no-op.
+ */
 struct job *job_new(void);
 void job_free(struct job *job);
 /* Returns a deep copy owned by the caller. */
@@ -425,8 +455,7 @@ struct task *task_group_add_task(struct task_group *g);
 
 /* Looks up by name; NULL when absent. Borrowed. */
 struct task_group *job_find_group(const struct job *job, const char *name);
-struct task *task_group_find_task(const struct task_group *g,
-                                  const char *name);
+struct task *task_group_find_task(const struct task_group *g, const char *name);
 
 /* Returns the JOB_TYPE_* flag of job->type, or 0 for an unknown type. */
 int job_type_flag(const char *type);

@@ -19,16 +19,22 @@ struct hcl_options;
 struct job;
 
 /* Converts an evaluated HCL document (borrowed) into a new job. */
-int jobspec_from_hcl(const struct hcl_doc *doc, struct job **out,
+int jobspec_from_hcl(const struct hcl_doc *doc,
+                     struct job **out,
                      struct err *err);
 
 /* Parses (lib/hcl) and converts the file at path. opts may be NULL. */
-int jobspec_parse_file(const char *path, const struct hcl_options *opts,
-                       struct job **out, struct err *err);
+int jobspec_parse_file(const char *path,
+                       const struct hcl_options *opts,
+                       struct job **out,
+                       struct err *err);
 
 /* As jobspec_parse_file(), on text in memory named filename. */
-int jobspec_parse(const char *src, size_t len, const char *filename,
-                  const struct hcl_options *opts, struct job **out,
+int jobspec_parse(const char *src,
+                  size_t len,
+                  const char *filename,
+                  const struct hcl_options *opts,
+                  struct job **out,
                   struct err *err);
 
 #endif

@@ -17,7 +17,8 @@ struct err;
 #define NODE_STATUS_DOWN "down"
 #define NODE_STATUS_DISCONNECTED "disconnected"
 
-struct node_driver {
+struct node_driver
+{
     char *name;
     struct strmap attributes;
     bool detected;
@@ -26,8 +27,9 @@ struct node_driver {
     int64_t update_time_unix_ns;
 };
 
-struct node_resources {
-    int64_t cpu_shares;   /* MHz */
+struct node_resources
+{
+    int64_t cpu_shares; /* MHz */
     int64_t total_cores;
     int64_t memory_mb;
     int64_t disk_mb;
@@ -36,14 +38,16 @@ struct node_resources {
     char *ip;                 /* address tasks' ports bind on */
 };
 
-struct node_event {
+struct node_event
+{
     char *message;
     char *subsystem;
     int64_t timestamp_unix_ns;
     int64_t create_index;
 };
 
-struct node {
+struct node
+{
     char *id;        /* UUID */
     char *secret_id; /* never shown by the API */
     char *name;

@@ -36,7 +36,8 @@ static inline enum tri tri_from_bool(bool b)
 }
 
 /* An owned list of owned strings; {NULL, 0} is the empty (unset) list. */
-struct strlist {
+struct strlist
+{
     char **items;
     size_t n;
     bool set; /* given, even if empty ("Tags": [] vs null) */
@@ -50,13 +51,15 @@ void strlist_copy(struct strlist *dst, const struct strlist *src);
 bool strlist_contains(const struct strlist *l, const char *s);
 bool strlist_equal(const struct strlist *a, const struct strlist *b);
 
-struct strmap_entry {
+struct strmap_entry
+{
     char *key;
     char *value;
 };
 
 /* An owned string→string map kept in insertion order, keys unique. */
-struct strmap {
+struct strmap
+{
     struct strmap_entry *items;
     size_t n;
     bool set; /* given, even if empty */

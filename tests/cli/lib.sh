@@ -32,8 +32,8 @@ t_run() {
     T_ERR=$(cat "$T_TMP/err")
     if [ "$got" -ne "$want" ]; then
         echo "# $name: exit status $got, want $want"
-        echo "# stdout: $T_OUT" | head -20
-        echo "# stderr: $T_ERR" | head -20
+        printf '%s\n' "$T_OUT" | head -20 | sed 's/^/# stdout: /'
+        printf '%s\n' "$T_ERR" | head -20 | sed 's/^/# stderr: /'
     fi
     t_ok $([ "$got" -eq "$want" ]; echo $?) "$name (exit $want)"
 }
@@ -44,7 +44,7 @@ t_contains() {
     *"$3"*) t_ok 0 "$1" ;;
     *)
         echo "# $1: missing: $3"
-        echo "# in: $(printf '%s' "$2" | head -c 2000)"
+        printf '%s\n' "$2" | head -40 | sed 's/^/# in: /'
         t_ok 1 "$1"
         ;;
     esac

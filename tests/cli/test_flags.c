@@ -7,22 +7,26 @@
 #include "lib/err.h"
 #include "tests/harness/test.h"
 
-struct opts {
+struct opts
+{
     bool detach;
     const char *address;
     struct flag_list vars;
     int64_t index;
 };
 
-#define FLAGS(o)                                                               \
-    struct flag flags[] = {                                                    \
-        {"detach", FLAG_BOOL, &(o).detach, ""},                                \
-        {"address", FLAG_STRING, &(o).address, ""},                            \
-        {"var", FLAG_STRLIST, &(o).vars, ""},                                  \
-        {"check-index", FLAG_INT, &(o).index, ""},                             \
+#define FLAGS(o)                                    \
+    struct flag flags[] = {                         \
+        {"detach", FLAG_BOOL, &(o).detach, ""},     \
+        {"address", FLAG_STRING, &(o).address, ""}, \
+        {"var", FLAG_STRLIST, &(o).vars, ""},       \
+        {"check-index", FLAG_INT, &(o).index, ""},  \
     }
 
-static int parse(struct opts *o, int argc, char **argv, int *first,
+static int parse(struct opts *o,
+                 int argc,
+                 char **argv,
+                 int *first,
                  struct err *err)
 {
     FLAGS(*o);
@@ -33,8 +37,11 @@ static int parse(struct opts *o, int argc, char **argv, int *first,
 
 START_TEST(parses_all_go_forms)
 {
-    char *argv[] = {"-detach", "--address=http://x:1", "-var", "a=1",
-                    "-var=b=2", "-check-index", "7", "job.hcl", "-var", "c"};
+    char *argv[] = {"-detach",  "--address=http://x:1",
+                    "-var",     "a=1",
+                    "-var=b=2", "-check-index",
+                    "7",        "job.hcl",
+                    "-var",     "c"};
     struct opts o = {0};
     struct err err = ERR_INIT;
     int first = -1;

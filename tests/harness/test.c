@@ -74,7 +74,9 @@ char *test_tmpdir(void)
     return path;
 }
 
-static int rm_entry(const char *path, const struct stat *sb, int flag,
+static int rm_entry(const char *path,
+                    const struct stat *sb,
+                    int flag,
                     struct FTW *ftw)
 {
     (void)sb;

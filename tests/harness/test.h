@@ -32,10 +32,10 @@ void test_rmtree(const char *path);
 /* The directory holding test data (tests/data), from $TEST_DATA_DIR. */
 const char *test_data_dir(void);
 
-#define TEST_MAIN(suite_fn)                                                    \
-    int main(void)                                                             \
-    {                                                                          \
-        return test_run(suite_fn());                                           \
+#define TEST_MAIN(suite_fn)          \
+    int main(void)                   \
+    {                                \
+        return test_run(suite_fn()); \
     }
 
 #endif

@@ -61,7 +61,8 @@ START_TEST(buf_read_file_names_missing_path)
 }
 END_TEST
 
-static const struct {
+static const struct
+{
     const char *in;
     int64_t ns;
 } good_durations[] = {
@@ -120,7 +121,8 @@ START_TEST(duration_format_matches_go)
 }
 END_TEST
 
-struct captured {
+struct captured
+{
     int n;
     char line[256];
 };
@@ -147,7 +149,8 @@ START_TEST(logger_filters_and_carries_context)
     ck_assert_int_eq(c.n, 0);
     log_info(&lg, "started pid=%d", 42);
     ck_assert_int_eq(c.n, 1);
-    ck_assert_str_eq(c.line, "INFO client.task alloc=3f2a task=web: started pid=42");
+    ck_assert_str_eq(c.line,
+                     "INFO client.task alloc=3f2a task=web: started pid=42");
     log_set_sink(NULL, NULL);
 }
 END_TEST
@@ -173,8 +176,9 @@ static Suite *base_suite(void)
     tcase_add_test(tc, err_str_covers_both_ranges);
     tcase_add_test(tc, buf_grows_and_formats);
     tcase_add_test(tc, buf_read_file_names_missing_path);
-    tcase_add_loop_test(tc, duration_parse_accepts_go_forms, 0,
-                        (int)(sizeof(good_durations) / sizeof(good_durations[0])));
+    tcase_add_loop_test(
+        tc, duration_parse_accepts_go_forms, 0,
+        (int)(sizeof(good_durations) / sizeof(good_durations[0])));
     tcase_add_test(tc, duration_parse_rejects_bad);
     tcase_add_test(tc, duration_format_matches_go);
     tcase_add_test(tc, logger_filters_and_carries_context);
