@@ -636,15 +636,17 @@ static void restart_validate(const struct restart_policy *r,
     if (r->mode == NULL || (strcmp(r->mode, "delay") != 0 &&
                             strcmp(r->mode, "fail") != 0))
         merr_add(m, "Unsupported restart mode: \"%s\"", model_str(r->mode));
-    if (r->attempts < 0)
-        merr_add(m, "Attempts must be >= 0");
-    if (r->delay_ns < 0)
-        merr_add(m, "Delay must be >= 0");
-    if (r->interval_ns > 0 && r->attempts > 0 && r->delay_ns > 0 &&
-        r->attempts * (r->delay_ns / NS_PER_MS) > r->interval_ns / NS_PER_MS)
+    if (r->attempts == 0 && r->mode && strcmp(r->mode, "fail") != 0)
+        merr_add(m, "Restart policy \"%s\" with %lld attempts is ambiguous",
+                 r->mode, (long long)r->attempts);
+    if (r->interval_ns < 5 * NS_PER_SEC)
+        merr_add(m, "Interval can not be less than 5s (got %s)",
+                 dur(r->interval_ns, a, sizeof(a)));
+    if (r->attempts > 0 && r->delay_ns > 0 &&
+        r->attempts > r->interval_ns / r->delay_ns)
         merr_add(m,
                  "Nomad can't restart the TaskGroup %lld times in an interval "
-                 "of %s with a delay of %s",
+                 "of: %s with a delay of: %s",
                  (long long)r->attempts, dur(r->interval_ns, a, sizeof(a)),
                  dur(r->delay_ns, b, sizeof(b)));
 }
@@ -902,8 +904,6 @@ static void task_validate(const struct task *t,
     }
     constraints_validate(t->constraints, t->nconstraints, true, m);
     affinities_validate(t->affinities, t->naffinities, m);
-    if (t->restart_policy != NULL)
-        restart_validate(t->restart_policy, model_str(g->name), m);
     if (t->lifecycle != NULL && !one_of(t->lifecycle->hook, hooks))
         merr_add(m, "invalid hook: %s", model_str(t->lifecycle->hook));
     for (size_t i = 0; i < t->nservices; i++)

@@ -1240,9 +1240,23 @@ static void decode_job(struct dec *d, const struct hcl_block *b, struct job *j)
         else
             unsupported_attr(d, a);
     }
+    /* A task written directly in the job gets a group of its own, named
+     * after it and placed before the written groups, as jobspec2 does. */
     FOR_BLOCKS(b->body, x)
     {
-        if (BT(x, "group")) {
+        struct task_group *g;
+
+        if (!BT(x, "task") || !labels_ok(d, x, 1))
+            continue;
+        g = job_add_group(j);
+        g->name = xstrdup(x->labels[0]);
+        decode_task(d, x, task_group_add_task(g));
+    }
+    FOR_BLOCKS(b->body, x)
+    {
+        if (BT(x, "task")) {
+            continue;
+        } else if (BT(x, "group")) {
             if (labels_ok(d, x, 1))
                 decode_group(d, x, job_add_group(j));
         } else if (BT(x, "meta")) {

@@ -496,9 +496,11 @@ static int del_prefix(struct state_txn *t,
         return mdb_fail(err, rc, dbi_names[d]);
     for (;;) {
         k = val_of(prefix);
-        rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+        rc = mdb_cursor_get(cur, &k, &v,
+                            prefix->len == 0 ? MDB_FIRST : MDB_SET_RANGE);
         if (rc != 0 || k.mv_size < prefix->len ||
-            memcmp(k.mv_data, prefix->data, prefix->len) != 0)
+            (prefix->len > 0 &&
+             memcmp(k.mv_data, prefix->data, prefix->len) != 0))
             break;
         rc = mdb_cursor_del(cur, 0);
         if (rc != 0)
@@ -918,7 +920,8 @@ static int scan(struct state_snap *snap,
     void *rec = xmalloc(k->size);
     struct buf id = BUF_INIT;
     int rc = mdb_cursor_open(snap->txn, s->dbi[via_index ? idx : k->dbi], &cur);
-    int op = MDB_SET_RANGE;
+    /* LMDB refuses an empty key for SET_RANGE: an empty prefix is "all". */
+    int op = prefix->len == 0 ? MDB_FIRST : MDB_SET_RANGE;
 
     if (rc != 0) {
         free(rec);
@@ -927,7 +930,8 @@ static int scan(struct state_snap *snap,
     while ((rc = mdb_cursor_get(cur, &key, &val, (MDB_cursor_op)op)) == 0) {
         op = MDB_NEXT;
         if (key.mv_size < prefix->len ||
-            memcmp(key.mv_data, prefix->data, prefix->len) != 0)
+            (prefix->len > 0 &&
+             memcmp(key.mv_data, prefix->data, prefix->len) != 0))
             break;
         k->init(rec);
         if (via_index) {

@@ -1,0 +1,3 @@
+# expect: 3:1: Duplicate job block
+job "a" {}
+job "b" {}

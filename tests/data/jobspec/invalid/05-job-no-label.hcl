@@ -1,0 +1,3 @@
+# expect: 2:1: Missing name for job
+job {
+}

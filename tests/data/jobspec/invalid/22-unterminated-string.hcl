@@ -1,0 +1,4 @@
+# expect: 3:10
+job "x" {
+  type = "service
+}

@@ -1,0 +1,3 @@
+# expect: 2:9
+job "x" {
+  group "g" {

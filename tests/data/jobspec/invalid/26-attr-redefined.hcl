@@ -1,0 +1,5 @@
+# expect: 4:3: Attribute redefined
+job "x" {
+  type = "batch"
+  type = "service"
+}

@@ -1,0 +1,4 @@
+# expect: 3:8
+job "x" {
+  type "batch"
+}

@@ -1,0 +1,8 @@
+job "x" {
+  group "g" {
+    task "t" {
+      driver = "raw_exec"
+      config { command = "${var.nope}" }
+    }
+  }
+}

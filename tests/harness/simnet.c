@@ -1,0 +1,354 @@
+/* Simulated network: per-message vclock timers, xoshiro256** for chance. */
+#include "tests/harness/simnet.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/alloc.h"
+#include "lib/assert.h"
+#include "tests/harness/vclock.h"
+
+struct simnet_msg
+{
+    struct simnet *net;
+    struct simnet_msg *prev;
+    struct simnet_msg *next;
+    uint64_t timer;
+    int from;
+    int to;
+    /* The incarnations at send time: a restart in between loses it. */
+    uint64_t from_inc;
+    uint64_t to_inc;
+    size_t len;
+    unsigned char data[];
+};
+
+/*
+ * splitmix64 only spreads the caller's seed over xoshiro's 256 bits of
+ * state, so that nearby seeds (1, 2, 3...) still give unrelated streams.
+ */
+static uint64_t splitmix64(uint64_t *state)
+{
+    uint64_t z = (*state += UINT64_C(0x9e3779b97f4a7c15));
+
+    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+    return z ^ (z >> 31);
+}
+
+static uint64_t rotl(uint64_t x, int k)
+{
+    return (x << k) | (x >> (64 - k));
+}
+
+uint64_t simnet_rand(struct simnet *net)
+{
+    uint64_t *s = net->rng;
+    uint64_t result = rotl(s[1] * 5, 7) * 9;
+    uint64_t t = s[1] << 17;
+
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 45);
+    return result;
+}
+
+uint64_t simnet_rand_below(struct simnet *net, uint64_t bound)
+{
+    /*
+     * Rejecting the short tail of the 64-bit range keeps every residue
+     * equally likely; plain modulo would favour the small ones.
+     */
+    uint64_t threshold;
+    uint64_t x;
+
+    assert(bound > 0);
+    threshold = (0 - bound) % bound;
+    do {
+        x = simnet_rand(net);
+    } while (x < threshold);
+    return x % bound;
+}
+
+/*
+ * Draws even when p is 0 or 1, so that changing a rate does not shift
+ * every later draw of the run.
+ */
+static bool chance(struct simnet *net, double p)
+{
+    double u = (double)(simnet_rand(net) >> 11) * 0x1.0p-53;
+
+    return u < p;
+}
+
+static uint64_t draw_latency(struct simnet *net)
+{
+    return net->cfg.latency_ms + simnet_rand_below(net, net->cfg.jitter_ms + 1);
+}
+
+/* FNV-1a: tiny, and any change in a delivery changes the hash. */
+static uint64_t fnv(uint64_t h, const void *data, size_t len)
+{
+    const unsigned char *p = data;
+
+    for (size_t i = 0; i < len; i++) {
+        h ^= p[i];
+        h *= UINT64_C(0x100000001b3);
+    }
+    return h;
+}
+
+static void check_node(const struct simnet *net, int node)
+{
+    assert(node >= 0 && node < net->n);
+}
+
+static size_t link_index(const struct simnet *net, int from, int to)
+{
+    return (size_t)from * (size_t)net->n + (size_t)to;
+}
+
+static void check_config(const struct simnet_config *cfg)
+{
+    assert(cfg->loss >= 0.0 && cfg->loss <= 1.0);
+    assert(cfg->dup >= 0.0 && cfg->dup <= 1.0);
+    assert(cfg->jitter_ms < UINT64_MAX);
+}
+
+void simnet_init(struct simnet *net,
+                 struct vclock *vc,
+                 int n,
+                 uint64_t seed,
+                 const struct simnet_config *cfg)
+{
+    static const struct simnet_config defaults = {1, 0, 0.0, 0.0};
+    uint64_t state = seed;
+
+    assert(n > 0);
+    memset(net, 0, sizeof(*net));
+    net->vc = vc;
+    net->n = n;
+    simnet_configure(net, cfg != NULL ? cfg : &defaults);
+    for (int i = 0; i < 4; i++)
+        net->rng[i] = splitmix64(&state);
+    net->nodes = xcalloc((size_t)n, sizeof(*net->nodes));
+    net->blocked = xcalloc((size_t)n * (size_t)n, sizeof(*net->blocked));
+    net->trace = UINT64_C(0xcbf29ce484222325);
+}
+
+void simnet_release(struct simnet *net)
+{
+    struct simnet_msg *m = net->inflight;
+
+    while (m != NULL) {
+        struct simnet_msg *next = m->next;
+
+        vclock_timer_cancel(net->vc, m->timer);
+        free(m);
+        m = next;
+    }
+    free(net->nodes);
+    free(net->blocked);
+    memset(net, 0, sizeof(*net));
+}
+
+void simnet_configure(struct simnet *net, const struct simnet_config *cfg)
+{
+    check_config(cfg);
+    net->cfg = *cfg;
+}
+
+void simnet_attach(struct simnet *net,
+                   int node,
+                   simnet_recv_fn *recv,
+                   void *ctx)
+{
+    check_node(net, node);
+    net->nodes[node].recv = recv;
+    net->nodes[node].ctx = ctx;
+}
+
+static bool link_open(const struct simnet *net,
+                      int from,
+                      int to,
+                      uint64_t from_inc,
+                      uint64_t to_inc)
+{
+    const struct simnet_node *f = &net->nodes[from];
+    const struct simnet_node *t = &net->nodes[to];
+
+    return !f->down && !t->down && f->incarnation == from_inc &&
+           t->incarnation == to_inc && !net->blocked[link_index(net, from, to)];
+}
+
+static void unlink_msg(struct simnet *net, struct simnet_msg *m)
+{
+    if (m->prev != NULL)
+        m->prev->next = m->next;
+    else
+        net->inflight = m->next;
+    if (m->next != NULL)
+        m->next->prev = m->prev;
+    BUG_ON(net->n_inflight == 0);
+    net->n_inflight--;
+}
+
+static void trace_delivery(struct simnet *net, const struct simnet_msg *m)
+{
+    uint64_t now = vclock_now(net->vc);
+    uint64_t len = m->len;
+    uint64_t h = net->trace;
+
+    h = fnv(h, &now, sizeof(now));
+    h = fnv(h, &m->from, sizeof(m->from));
+    h = fnv(h, &m->to, sizeof(m->to));
+    h = fnv(h, &len, sizeof(len));
+    net->trace = fnv(h, m->data, m->len);
+}
+
+static void deliver(void *arg)
+{
+    struct simnet_msg *m = arg;
+    struct simnet *net = m->net;
+    const struct simnet_node *to = &net->nodes[m->to];
+
+    unlink_msg(net, m);
+    if (!link_open(net, m->from, m->to, m->from_inc, m->to_inc)) {
+        net->stats.dropped++;
+    } else {
+        net->stats.delivered++;
+        trace_delivery(net, m);
+        if (to->recv != NULL)
+            to->recv(to->ctx, m->from, m->data, m->len);
+    }
+    free(m);
+}
+
+static void schedule(struct simnet *net,
+                     int from,
+                     int to,
+                     const void *msg,
+                     size_t len)
+{
+    struct simnet_msg *m = xmalloc(sizeof(*m) + len);
+    uint64_t at = vclock_now(net->vc) + draw_latency(net);
+
+    m->net = net;
+    m->prev = NULL;
+    m->next = net->inflight;
+    if (net->inflight != NULL)
+        net->inflight->prev = m;
+    net->inflight = m;
+    net->n_inflight++;
+    m->from = from;
+    m->to = to;
+    m->from_inc = net->nodes[from].incarnation;
+    m->to_inc = net->nodes[to].incarnation;
+    m->len = len;
+    if (len > 0)
+        memcpy(m->data, msg, len);
+    m->timer = vclock_timer_add(net->vc, at, deliver, m);
+}
+
+void simnet_send(struct simnet *net,
+                 int from,
+                 int to,
+                 const void *msg,
+                 size_t len)
+{
+    check_node(net, from);
+    check_node(net, to);
+    assert(msg != NULL || len == 0);
+    net->stats.sent++;
+    if (!link_open(net, from, to, net->nodes[from].incarnation,
+                   net->nodes[to].incarnation) ||
+        chance(net, net->cfg.loss)) {
+        net->stats.dropped++;
+        return;
+    }
+    schedule(net, from, to, msg, len);
+    if (chance(net, net->cfg.dup)) {
+        net->stats.duplicated++;
+        schedule(net, from, to, msg, len);
+    }
+}
+
+void simnet_partition(struct simnet *net, const int *groupA, size_t nA)
+{
+    bool *in_a = xcalloc((size_t)net->n, sizeof(*in_a));
+
+    for (size_t i = 0; i < nA; i++) {
+        check_node(net, groupA[i]);
+        in_a[groupA[i]] = true;
+    }
+    for (int a = 0; a < net->n; a++) {
+        if (!in_a[a])
+            continue;
+        for (int b = 0; b < net->n; b++) {
+            if (in_a[b])
+                continue;
+            net->blocked[link_index(net, a, b)] = true;
+            net->blocked[link_index(net, b, a)] = true;
+        }
+    }
+    free(in_a);
+}
+
+void simnet_block(struct simnet *net, int from, int to)
+{
+    check_node(net, from);
+    check_node(net, to);
+    net->blocked[link_index(net, from, to)] = true;
+}
+
+void simnet_heal(struct simnet *net)
+{
+    memset(net->blocked, 0,
+           (size_t)net->n * (size_t)net->n * sizeof(*net->blocked));
+}
+
+bool simnet_is_blocked(const struct simnet *net, int from, int to)
+{
+    check_node(net, from);
+    check_node(net, to);
+    return net->blocked[link_index(net, from, to)];
+}
+
+void simnet_down(struct simnet *net, int node)
+{
+    check_node(net, node);
+    if (net->nodes[node].down)
+        return;
+    net->nodes[node].down = true;
+    net->nodes[node].incarnation++;
+}
+
+void simnet_up(struct simnet *net, int node)
+{
+    check_node(net, node);
+    net->nodes[node].down = false;
+}
+
+bool simnet_is_down(const struct simnet *net, int node)
+{
+    check_node(net, node);
+    return net->nodes[node].down;
+}
+
+const struct simnet_stats *simnet_stats(const struct simnet *net)
+{
+    return &net->stats;
+}
+
+size_t simnet_in_flight(const struct simnet *net)
+{
+    return net->n_inflight;
+}
+
+uint64_t simnet_trace_hash(const struct simnet *net)
+{
+    return net->trace;
+}
