@@ -1,0 +1,48 @@
+/*
+ * Hash map from strings (copied, owned) to pointers. Keys often come from
+ * the wire (job IDs, node names), so the hash is SipHash keyed per map with
+ * libsodium randomness: nobody can pick keys that collide on purpose.
+ */
+#ifndef CARAVAN_LIB_MAP_H
+#define CARAVAN_LIB_MAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct map_slot;
+
+struct map
+{
+    struct map_slot *slots;
+    size_t cap; /* power of two, or 0 */
+    size_t n;
+    size_t used; /* live entries + tombstones */
+    unsigned char key[16];
+};
+
+struct map_iter
+{
+    const struct map *m;
+    size_t i;
+};
+
+void map_init(struct map *m);
+/* Frees keys, and values with free_value when it is not NULL. */
+void map_release(struct map *m, void (*free_value)(void *));
+void *map_get(const struct map *m, const char *key);
+bool map_has(const struct map *m, const char *key);
+/* Sets key to value; returns the previous value or NULL. */
+void *map_put(struct map *m, const char *key, void *value);
+/* Removes key; returns its value or NULL. */
+void *map_del(struct map *m, const char *key);
+static inline size_t map_size(const struct map *m)
+{
+    return m->n;
+}
+
+/* Visits every entry once, in no particular order; no changes meanwhile. */
+void map_iter_init(struct map_iter *it, const struct map *m);
+bool map_next(struct map_iter *it, const char **key, void **value);
+
+#endif
