@@ -31,7 +31,7 @@ void buf_reset(struct buf *b)
         b->data[0] = '\0';
 }
 
-void buf_reserve(struct buf *b, size_t extra)
+void buf_grow_(struct buf *b, size_t extra)
 {
     XGROW(b->data, b->cap, b->len + extra + 1);
 }

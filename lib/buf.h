@@ -27,8 +27,13 @@ void buf_init(struct buf *b);
 void buf_release(struct buf *b);
 /* Empties b but keeps its memory. */
 void buf_reset(struct buf *b);
-/* Makes room for at least extra more bytes past len. */
-void buf_reserve(struct buf *b, size_t extra);
+void buf_grow_(struct buf *b, size_t extra);
+/* Makes room for at least extra more bytes past len (and the NUL). */
+static inline void buf_reserve(struct buf *b, size_t extra)
+{
+    if (b->len + extra + 1 > b->cap)
+        buf_grow_(b, extra);
+}
 void buf_append(struct buf *b, const void *data, size_t len);
 void buf_puts(struct buf *b, const char *s);
 void buf_putc(struct buf *b, char c);

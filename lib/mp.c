@@ -31,6 +31,98 @@ void mp_pack_strn(msgpack_packer *pk, const char *s, size_t len)
     msgpack_pack_str_body(pk, s, len);
 }
 
+static void put_be(struct buf *b, uint8_t tag, uint64_t v, int n)
+{
+    char *p;
+
+    buf_reserve(b, (size_t)n + 1);
+    p = b->data + b->len;
+    *p++ = (char)tag;
+    for (int i = n - 1; i >= 0; i--)
+        *p++ = (char)(v >> (8 * i));
+    b->len += (size_t)n + 1;
+    b->data[b->len] = '\0';
+}
+
+void mp_put_nil(struct buf *b)
+{
+    put_be(b, 0xc0, 0, 0);
+}
+
+void mp_put_bool(struct buf *b, bool v)
+{
+    put_be(b, v ? 0xc3 : 0xc2, 0, 0);
+}
+
+void mp_put_int(struct buf *b, int64_t v)
+{
+    if (v >= 0) {
+        uint64_t u = (uint64_t)v;
+
+        if (u <= 0x7f)
+            put_be(b, (uint8_t)u, 0, 0);
+        else if (u <= 0xff)
+            put_be(b, 0xcc, u, 1);
+        else if (u <= 0xffff)
+            put_be(b, 0xcd, u, 2);
+        else if (u <= 0xffffffff)
+            put_be(b, 0xce, u, 4);
+        else
+            put_be(b, 0xcf, u, 8);
+    } else if (v >= -32) {
+        put_be(b, (uint8_t)(int8_t)v, 0, 0);
+    } else if (v >= INT8_MIN) {
+        put_be(b, 0xd0, (uint64_t)v, 1);
+    } else if (v >= INT16_MIN) {
+        put_be(b, 0xd1, (uint64_t)v, 2);
+    } else if (v >= INT32_MIN) {
+        put_be(b, 0xd2, (uint64_t)v, 4);
+    } else {
+        put_be(b, 0xd3, (uint64_t)v, 8);
+    }
+}
+
+void mp_put_strn(struct buf *b, const char *s, size_t len)
+{
+    if (len <= 31)
+        put_be(b, (uint8_t)(0xa0 | len), 0, 0);
+    else if (len <= 0xff)
+        put_be(b, 0xd9, len, 1);
+    else if (len <= 0xffff)
+        put_be(b, 0xda, len, 2);
+    else
+        put_be(b, 0xdb, len, 4);
+    buf_append(b, s, len);
+}
+
+void mp_put_str(struct buf *b, const char *s)
+{
+    if (s == NULL)
+        mp_put_nil(b);
+    else
+        mp_put_strn(b, s, strlen(s));
+}
+
+void mp_put_array(struct buf *b, uint32_t n)
+{
+    if (n <= 15)
+        put_be(b, (uint8_t)(0x90 | n), 0, 0);
+    else if (n <= 0xffff)
+        put_be(b, 0xdc, n, 2);
+    else
+        put_be(b, 0xdd, n, 4);
+}
+
+void mp_put_map(struct buf *b, uint32_t n)
+{
+    if (n <= 15)
+        put_be(b, (uint8_t)(0x80 | n), 0, 0);
+    else if (n <= 0xffff)
+        put_be(b, 0xde, n, 2);
+    else
+        put_be(b, 0xdf, n, 4);
+}
+
 void mp_reader_init(struct mp_reader *r, const void *data, size_t len)
 {
     r->p = data;

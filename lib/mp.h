@@ -27,6 +27,19 @@ void mp_writer_init(msgpack_packer *pk, struct buf *out);
 void mp_pack_str(msgpack_packer *pk, const char *s);
 void mp_pack_strn(msgpack_packer *pk, const char *s, size_t len);
 
+/*
+ * Direct writers into a buf, for the hot paths (state store, Raft log):
+ * msgpack-c's packer goes through a callback per fragment, which costs
+ * more than the encoding itself for records full of short strings.
+ */
+void mp_put_nil(struct buf *b);
+void mp_put_bool(struct buf *b, bool v);
+void mp_put_int(struct buf *b, int64_t v);
+void mp_put_str(struct buf *b, const char *s); /* NULL puts nil */
+void mp_put_strn(struct buf *b, const char *s, size_t len);
+void mp_put_array(struct buf *b, uint32_t n);
+void mp_put_map(struct buf *b, uint32_t n);
+
 /* ------------------------------------------------------------------ reader */
 
 #define MP_MAX_DEPTH 64

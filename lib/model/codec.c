@@ -1,8 +1,10 @@
 /* JSON and msgpack entry points of the model (codec_json.h, codec_mp.h). */
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "lib/err.h"
+#include "lib/json.h"
 #include "lib/model/alloc.h"
 #include "lib/model/codec_json.h"
 #include "lib/model/codec_mp.h"
@@ -42,30 +44,64 @@ int job_decode_json(const char *data,
                     struct job *job,
                     struct err *err)
 {
-    json_error_t jerr;
-    json_t *root, *inner;
-    int rc;
+    const char *key;
+    size_t klen;
+    bool wrapped = false;
+    struct jr r;
+    int rc = 0;
 
-    root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (root == NULL)
-        return err_set(err, ERR_MALFORMED, "%d:%d: %s", jerr.line,
-                       jerr.column, jerr.text);
-    inner = json_object_get(root, "Job");
-    if (inner != NULL && json_is_object(inner))
-        rc = job_from_json(inner, job, err);
-    else
-        rc = job_from_json(root, job, err);
-    json_decref(root);
+    /* Either a bare job or {"Job": {...}}: read the outer object as a job,
+     * and if it turns out to hold a "Job" object, that is the job. */
+    jr_init(&r, data, len, err);
+    if (jr_peek(&r) != JR_OBJECT) {
+        rc = jr_peek(&r) == JR_INVALID
+                 ? jr_syntax(&r, "expected a JSON object")
+                 : err_set(err, ERR_INVALID, "Job: expected an object");
+        goto out;
+    }
+    if (jr_obj_begin(&r) != 0) {
+        rc = err->code;
+        goto out;
+    }
+    for (;;) {
+        char name[64];
+
+        if (jr_obj_next(&r, &key, &klen) != 0) {
+            rc = ERR_MALFORMED;
+            goto out;
+        }
+        if (key == NULL)
+            break;
+        if (klen == 3 && memcmp(key, "Job", 3) == 0 &&
+            jr_peek(&r) == JR_OBJECT && !wrapped) {
+            wrapped = true;
+            job_release(job);
+            rc = schema_read_json(&schema_job, &r, job, "Job");
+        } else if (wrapped || klen >= sizeof(name)) {
+            rc = jr_skip(&r);
+        } else {
+            /* One field of a bare job: decode it as a one-key object. */
+            rc = schema_read_json_field(&schema_job, &r, job, key, klen,
+                                        "Job");
+        }
+        if (rc != 0)
+            goto out;
+    }
+    rc = jr_end(&r);
+out:
+    jr_release(&r);
     return rc;
 }
 
 char *job_encode_json_wrapped(const struct job *job)
 {
-    json_t *root = json_object();
-    char *text;
+    struct buf b = BUF_INIT;
+    struct jw w;
 
-    json_object_set_new(root, "Job", job_to_json(job));
-    text = json_dumps(root, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
-    json_decref(root);
-    return text;
+    jw_init(&w, &b, 4);
+    jw_obj_begin(&w);
+    jw_key(&w, "Job");
+    schema_write_json(&schema_job, job, &w);
+    jw_obj_end(&w);
+    return buf_detach(&b);
 }

@@ -372,12 +372,15 @@ static void attr_and_block(struct dec *d,
 
 #define GROW(arr, n) ((arr) = xrealloc((arr), ((n) + 1) * sizeof(*(arr))))
 
-#define FOR_ATTRS(body, a)                                   \
-    for (const struct hcl_attr *a = (body)->attrs;           \
-         a < (body)->attrs + (body)->nattrs; a++)
-#define FOR_BLOCKS(body, b)                                  \
-    for (const struct hcl_block *b = (body)->blocks;         \
-         b < (body)->blocks + (body)->nblocks; b++)
+/* Index loops: an empty body may hold NULL arrays. */
+#define FOR_ATTRS(body, a)                                              \
+    for (size_t a##_i = 0; a##_i < (body)->nattrs; a##_i++)             \
+        for (const struct hcl_attr *a = &(body)->attrs[a##_i]; a != NULL; \
+             a = NULL)
+#define FOR_BLOCKS(body, b)                                               \
+    for (size_t b##_i = 0; b##_i < (body)->nblocks; b##_i++)              \
+        for (const struct hcl_block *b = &(body)->blocks[b##_i]; b != NULL; \
+             b = NULL)
 #define IS(a, s) (strcmp((a)->name, s) == 0)
 #define BT(b, s) (strcmp((b)->type, s) == 0)
 

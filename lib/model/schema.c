@@ -10,7 +10,9 @@
 #include <strings.h>
 
 #include "lib/alloc.h"
+#include "lib/assert.h"
 #include "lib/err.h"
+#include "lib/json.h"
 #include "lib/model/codec_mp.h"
 #include "lib/model/job.h"
 #include "lib/model/types.h"
@@ -298,16 +300,16 @@ bool schema_equal(const struct schema *s, const void *a, const void *b)
 
 /* ------------------------------------------------------------- JSON out */
 
-static json_t *strlist_json(const struct strlist *l)
+static void write_strlist(struct jw *w, const struct strlist *l)
 {
-    json_t *a;
-
-    if (!l->set && l->n == 0)
-        return json_null();
-    a = json_array();
+    if (!l->set && l->n == 0) {
+        jw_null(w);
+        return;
+    }
+    jw_arr_begin(w);
     for (size_t i = 0; i < l->n; i++)
-        json_array_append_new(a, json_string(l->items[i]));
-    return a;
+        jw_str(w, l->items[i]);
+    jw_arr_end(w);
 }
 
 static int entry_ptr_cmp(const void *a, const void *b)
@@ -318,103 +320,114 @@ static int entry_ptr_cmp(const void *a, const void *b)
 }
 
 /* Go's encoding/json writes map keys sorted; so do we. */
-static json_t *strmap_json(const struct strmap *m, bool ints)
+static void write_strmap(struct jw *w, const struct strmap *m, bool ints)
 {
-    const struct strmap_entry **sorted;
-    json_t *o;
+    const struct strmap_entry *few[16], **sorted = few;
 
-    if (!m->set && m->n == 0)
-        return json_null();
-    o = json_object();
-    if (m->n == 0)
-        return o;
-    sorted = xmalloc(m->n * sizeof(*sorted));
+    if (!m->set && m->n == 0) {
+        jw_null(w);
+        return;
+    }
+    if (m->n > 16)
+        sorted = xmalloc(m->n * sizeof(*sorted));
     for (size_t i = 0; i < m->n; i++)
         sorted[i] = &m->items[i];
-    qsort(sorted, m->n, sizeof(*sorted), entry_ptr_cmp);
+    if (m->n > 1)
+        qsort(sorted, m->n, sizeof(*sorted), entry_ptr_cmp);
+    jw_obj_begin(w);
     for (size_t i = 0; i < m->n; i++) {
-        json_t *v = ints ? json_integer(strtoll(sorted[i]->value, NULL, 10))
-                         : json_string(sorted[i]->value);
-
-        json_object_set_new(o, sorted[i]->key, v);
+        jw_key(w, sorted[i]->key);
+        if (ints)
+            jw_int(w, strtoll(sorted[i]->value, NULL, 10));
+        else
+            jw_str(w, sorted[i]->value);
     }
-    free(sorted);
-    return o;
+    jw_obj_end(w);
+    if (sorted != few)
+        free(sorted);
 }
 
-static void fields_to_json(const struct schema *s,
-                           const void *obj,
-                           json_t *o,
-                           size_t first);
+static void write_fields(struct jw *w,
+                         const struct schema *s,
+                         const void *obj,
+                         size_t first);
 
-static json_t *struct_json(const struct schema *s, const void *obj)
+static void write_struct(struct jw *w, const struct schema *s, const void *obj)
 {
-    json_t *o = json_object();
-
-    fields_to_json(s, obj, o, 0);
-    return o;
+    jw_obj_begin(w);
+    write_fields(w, s, obj, 0);
+    jw_obj_end(w);
 }
 
-static void fields_to_json(const struct schema *s,
-                           const void *obj,
-                           json_t *o,
-                           size_t first)
+static void write_fields(struct jw *w,
+                         const struct schema *s,
+                         const void *obj,
+                         size_t first)
 {
     for (size_t i = first; i < s->nfields; i++) {
         const struct field *f = &s->fields[i];
         const void *x = CAT(obj, f->off, char);
-        json_t *v = NULL;
 
+        if (f->kind == F_EMBED && f->name[0] == '\0') {
+            write_fields(w, f->sub, x, 0);
+            continue;
+        }
+        jw_key(w, f->name);
         switch (f->kind) {
         case F_STR:
-            v = *(char *const *)x ? json_string(*(char *const *)x)
-                                  : json_null();
+            jw_str(w, *(char *const *)x);
             break;
         case F_I64:
-            v = *(const int64_t *)x == MODEL_UNSET
-                    ? json_null()
-                    : json_integer(*(const int64_t *)x);
+            if (*(const int64_t *)x == MODEL_UNSET)
+                jw_null(w);
+            else
+                jw_int(w, *(const int64_t *)x);
             break;
         case F_INT:
-            v = json_integer(*(const int64_t *)x);
+            jw_int(w, *(const int64_t *)x);
             break;
         case F_TRI:
-            v = *(const enum tri *)x == TRI_UNSET
-                    ? json_null()
-                    : json_boolean(*(const enum tri *)x == TRI_TRUE);
+            if (*(const enum tri *)x == TRI_UNSET)
+                jw_null(w);
+            else
+                jw_bool(w, *(const enum tri *)x == TRI_TRUE);
             break;
         case F_BOOL:
-            v = json_boolean(*(const bool *)x);
+            jw_bool(w, *(const bool *)x);
             break;
         case F_STRLIST:
-            v = strlist_json(x);
+            write_strlist(w, x);
             break;
         case F_STRMAP:
-            v = strmap_json(x, false);
+            write_strmap(w, x, false);
             break;
         case F_INTMAP:
-            v = strmap_json(x, true);
+            write_strmap(w, x, true);
             break;
         case F_JSON:
-            v = *(json_t *const *)x ? json_deep_copy(*(json_t *const *)x)
-                                    : json_null();
+            if (*(json_t *const *)x == NULL)
+                jw_null(w);
+            else
+                jw_json(w, *(json_t *const *)x);
             break;
         case F_PTR:
-            v = *(void *const *)x ? struct_json(f->sub, *(void *const *)x)
-                                  : json_null();
+            if (*(void *const *)x == NULL)
+                jw_null(w);
+            else
+                write_struct(w, f->sub, *(void *const *)x);
             break;
         case F_ARR: {
             size_t n = *CAT(obj, f->aux, size_t);
             const char *items = *(char *const *)x;
 
             if (n == 0) {
-                v = json_null();
+                jw_null(w);
                 break;
             }
-            v = json_array();
+            jw_arr_begin(w);
             for (size_t k = 0; k < n; k++)
-                json_array_append_new(
-                    v, struct_json(f->sub, items + k * f->sub->size));
+                write_struct(w, f->sub, items + k * f->sub->size);
+            jw_arr_end(w);
             break;
         }
         case F_ARRMAP: {
@@ -422,18 +435,19 @@ static void fields_to_json(const struct schema *s,
             const char *items = *(char *const *)x;
 
             if (n == 0) {
-                v = json_null();
+                jw_null(w);
                 break;
             }
-            v = json_object();
+            jw_obj_begin(w);
             for (size_t k = 0; k < n; k++) {
                 const void *e = items + k * f->sub->size;
-                json_t *eo = json_object();
 
-                fields_to_json(f->sub, e, eo, 1);
-                json_object_set_new(
-                    v, model_str(*CAT(e, f->sub->fields[0].off, char *)), eo);
+                jw_key(w, model_str(*CAT(e, f->sub->fields[0].off, char *)));
+                jw_obj_begin(w);
+                write_fields(w, f->sub, e, 1);
+                jw_obj_end(w);
             }
+            jw_obj_end(w);
             break;
         }
         case F_HEADERS: {
@@ -441,328 +455,463 @@ static void fields_to_json(const struct schema *s,
             const struct check_header *h = *(struct check_header *const *)x;
 
             if (!*CAT(obj, f->aux2, bool)) {
-                v = json_null();
+                jw_null(w);
                 break;
             }
-            v = json_object();
-            for (size_t k = 0; k < n; k++)
-                json_object_set_new(v, h[k].name, strlist_json(&h[k].values));
+            jw_obj_begin(w);
+            for (size_t k = 0; k < n; k++) {
+                jw_key(w, h[k].name);
+                write_strlist(w, &h[k].values);
+            }
+            jw_obj_end(w);
             break;
         }
         case F_EMBED:
-            if (f->name[0] == '\0') {
-                fields_to_json(f->sub, x, o, 0);
-                continue;
-            }
-            v = struct_json(f->sub, x);
+            write_struct(w, f->sub, x);
             break;
         }
-        json_object_set_new(o, f->name, v);
     }
+}
+
+void schema_write_json(const struct schema *s, const void *obj, struct jw *w)
+{
+    write_struct(w, s, obj);
 }
 
 json_t *schema_to_json(const struct schema *s, const void *obj)
 {
-    return struct_json(s, obj);
+    struct buf b = BUF_INIT;
+    struct jw w;
+    json_t *j;
+
+    jw_init(&w, &b, 0);
+    write_struct(&w, s, obj);
+    j = json_loadb(b.data, b.len, 0, NULL);
+    BUG_ON(j == NULL);
+    buf_release(&b);
+    return j;
 }
 
 /* -------------------------------------------------------------- JSON in */
 
-static const char *json_kind(const json_t *j)
+/* Where a value sits, formatted only when there is an error to report. */
+struct jpath
 {
-    switch (json_typeof(j)) {
-    case JSON_OBJECT:
+    const struct jpath *up;
+    const char *name; /* field name, map key, or NULL for an index */
+    size_t index;
+};
+
+static void path_format(const struct jpath *p, struct buf *b)
+{
+    if (p->up != NULL)
+        path_format(p->up, b);
+    if (p->name == NULL)
+        buf_printf(b, "[%zu]", p->index);
+    else if (p->up == NULL)
+        buf_puts(b, p->name);
+    else if (p->index == 1) /* a map key */
+        buf_printf(b, "[%s]", p->name);
+    else
+        buf_printf(b, ".%s", p->name);
+}
+
+static const char *jr_kind(enum jr_type t)
+{
+    switch (t) {
+    case JR_OBJECT:
         return "an object";
-    case JSON_ARRAY:
+    case JR_ARRAY:
         return "an array";
-    case JSON_STRING:
+    case JR_STRING:
         return "a string";
-    case JSON_INTEGER:
-    case JSON_REAL:
+    case JR_NUMBER:
         return "a number";
-    case JSON_TRUE:
-    case JSON_FALSE:
+    case JR_TRUE:
+    case JR_FALSE:
         return "a bool";
-    case JSON_NULL:
-    default:
+    case JR_NULL:
         return "null";
+    case JR_INVALID:
+    default:
+        return "an invalid value";
     }
 }
 
-static int type_error(struct err *err,
-                      const char *path,
-                      const char *name,
+static int type_error(struct jr *r,
+                      const struct jpath *p,
                       const char *want,
-                      const json_t *got)
+                      enum jr_type got)
 {
-    return err_set(err, ERR_INVALID, "%s%s%s: expected %s, got %s", path,
-                   name[0] ? "." : "", name, want, json_kind(got));
+    struct buf b = BUF_INIT;
+
+    if (got == JR_INVALID)
+        return jr_syntax(r, "expected a value");
+    path_format(p, &b);
+    err_set(r->err, ERR_INVALID, "%s: expected %s, got %s", buf_str(&b), want,
+            jr_kind(got));
+    buf_release(&b);
+    return ERR_INVALID;
 }
 
-/* Go's encoding/json matches keys case-insensitively when no exact one. */
-static json_t *lookup(const json_t *o, const char *name)
+static int read_strlist(struct jr *r, struct strlist *l, const struct jpath *p)
 {
-    const char *key;
-    json_t *v = json_object_get(o, name);
+    enum jr_type t = jr_peek(r);
+    size_t i = 0;
+    bool more;
 
-    if (v != NULL)
-        return v;
-    json_object_foreach((json_t *)o, key, v)
-    {
-        if (strcasecmp(key, name) == 0)
-            return v;
+    if (t != JR_ARRAY)
+        return type_error(r, p, "a list of strings", t);
+    strlist_release(l);
+    l->set = true;
+    if (jr_arr_begin(r) != 0)
+        return r->err->code;
+    for (;;) {
+        struct jpath ip = {p, NULL, i++};
+        const char *s;
+        size_t len;
+
+        if (jr_arr_next(r, &more) != 0)
+            return ERR_MALFORMED;
+        if (!more)
+            return 0;
+        t = jr_peek(r);
+        if (t != JR_STRING)
+            return type_error(r, &ip, "a string", t);
+        if (jr_str(r, &s, &len) != 0)
+            return ERR_MALFORMED;
+        strlist_push(l, s);
+    }
+}
+
+static int read_object(struct jr *r,
+                       const struct schema *s,
+                       void *obj,
+                       const struct jpath *p,
+                       size_t first);
+
+/* Finds the field named key (exactly, else ignoring case as Go does) among
+ * s's fields from first on, looking inside unnamed embeds; *base is moved
+ * to the struct that holds it. */
+static const struct field *find_field(const struct schema *s,
+                                      size_t first,
+                                      const char *key,
+                                      bool fold,
+                                      void **base)
+{
+    for (size_t i = first; i < s->nfields; i++) {
+        const struct field *f = &s->fields[i];
+
+        if (f->kind == F_EMBED && f->name[0] == '\0') {
+            void *inner = AT(*base, f->off, char);
+            const struct field *g = find_field(f->sub, 0, key, fold, &inner);
+
+            if (g != NULL) {
+                *base = inner;
+                return g;
+            }
+            continue;
+        }
+        if (fold ? strcasecmp(f->name, key) == 0 : strcmp(f->name, key) == 0)
+            return f;
     }
     return NULL;
 }
 
-static int json_int(const json_t *v, int64_t *out)
-{
-    if (json_is_integer(v)) {
-        *out = json_integer_value(v);
-        return 0;
-    }
-    if (json_is_real(v)) {
-        double d = json_real_value(v);
-
-        if (d == floor(d) && d >= -9.2e18 && d <= 9.2e18) {
-            *out = (int64_t)d;
-            return 0;
-        }
-    }
-    return -1;
-}
-
-static int strlist_from_json(const json_t *v,
-                             struct strlist *l,
-                             const char *path,
-                             const char *name,
-                             struct err *err)
-{
-    size_t i;
-    json_t *e;
-
-    if (!json_is_array(v))
-        return type_error(err, path, name, "a list of strings", v);
-    strlist_release(l);
-    l->set = true;
-    json_array_foreach(v, i, e)
-    {
-        if (!json_is_string(e)) {
-            char sub[64];
-
-            snprintf(sub, sizeof(sub), "%s[%zu]", name, i);
-            return type_error(err, path, sub, "a string", e);
-        }
-        strlist_push(l, json_string_value(e));
-    }
-    return 0;
-}
-
-static int fields_from_json(const struct schema *s,
-                            const json_t *o,
-                            void *obj,
-                            const char *path,
-                            size_t first,
-                            struct err *err);
-
-static int struct_from_json(const struct schema *s,
-                            const json_t *v,
-                            void *obj,
-                            const char *path,
-                            struct err *err)
-{
-    if (!json_is_object(v))
-        return type_error(err, path, "", "an object", v);
-    return fields_from_json(s, v, obj, path, 0, err);
-}
-
-static int field_from_json(const struct field *f,
-                           const json_t *v,
-                           void *obj,
-                           const char *path,
-                           struct err *err)
+static int read_value(struct jr *r,
+                      const struct field *f,
+                      void *obj,
+                      const struct jpath *p)
 {
     void *x = AT(obj, f->off, char);
-    char sub[512];
+    enum jr_type t = jr_peek(r);
+    const char *s, *key;
+    size_t len;
     int64_t n;
+    bool ok, more, b;
 
+    if (t == JR_NULL) {
+        (void)jr_null(r);
+        return 0;
+    }
     switch (f->kind) {
     case F_STR:
-        if (!json_is_string(v))
-            return type_error(err, path, f->name, "a string", v);
-        model_set_str(x, json_string_value(v));
+        if (t != JR_STRING)
+            return type_error(r, p, "a string", t);
+        if (jr_str(r, &s, &len) != 0)
+            return ERR_MALFORMED;
+        free(*(char **)x);
+        *(char **)x = xstrndup(s, len);
         return 0;
     case F_I64:
     case F_INT:
-        if (json_int(v, &n) != 0)
-            return type_error(err, path, f->name, "an integer", v);
+        if (t != JR_NUMBER)
+            return type_error(r, p, "an integer", t);
+        if (jr_int(r, &n, &ok) != 0)
+            return ERR_MALFORMED;
+        if (!ok)
+            return type_error(r, p, "an integer", JR_NUMBER);
         if (f->kind == F_I64 && n == MODEL_UNSET)
             n++;
         *(int64_t *)x = n;
         return 0;
     case F_TRI:
-        if (!json_is_boolean(v))
-            return type_error(err, path, f->name, "a bool", v);
-        *(enum tri *)x = tri_from_bool(json_is_true(v));
-        return 0;
     case F_BOOL:
-        if (!json_is_boolean(v))
-            return type_error(err, path, f->name, "a bool", v);
-        *(bool *)x = json_is_true(v);
+        if (t != JR_TRUE && t != JR_FALSE)
+            return type_error(r, p, "a bool", t);
+        if (jr_bool(r, &b) != 0)
+            return ERR_MALFORMED;
+        if (f->kind == F_TRI)
+            *(enum tri *)x = tri_from_bool(b);
+        else
+            *(bool *)x = b;
         return 0;
     case F_STRLIST:
-        return strlist_from_json(v, x, path, f->name, err);
+        return read_strlist(r, x, p);
     case F_STRMAP:
-    case F_INTMAP: {
-        const char *key;
-        json_t *e;
-
-        if (!json_is_object(v))
-            return type_error(err, path, f->name, "an object", v);
+    case F_INTMAP:
+        if (t != JR_OBJECT)
+            return type_error(r, p, "an object", t);
         strmap_release(x);
         ((struct strmap *)x)->set = true;
-        json_object_foreach((json_t *)v, key, e)
-        {
-            if (f->kind == F_STRMAP && json_is_string(e)) {
-                strmap_set(x, key, json_string_value(e));
-            } else if (f->kind == F_INTMAP && json_int(e, &n) == 0) {
-                char num[32];
+        if (jr_obj_begin(r) != 0)
+            return r->err->code;
+        for (;;) {
+            char *k;
+            struct jpath kp;
+
+            if (jr_obj_next(r, &key, &len) != 0)
+                return ERR_MALFORMED;
+            if (key == NULL)
+                return 0;
+            k = xstrndup(key, len);
+            kp = (struct jpath){p, k, 1};
+            t = jr_peek(r);
+            if (f->kind == F_STRMAP && t == JR_STRING) {
+                if (jr_str(r, &s, &len) != 0) {
+                    free(k);
+                    return ERR_MALFORMED;
+                }
+                strmap_set(x, k, s);
+            } else if (f->kind == F_INTMAP && t == JR_NUMBER &&
+                       jr_int(r, &n, &ok) == 0 && ok) {
+                char num[24];
 
                 snprintf(num, sizeof(num), "%" PRId64, n);
-                strmap_set(x, key, num);
+                strmap_set(x, k, num);
             } else {
-                snprintf(sub, sizeof(sub), "%s[%s]", f->name, key);
-                return type_error(err, path, sub,
-                                  f->kind == F_STRMAP ? "a string"
-                                                      : "an integer",
-                                  e);
+                int rc = r->err->code ? r->err->code
+                                      : type_error(r, &kp,
+                                                   f->kind == F_STRMAP
+                                                       ? "a string"
+                                                       : "an integer",
+                                                   t);
+
+                free(k);
+                return rc;
             }
+            free(k);
         }
-        return 0;
-    }
     case F_JSON:
-        if (!json_is_object(v))
-            return type_error(err, path, f->name, "an object", v);
+        if (t != JR_OBJECT)
+            return type_error(r, p, "an object", t);
         json_decref(*(json_t **)x);
-        *(json_t **)x = json_deep_copy(v);
-        return 0;
-    case F_PTR: {
-        void *p = *(void **)x;
-
-        if (!json_is_object(v))
-            return type_error(err, path, f->name, "an object", v);
-        if (p == NULL) {
-            p = xmalloc(f->sub->size);
-            schema_init(f->sub, p);
-            *(void **)x = p;
+        *(json_t **)x = NULL;
+        return jr_json(r, (json_t **)x);
+    case F_PTR:
+        if (t != JR_OBJECT)
+            return type_error(r, p, "an object", t);
+        if (*(void **)x == NULL) {
+            *(void **)x = xmalloc(f->sub->size);
+            schema_init(f->sub, *(void **)x);
         }
-        snprintf(sub, sizeof(sub), "%s.%s", path, f->name);
-        return fields_from_json(f->sub, v, p, sub, 0, err);
-    }
-    case F_ARR:
-    case F_ARRMAP: {
-        size_t *cnt = AT(obj, f->aux, size_t);
-        size_t total, i = 0;
-        const char *key;
-        char *items;
-        json_t *e;
+        return read_object(r, f->sub, *(void **)x, p, 0);
+    case F_EMBED:
+        if (t != JR_OBJECT)
+            return type_error(r, p, "an object", t);
+        return read_object(r, f->sub, x, p, 0);
+    case F_ARR: {
+        size_t *cnt = AT(obj, f->aux, size_t), cap = 0;
+        char *items = NULL;
 
-        if (f->kind == F_ARR && !json_is_array(v))
-            return type_error(err, path, f->name, "a list", v);
-        if (f->kind == F_ARRMAP && !json_is_object(v))
-            return type_error(err, path, f->name, "an object", v);
+        if (t != JR_ARRAY)
+            return type_error(r, p, "a list", t);
         arr_reset(f, obj);
-        total = f->kind == F_ARR ? json_array_size(v) : json_object_size(v);
-        if (total == 0)
-            return 0;
-        items = xcalloc(total, f->sub->size);
-        *(char **)x = items;
-        if (f->kind == F_ARR) {
-            json_array_foreach(v, i, e)
-            {
-                void *el = items + i * f->sub->size;
+        if (jr_arr_begin(r) != 0)
+            return r->err->code;
+        for (;;) {
+            struct jpath ip = {p, NULL, *cnt};
+            void *el;
 
-                schema_init(f->sub, el);
-                *cnt = i + 1;
-                snprintf(sub, sizeof(sub), "%s.%s[%zu]", path, f->name, i);
-                if (struct_from_json(f->sub, e, el, sub, err) != 0)
-                    return err->code;
+            if (jr_arr_next(r, &more) != 0)
+                return ERR_MALFORMED;
+            if (!more)
+                return 0;
+            t = jr_peek(r);
+            if (t != JR_OBJECT)
+                return type_error(r, &ip, "an object", t);
+            if (*cnt == cap) {
+                cap = cap ? 2 * cap : 4;
+                items = xrealloc(items, cap * f->sub->size);
+                *(char **)x = items;
             }
-            return 0;
-        }
-        json_object_foreach((json_t *)v, key, e)
-        {
-            void *el = items + i * f->sub->size;
-
+            el = items + *cnt * f->sub->size;
             schema_init(f->sub, el);
-            *cnt = ++i;
-            model_set_str(AT(el, f->sub->fields[0].off, char *), key);
-            snprintf(sub, sizeof(sub), "%s.%s[%s]", path, f->name, key);
-            if (!json_is_object(e))
-                return type_error(err, sub, "", "an object", e);
-            if (fields_from_json(f->sub, e, el, sub, 1, err) != 0)
-                return err->code;
+            (*cnt)++;
+            if (read_object(r, f->sub, el, &ip, 0) != 0)
+                return r->err->code;
         }
-        return 0;
+    }
+    case F_ARRMAP: {
+        size_t *cnt = AT(obj, f->aux, size_t), cap = 0;
+        char *items = NULL;
+
+        if (t != JR_OBJECT)
+            return type_error(r, p, "an object", t);
+        arr_reset(f, obj);
+        if (jr_obj_begin(r) != 0)
+            return r->err->code;
+        for (;;) {
+            struct jpath kp;
+            void *el;
+            char *k;
+            int rc;
+
+            if (jr_obj_next(r, &key, &len) != 0)
+                return ERR_MALFORMED;
+            if (key == NULL)
+                return 0;
+            k = xstrndup(key, len);
+            kp = (struct jpath){p, k, 1};
+            t = jr_peek(r);
+            if (t != JR_OBJECT) {
+                rc = type_error(r, &kp, "an object", t);
+                free(k);
+                return rc;
+            }
+            if (*cnt == cap) {
+                cap = cap ? 2 * cap : 4;
+                items = xrealloc(items, cap * f->sub->size);
+                *(char **)x = items;
+            }
+            el = items + *cnt * f->sub->size;
+            schema_init(f->sub, el);
+            (*cnt)++;
+            *AT(el, f->sub->fields[0].off, char *) = k;
+            if (read_object(r, f->sub, el, &kp, 1) != 0)
+                return r->err->code;
+        }
     }
     case F_HEADERS: {
-        size_t *cnt = AT(obj, f->aux, size_t);
-        struct check_header *h;
-        const char *key;
-        json_t *e;
+        size_t *cnt = AT(obj, f->aux, size_t), cap = 0;
+        struct check_header *h = NULL;
 
-        if (!json_is_object(v))
-            return type_error(err, path, f->name, "an object", v);
+        if (t != JR_OBJECT)
+            return type_error(r, p, "an object", t);
         arr_reset(f, obj);
         *AT(obj, f->aux2, bool) = true;
-        if (json_object_size(v) == 0)
-            return 0;
-        h = xcalloc(json_object_size(v), sizeof(*h));
-        *(struct check_header **)x = h;
-        json_object_foreach((json_t *)v, key, e)
-        {
-            struct check_header *c = &h[(*cnt)++];
+        if (jr_obj_begin(r) != 0)
+            return r->err->code;
+        for (;;) {
+            struct check_header *c;
+            struct jpath kp;
 
-            c->name = xstrdup(key);
-            snprintf(sub, sizeof(sub), "%s[%s]", f->name, key);
-            if (strlist_from_json(e, &c->values, path, sub, err) != 0)
-                return err->code;
+            if (jr_obj_next(r, &key, &len) != 0)
+                return ERR_MALFORMED;
+            if (key == NULL)
+                return 0;
+            if (*cnt == cap) {
+                cap = cap ? 2 * cap : 4;
+                h = xrealloc(h, cap * sizeof(*h));
+                *(struct check_header **)x = h;
+            }
+            c = &h[(*cnt)++];
+            c->name = xstrndup(key, len);
+            strlist_init(&c->values);
+            kp = (struct jpath){p, c->name, 1};
+            if (read_strlist(r, &c->values, &kp) != 0)
+                return r->err->code;
         }
-        return 0;
     }
-    case F_EMBED:
-        if (f->name[0] == '\0')
-            return fields_from_json(f->sub, v, x, path, 0, err);
-        snprintf(sub, sizeof(sub), "%s.%s", path, f->name);
-        return struct_from_json(f->sub, v, x, sub, err);
     }
-    return 0;
+    return jr_skip(r);
 }
 
-static int fields_from_json(const struct schema *s,
-                            const json_t *o,
-                            void *obj,
-                            const char *path,
-                            size_t first,
-                            struct err *err)
+/* Reads the value of key into the field of s it names (or skips it). */
+static int read_key(struct jr *r,
+                    const struct schema *s,
+                    void *obj,
+                    const struct jpath *p,
+                    size_t first,
+                    const char *key,
+                    size_t len)
 {
-    for (size_t i = first; i < s->nfields; i++) {
-        const struct field *f = &s->fields[i];
-        const json_t *v;
+    const struct field *f;
+    void *base = obj;
+    char name[64];
 
-        if (f->kind == F_EMBED && f->name[0] == '\0') {
-            if (fields_from_json(f->sub, o, AT(obj, f->off, char), path, 0,
-                                 err) != 0)
-                return err->code;
-            continue;
-        }
-        v = lookup(o, f->name);
-        if (v == NULL || json_is_null(v))
-            continue;
-        if (field_from_json(f, v, obj, path, err) != 0)
-            return err->code;
+    if (len >= sizeof(name)) /* no field is that long */
+        return jr_skip(r);
+    memcpy(name, key, len);
+    name[len] = '\0';
+    f = find_field(s, first, name, false, &base);
+    if (f == NULL) {
+        base = obj;
+        f = find_field(s, first, name, true, &base);
     }
-    return 0;
+    if (f == NULL)
+        return jr_skip(r); /* unknown keys are ignored, as Nomad does */
+    {
+        struct jpath fp = {p, f->name, 0};
+
+        return read_value(r, f, base, &fp);
+    }
+}
+
+static int read_object(struct jr *r,
+                       const struct schema *s,
+                       void *obj,
+                       const struct jpath *p,
+                       size_t first)
+{
+    const char *key;
+    size_t len;
+
+    if (jr_obj_begin(r) != 0)
+        return r->err->code;
+    for (;;) {
+        if (jr_obj_next(r, &key, &len) != 0)
+            return ERR_MALFORMED;
+        if (key == NULL)
+            return 0;
+        if (read_key(r, s, obj, p, first, key, len) != 0)
+            return r->err->code;
+    }
+}
+
+int schema_read_json_field(const struct schema *s,
+                           struct jr *r,
+                           void *obj,
+                           const char *key,
+                           size_t key_len,
+                           const char *path)
+{
+    struct jpath root = {NULL, path, 0};
+
+    return read_key(r, s, obj, &root, 0, key, key_len);
+}
+
+int schema_read_json(const struct schema *s,
+                     struct jr *r,
+                     void *obj,
+                     const char *path)
+{
+    struct jpath root = {NULL, path, 0};
+    enum jr_type t = jr_peek(r);
+
+    if (t != JR_OBJECT)
+        return type_error(r, &root, "an object", t);
+    return read_object(r, s, obj, &root, 0);
 }
 
 int schema_from_json(const struct schema *s,
@@ -771,27 +920,37 @@ int schema_from_json(const struct schema *s,
                      const char *path,
                      struct err *err)
 {
-    return struct_from_json(s, j, obj, path, err);
+    char *text = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+    struct jr r;
+    int rc;
+
+    if (text == NULL)
+        return err_set(err, ERR_INVALID, "%s: not encodable", path);
+    jr_init(&r, text, strlen(text), err);
+    rc = schema_read_json(s, &r, obj, path);
+    jr_release(&r);
+    free(text);
+    return rc;
 }
 
 /* ---------------------------------------------------------------- msgpack */
 
-static void pack_strlist(msgpack_packer *pk, const struct strlist *l)
+static void pack_strlist(struct buf *pk, const struct strlist *l)
 {
     if (!l->set && l->n == 0) {
-        msgpack_pack_nil(pk);
+        mp_put_nil(pk);
         return;
     }
-    msgpack_pack_array(pk, l->n);
+    mp_put_array(pk, (uint32_t)l->n);
     for (size_t i = 0; i < l->n; i++)
-        mp_pack_str(pk, l->items[i]);
+        mp_put_str(pk, l->items[i]);
 }
 
-static void pack_struct(msgpack_packer *pk,
+static void pack_struct(struct buf *pk,
                         const struct schema *s,
                         const void *obj);
 
-static void pack_field(msgpack_packer *pk,
+static void pack_field(struct buf *pk,
                        const struct field *f,
                        const void *obj)
 {
@@ -799,30 +958,30 @@ static void pack_field(msgpack_packer *pk,
 
     switch (f->kind) {
     case F_STR:
-        mp_pack_str(pk, *(char *const *)x);
+        mp_put_str(pk, *(char *const *)x);
         break;
     case F_I64:
         if (*(const int64_t *)x == MODEL_UNSET)
-            msgpack_pack_nil(pk);
+            mp_put_nil(pk);
         else
-            msgpack_pack_int64(pk, *(const int64_t *)x);
+            mp_put_int(pk, *(const int64_t *)x);
         break;
     case F_INT:
-        msgpack_pack_int64(pk, *(const int64_t *)x);
+        mp_put_int(pk, *(const int64_t *)x);
         break;
     case F_TRI:
         if (*(const enum tri *)x == TRI_UNSET)
-            msgpack_pack_nil(pk);
+            mp_put_nil(pk);
         else if (*(const enum tri *)x == TRI_TRUE)
-            msgpack_pack_true(pk);
+            mp_put_bool(pk, true);
         else
-            msgpack_pack_false(pk);
+            mp_put_bool(pk, false);
         break;
     case F_BOOL:
         if (*(const bool *)x)
-            msgpack_pack_true(pk);
+            mp_put_bool(pk, true);
         else
-            msgpack_pack_false(pk);
+            mp_put_bool(pk, false);
         break;
     case F_STRLIST:
         pack_strlist(pk, x);
@@ -832,13 +991,13 @@ static void pack_field(msgpack_packer *pk,
         const struct strmap *m = x;
 
         if (!m->set && m->n == 0) {
-            msgpack_pack_nil(pk);
+            mp_put_nil(pk);
             break;
         }
-        msgpack_pack_map(pk, m->n);
+        mp_put_map(pk, (uint32_t)m->n);
         for (size_t i = 0; i < m->n; i++) {
-            mp_pack_str(pk, m->items[i].key);
-            mp_pack_str(pk, m->items[i].value);
+            mp_put_str(pk, m->items[i].key);
+            mp_put_str(pk, m->items[i].value);
         }
         break;
     }
@@ -847,17 +1006,17 @@ static void pack_field(msgpack_packer *pk,
         char *text;
 
         if (j == NULL) {
-            msgpack_pack_nil(pk);
+            mp_put_nil(pk);
             break;
         }
         text = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
-        mp_pack_str(pk, text);
+        mp_put_str(pk, text);
         free(text);
         break;
     }
     case F_PTR:
         if (*(void *const *)x == NULL)
-            msgpack_pack_nil(pk);
+            mp_put_nil(pk);
         else
             pack_struct(pk, f->sub, *(void *const *)x);
         break;
@@ -866,7 +1025,7 @@ static void pack_field(msgpack_packer *pk,
         size_t n = *CAT(obj, f->aux, size_t);
         const char *items = *(char *const *)x;
 
-        msgpack_pack_array(pk, n);
+        mp_put_array(pk, (uint32_t)n);
         for (size_t k = 0; k < n; k++)
             pack_struct(pk, f->sub, items + k * f->sub->size);
         break;
@@ -876,13 +1035,13 @@ static void pack_field(msgpack_packer *pk,
         const struct check_header *h = *(struct check_header *const *)x;
 
         if (!*CAT(obj, f->aux2, bool)) {
-            msgpack_pack_nil(pk);
+            mp_put_nil(pk);
             break;
         }
-        msgpack_pack_array(pk, n);
+        mp_put_array(pk, (uint32_t)n);
         for (size_t k = 0; k < n; k++) {
-            msgpack_pack_array(pk, 2);
-            mp_pack_str(pk, h[k].name);
+            mp_put_array(pk, (uint32_t)2);
+            mp_put_str(pk, h[k].name);
             pack_strlist(pk, &h[k].values);
         }
         break;
@@ -893,24 +1052,21 @@ static void pack_field(msgpack_packer *pk,
     }
 }
 
-static void pack_struct(msgpack_packer *pk,
+static void pack_struct(struct buf *pk,
                         const struct schema *s,
                         const void *obj)
 {
-    msgpack_pack_array(pk, s->nfields);
+    mp_put_array(pk, (uint32_t)s->nfields);
     for (size_t i = 0; i < s->nfields; i++)
         pack_field(pk, &s->fields[i], obj);
 }
 
 void schema_encode_mp(const struct schema *s, const void *obj, struct buf *out)
 {
-    msgpack_packer pk;
-
-    mp_writer_init(&pk, out);
-    msgpack_pack_array(&pk, s->nfields + 1);
-    msgpack_pack_int(&pk, MODEL_MP_VERSION);
+    mp_put_array(out, (uint32_t)s->nfields + 1);
+    mp_put_int(out, MODEL_MP_VERSION);
     for (size_t i = 0; i < s->nfields; i++)
-        pack_field(&pk, &s->fields[i], obj);
+        pack_field(out, &s->fields[i], obj);
 }
 
 static int read_owned_str(struct mp_reader *r, char **out)

@@ -75,7 +75,24 @@ void schema_release(const struct schema *s, void *obj);
 void schema_copy(const struct schema *s, void *dst, const void *src);
 bool schema_equal(const struct schema *s, const void *a, const void *b);
 
+struct jw;
+struct jr;
+
 json_t *schema_to_json(const struct schema *s, const void *obj);
+void schema_write_json(const struct schema *s, const void *obj, struct jw *w);
+/* Reads an object from r into obj; errors name the field path. */
+int schema_read_json(const struct schema *s,
+                     struct jr *r,
+                     void *obj,
+                     const char *path);
+/* Reads the value of one key (already consumed by the caller) of an object
+ * being read as s into obj; unknown keys are skipped. */
+int schema_read_json_field(const struct schema *s,
+                           struct jr *r,
+                           void *obj,
+                           const char *key,
+                           size_t key_len,
+                           const char *path);
 /* path names the object in messages ("Job"). */
 int schema_from_json(const struct schema *s,
                      const json_t *j,

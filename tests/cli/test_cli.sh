@@ -43,16 +43,22 @@ t_eq "redis port label" "$(jq -r '.Job.TaskGroups[0].Networks[0].DynamicPorts[0]
 t_eq "redis service provider" "$(jq -r '.Job.TaskGroups[0].Services[0].Provider' <<<"$J")" "nomad"
 t_eq "redis service name" "$(jq -r '.Job.TaskGroups[0].Services[0].Name' <<<"$J")" "redis-svc"
 t_eq "redis driver config image" "$(jq -r '.Job.TaskGroups[0].Tasks[0].Config.image' <<<"$J")" "redis:7.0.7-alpine"
+t_eq "redis count" "$(jq -r '.Job.TaskGroups[0].Count' <<<"$J")" "1"
+t_eq "redis service port" "$(jq -r '.Job.TaskGroups[0].Services[0].PortLabel' <<<"$J")" "redis"
+t_eq "redis driver" "$(jq -r '.Job.TaskGroups[0].Tasks[0].Driver' <<<"$J")" "docker"
 t_eq "redis unset priority is null" "$(jq -r '.Job.Priority' <<<"$J")" "null"
 
 t_run "run -output web" 0 "$CARAVAN" job run -output "$EX/pytechco-web.nomad.hcl"
 J=$T_OUT
 t_eq "web static port" "$(jq -r '.Job.TaskGroups[0].Networks[0].ReservedPorts[0].Value' <<<"$J")" "5000"
+t_eq "web static port label" "$(jq -r '.Job.TaskGroups[0].Networks[0].ReservedPorts[0].Label' <<<"$J")" "web"
+t_eq "web count" "$(jq -r '.Job.TaskGroups[0].Count' <<<"$J")" "1"
 t_eq "web template env" "$(jq -r '.Job.TaskGroups[0].Tasks[0].Templates[0].Envvars' <<<"$J")" "true"
 t_eq "web template dest" "$(jq -r '.Job.TaskGroups[0].Tasks[0].Templates[0].DestPath' <<<"$J")" "local/env.txt"
 t_contains "web template data" "$(jq -r '.Job.TaskGroups[0].Tasks[0].Templates[0].EmbeddedTmpl' <<<"$J")" '{{ range nomadService "redis-svc" }}'
 
 t_run "run -output setup" 0 "$CARAVAN" job run -output "$EX/pytechco-setup.nomad.hcl"
+t_eq "setup type" "$(jq -r '.Job.Type' <<<"$T_OUT")" "batch"
 t_eq "setup meta_required" "$(jq -c '.Job.ParameterizedJob.MetaRequired' <<<"$T_OUT")" '["budget"]'
 
 t_run "run -output employee" 0 "$CARAVAN" job run -output "$EX/pytechco-employee.nomad.hcl"
@@ -61,6 +67,8 @@ t_eq "employee cron" "$(jq -r '.Job.Periodic.Spec' <<<"$J")" "0/3 * * * * * *"
 t_eq "employee prohibit_overlap" "$(jq -r '.Job.Periodic.ProhibitOverlap' <<<"$J")" "false"
 t_eq "employee restart attempts" "$(jq -r '.Job.TaskGroups[0].Tasks[0].RestartPolicy.Attempts' <<<"$J")" "2"
 t_eq "employee restart delay" "$(jq -r '.Job.TaskGroups[0].Tasks[0].RestartPolicy.Delay' <<<"$J")" "15000000000"
+t_eq "employee restart interval" "$(jq -r '.Job.TaskGroups[0].Tasks[0].RestartPolicy.Interval' <<<"$J")" "10000000000"
+t_eq "employee type" "$(jq -r '.Job.Type' <<<"$J")" "batch"
 t_eq "employee restart mode" "$(jq -r '.Job.TaskGroups[0].Tasks[0].RestartPolicy.Mode' <<<"$J")" "fail"
 
 # -var and -var-file reach the parser; -json reads the API form back.

@@ -1,4 +1,5 @@
 /* Tests of the HCL2 parser and evaluator (lib/hcl). */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -758,14 +759,21 @@ START_TEST(error_unterminated_reports_start)
                 "t.hcl:2:5: Unterminated template string; no closing quote "
                 "was found for the string");
     parse_fails("a = <<EOH\nfoo\n",
-                "t.hcl:1:5: Unterminated template string; no closing marker "
-                "was found for the heredoc");
+                "t.hcl:1:3: Unterminated template string; no closing marker "
+                "\"EOH\" was found for the heredoc");
+    parse_fails("a = [<<EOH\nfoo\n",
+                "t.hcl:1:6: Unterminated template string; no closing marker "
+                "\"EOH\" was found for the heredoc");
     parse_fails("a = 1\n  /* never closed\n",
                 "t.hcl:2:3: Unterminated comment; there is no closing \"*/\" "
                 "for this comment");
-    parse_fails("job {\n  a = 1\n",
-                "t.hcl:3:1: Unclosed block; reached the end of the file "
-                "while looking for \"}\"");
+    parse_fails("job \"x\" {\n  group {\n  a = 1\n",
+                "t.hcl:1:9: Unclosed configuration block; there is no "
+                "closing brace for this block before the end of the file");
+    parse_fails("job \"x\" {\n  type \"batch\"\n}\n",
+                "t.hcl:2:8: Invalid block definition; \"type\" is followed "
+                "by a label but no \"{\" opens the block (an attribute needs "
+                "\"=\")");
     parse_fails("a = \"x ${ 1 + \n",
                 "t.hcl:2:1: Unexpected end of file, expected an expression");
 }
@@ -1003,25 +1011,28 @@ END_TEST
 
 static void parse_dir(const char *dir)
 {
-    char *cmd = xasprintf("ls %s/*.hcl 2>/dev/null", dir);
-    FILE *ls = popen(cmd, "r");
-    char line[4096];
+    DIR *d = opendir(dir);
+    struct dirent *de;
     int n = 0;
 
-    ck_assert_ptr_nonnull(ls);
-    while (fgets(line, sizeof(line), ls) != NULL) {
+    ck_assert_msg(d != NULL, "cannot open %s", dir);
+    while ((de = readdir(d)) != NULL) {
+        size_t len = strlen(de->d_name);
         struct hcl_doc *doc = NULL;
         struct err err = ERR_INIT;
+        char *path;
 
-        line[strcspn(line, "\n")] = '\0';
-        ck_assert_msg(hcl_parse_file(line, NULL, &doc, &err) == 0, "%s",
+        if (len < 4 || strcmp(de->d_name + len - 4, ".hcl") != 0)
+            continue;
+        path = xasprintf("%s/%s", dir, de->d_name);
+        ck_assert_msg(hcl_parse_file(path, NULL, &doc, &err) == 0, "%s",
                       err.msg);
         ck_assert_uint_ge(doc->body.nblocks, 1);
         hcl_doc_free(doc);
+        free(path);
         n++;
     }
-    pclose(ls);
-    free(cmd);
+    closedir(d);
     ck_assert_int_gt(n, 0);
 }
 
