@@ -328,8 +328,10 @@ int jr_syntax(struct jr *r, const char *what)
                    col, what, (unsigned char)*r->p);
 }
 
-static void ws(struct jr *r)
+static inline void ws(struct jr *r)
 {
+    if (r->p < r->end && (unsigned char)*r->p > ' ')
+        return;
     while (r->p < r->end &&
            (*r->p == ' ' || *r->p == '\n' || *r->p == '\t' || *r->p == '\r'))
         r->p++;

@@ -597,23 +597,29 @@ static const struct field *find_field(const struct schema *s,
                                       size_t first,
                                       const char *key,
                                       bool fold,
-                                      void **base)
+                                      void **base,
+                                      size_t *index)
 {
     for (size_t i = first; i < s->nfields; i++) {
         const struct field *f = &s->fields[i];
 
         if (f->kind == F_EMBED && f->name[0] == '\0') {
             void *inner = AT(*base, f->off, char);
-            const struct field *g = find_field(f->sub, 0, key, fold, &inner);
+            size_t unused;
+            const struct field *g =
+                find_field(f->sub, 0, key, fold, &inner, &unused);
 
             if (g != NULL) {
                 *base = inner;
+                *index = i;
                 return g;
             }
             continue;
         }
-        if (fold ? strcasecmp(f->name, key) == 0 : strcmp(f->name, key) == 0)
+        if (fold ? strcasecmp(f->name, key) == 0 : strcmp(f->name, key) == 0) {
+            *index = i;
             return f;
+        }
     }
     return NULL;
 }
@@ -844,23 +850,36 @@ static int read_key(struct jr *r,
                     const struct jpath *p,
                     size_t first,
                     const char *key,
-                    size_t len)
+                    size_t len,
+                    size_t *hint)
 {
-    const struct field *f;
+    const struct field *f = NULL;
     void *base = obj;
     char name[64];
+    size_t at;
 
     if (len >= sizeof(name)) /* no field is that long */
         return jr_skip(r);
+    /* Writers (ours, Nomad's) emit fields in struct order: try the field
+     * after the last one matched before searching. */
+    if (*hint < s->nfields && s->fields[*hint].name[0] != '\0' &&
+        strncmp(s->fields[*hint].name, key, len) == 0 &&
+        s->fields[*hint].name[len] == '\0') {
+        f = &s->fields[(*hint)++];
+        goto found;
+    }
     memcpy(name, key, len);
     name[len] = '\0';
-    f = find_field(s, first, name, false, &base);
+    f = find_field(s, first, name, false, &base, &at);
     if (f == NULL) {
         base = obj;
-        f = find_field(s, first, name, true, &base);
+        f = find_field(s, first, name, true, &base, &at);
     }
+    if (f != NULL)
+        *hint = at + 1;
     if (f == NULL)
         return jr_skip(r); /* unknown keys are ignored, as Nomad does */
+found:
     {
         struct jpath fp = {p, f->name, 0};
 
@@ -875,7 +894,7 @@ static int read_object(struct jr *r,
                        size_t first)
 {
     const char *key;
-    size_t len;
+    size_t len, hint = first;
 
     if (jr_obj_begin(r) != 0)
         return r->err->code;
@@ -884,7 +903,7 @@ static int read_object(struct jr *r,
             return ERR_MALFORMED;
         if (key == NULL)
             return 0;
-        if (read_key(r, s, obj, p, first, key, len) != 0)
+        if (read_key(r, s, obj, p, first, key, len, &hint) != 0)
             return r->err->code;
     }
 }
@@ -897,8 +916,9 @@ int schema_read_json_field(const struct schema *s,
                            const char *path)
 {
     struct jpath root = {NULL, path, 0};
+    size_t hint = s->nfields;
 
-    return read_key(r, s, obj, &root, 0, key, key_len);
+    return read_key(r, s, obj, &root, 0, key, key_len, &hint);
 }
 
 int schema_read_json(const struct schema *s,
