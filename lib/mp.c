@@ -82,6 +82,14 @@ void mp_put_int(struct buf *b, int64_t v)
     }
 }
 
+void mp_put_float(struct buf *b, double v)
+{
+    uint64_t u;
+
+    memcpy(&u, &v, sizeof(u));
+    put_be(b, 0xcb, u, 8);
+}
+
 void mp_put_strn(struct buf *b, const char *s, size_t len)
 {
     if (len <= 31)

@@ -35,6 +35,7 @@ void mp_pack_strn(msgpack_packer *pk, const char *s, size_t len);
 void mp_put_nil(struct buf *b);
 void mp_put_bool(struct buf *b, bool v);
 void mp_put_int(struct buf *b, int64_t v);
+void mp_put_float(struct buf *b, double v);
 void mp_put_str(struct buf *b, const char *s); /* NULL puts nil */
 void mp_put_strn(struct buf *b, const char *s, size_t len);
 void mp_put_array(struct buf *b, uint32_t n);

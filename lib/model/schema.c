@@ -966,6 +966,47 @@ static void pack_strlist(struct buf *pk, const struct strlist *l)
         mp_put_str(pk, l->items[i]);
 }
 
+/* A driver config as native msgpack (maps keep their order). */
+static void pack_json(struct buf *pk, const json_t *v)
+{
+    const char *key;
+    json_t *e;
+    size_t i;
+
+    switch (json_typeof(v)) {
+    case JSON_OBJECT:
+        mp_put_map(pk, (uint32_t)json_object_size(v));
+        json_object_foreach((json_t *)v, key, e)
+        {
+            mp_put_str(pk, key);
+            pack_json(pk, e);
+        }
+        break;
+    case JSON_ARRAY:
+        mp_put_array(pk, (uint32_t)json_array_size(v));
+        json_array_foreach(v, i, e)
+        pack_json(pk, e);
+        break;
+    case JSON_STRING:
+        mp_put_strn(pk, json_string_value(v), json_string_length(v));
+        break;
+    case JSON_INTEGER:
+        mp_put_int(pk, json_integer_value(v));
+        break;
+    case JSON_REAL:
+        mp_put_float(pk, json_real_value(v));
+        break;
+    case JSON_TRUE:
+    case JSON_FALSE:
+        mp_put_bool(pk, json_is_true(v));
+        break;
+    case JSON_NULL:
+    default:
+        mp_put_nil(pk);
+        break;
+    }
+}
+
 static void pack_struct(struct buf *pk,
                         const struct schema *s,
                         const void *obj);
@@ -1021,19 +1062,12 @@ static void pack_field(struct buf *pk,
         }
         break;
     }
-    case F_JSON: {
-        json_t *j = *(json_t *const *)x;
-        char *text;
-
-        if (j == NULL) {
+    case F_JSON:
+        if (*(json_t *const *)x == NULL)
             mp_put_nil(pk);
-            break;
-        }
-        text = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
-        mp_put_str(pk, text);
-        free(text);
+        else
+            pack_json(pk, *(json_t *const *)x);
         break;
-    }
     case F_PTR:
         if (*(void *const *)x == NULL)
             mp_put_nil(pk);
@@ -1121,6 +1155,83 @@ static int unpack_strlist(struct mp_reader *r, struct strlist *l)
     return 0;
 }
 
+static int unpack_json(struct mp_reader *r, json_t **out, int depth)
+{
+    const char *s;
+    uint32_t n, len;
+    int64_t i;
+    double d;
+    bool b;
+
+    if (depth > MP_MAX_DEPTH)
+        return ERR_MALFORMED;
+    switch (mp_peek(r)) {
+    case MP_NIL:
+        r->p++;
+        *out = json_null();
+        return 0;
+    case MP_BOOL:
+        if (mp_read_bool(r, &b) != 0)
+            return ERR_MALFORMED;
+        *out = json_boolean(b);
+        return 0;
+    case MP_INT:
+        if (mp_read_int(r, &i) != 0)
+            return ERR_MALFORMED;
+        *out = json_integer(i);
+        return 0;
+    case MP_FLOAT:
+        if (mp_read_float(r, &d) != 0)
+            return ERR_MALFORMED;
+        *out = json_real(d);
+        return 0;
+    case MP_STR:
+        if (mp_read_str(r, &s, &len) != 0)
+            return ERR_MALFORMED;
+        *out = json_stringn_nocheck(s, len);
+        return 0;
+    case MP_ARRAY:
+        if (mp_read_array(r, &n) != 0)
+            return ERR_MALFORMED;
+        *out = json_array();
+        for (uint32_t k = 0; k < n; k++) {
+            json_t *e = NULL;
+
+            if (unpack_json(r, &e, depth + 1) != 0) {
+                json_decref(e);
+                return ERR_MALFORMED;
+            }
+            json_array_append_new(*out, e);
+        }
+        return 0;
+    case MP_MAP:
+        if (mp_read_map(r, &n) != 0)
+            return ERR_MALFORMED;
+        *out = json_object();
+        for (uint32_t k = 0; k < n; k++) {
+            json_t *e = NULL;
+            char *key;
+
+            if (mp_read_str(r, &s, &len) != 0)
+                return ERR_MALFORMED;
+            key = xstrndup(s, len);
+            if (unpack_json(r, &e, depth + 1) != 0) {
+                free(key);
+                json_decref(e);
+                return ERR_MALFORMED;
+            }
+            json_object_set_new_nocheck(*out, key, e);
+            free(key);
+        }
+        return 0;
+    case MP_BIN:
+    case MP_EXT:
+    case MP_INVALID:
+    default:
+        return ERR_MALFORMED;
+    }
+}
+
 static int unpack_fields(struct mp_reader *r,
                          const struct schema *s,
                          void *obj,
@@ -1202,22 +1313,12 @@ static int unpack_field(struct mp_reader *r,
         }
         return 0;
     }
-    case F_JSON: {
-        const char *s;
-        uint32_t len;
-        json_t *j;
-
+    case F_JSON:
         if (mp_try_nil(r))
             return 0;
-        if (mp_read_str(r, &s, &len) != 0)
-            return ERR_MALFORMED;
-        j = json_loadb(s, len, JSON_DECODE_ANY, NULL);
-        if (j == NULL)
-            return ERR_MALFORMED;
         json_decref(*(json_t **)x);
-        *(json_t **)x = j;
-        return 0;
-    }
+        *(json_t **)x = NULL;
+        return unpack_json(r, (json_t **)x, depth + 1);
     case F_PTR: {
         void *p;
 
