@@ -47,11 +47,14 @@ static int invalid(struct err *err, const char *s)
     return err_set(err, ERR_INVALID, "time: invalid duration \"%s\"", s);
 }
 
+/* The arithmetic of Go's time.ParseDuration, so values match Nomad's to
+ * the nanosecond: whole parts exact in integers, fractions through
+ * float64 as Go does. */
 int duration_parse(const char *s, int64_t *out_ns, struct err *err)
 {
     const char *p = s;
     bool neg = false;
-    double total = 0;
+    uint64_t total = 0;
 
     if (*p == '-' || *p == '+')
         neg = *p++ == '-';
@@ -62,24 +65,36 @@ int duration_parse(const char *s, int64_t *out_ns, struct err *err)
     if (*p == '\0')
         return invalid(err, s);
     while (*p != '\0') {
-        double whole = 0, frac = 0, scale = 1;
-        bool digits = false;
+        uint64_t v = 0, f = 0, unit;
+        double scale = 1;
+        bool digits = false, post = false, overflow = false;
         const struct unit *u;
         size_t ulen;
 
         while (*p >= '0' && *p <= '9') {
-            whole = whole * 10 + (*p++ - '0');
+            if (v > (UINT64_C(1) << 63) / 10)
+                return invalid(err, s);
+            v = v * 10 + (uint64_t)(*p++ - '0');
+            if (v > UINT64_C(1) << 63)
+                return invalid(err, s);
             digits = true;
         }
         if (*p == '.') {
             p++;
             while (*p >= '0' && *p <= '9') {
-                frac = frac * 10 + (*p++ - '0');
-                scale *= 10;
-                digits = true;
+                post = true;
+                if (!overflow) {
+                    if (f > (UINT64_C(1) << 63) / 10) {
+                        overflow = true; /* ignore the digits beyond */
+                    } else {
+                        f = f * 10 + (uint64_t)(*p - '0');
+                        scale *= 10;
+                    }
+                }
+                p++;
             }
         }
-        if (!digits)
+        if (!digits && !post)
             return invalid(err, s);
         u = match_unit(p, &ulen);
         if (u == NULL) {
@@ -91,15 +106,29 @@ int duration_parse(const char *s, int64_t *out_ns, struct err *err)
                            (int)strcspn(p, "0123456789."), p, s);
         }
         p += ulen;
-        total += (whole + frac / scale) * (double)u->ns;
-        if (total > 9.2e18)
+        unit = (uint64_t)u->ns;
+        if (v > (UINT64_C(1) << 63) / unit)
+            return invalid(err, s);
+        v *= unit;
+        if (f > 0) {
+            v += (uint64_t)((double)f * ((double)unit / scale));
+            if (v > UINT64_C(1) << 63)
+                return invalid(err, s);
+        }
+        total += v;
+        if (total > UINT64_C(1) << 63)
             return invalid(err, s);
     }
-    *out_ns = (int64_t)(neg ? -total : total);
+    if (neg) {
+        *out_ns = total == UINT64_C(1) << 63 ? INT64_MIN : -(int64_t)total;
+        return 0;
+    }
+    if (total > INT64_MAX)
+        return invalid(err, s);
+    *out_ns = (int64_t)total;
     return 0;
 }
 
-/* Appends v/10^prec with trailing zeros (and a bare point) trimmed. */
 static int fmt_frac(char *out, size_t size, uint64_t v, int prec)
 {
     char digits[32];

@@ -77,6 +77,10 @@ static const struct
     {"10ns", 10},
     {"2h45m30.5s", 2 * NS_PER_HOUR + 45 * NS_PER_MIN + 30500 * NS_PER_MS},
     {".5s", 500 * NS_PER_MS},
+    {"1.000001s", NS_PER_SEC + 1000},
+    {"1µs1s", NS_PER_SEC + 1000},
+    {"9223372036854775807ns", INT64_MAX},
+    {"-2562047h47m16.854775808s", INT64_MIN},
 };
 
 START_TEST(duration_parse_accepts_go_forms)
