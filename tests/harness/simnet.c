@@ -1,10 +1,11 @@
-/* Simulated network: per-message vclock timers, xoshiro256** for chance. */
+/* Simulated network: per-message vclock timers, lib/rand for chance. */
 #include "tests/harness/simnet.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "lib/alloc.h"
+#include "lib/rand.h"
 #include "lib/assert.h"
 #include "tests/harness/vclock.h"
 
@@ -23,54 +24,15 @@ struct simnet_msg
     unsigned char data[];
 };
 
-/*
- * splitmix64 only spreads the caller's seed over xoshiro's 256 bits of
- * state, so that nearby seeds (1, 2, 3...) still give unrelated streams.
- */
-static uint64_t splitmix64(uint64_t *state)
-{
-    uint64_t z = (*state += UINT64_C(0x9e3779b97f4a7c15));
-
-    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-    return z ^ (z >> 31);
-}
-
-static uint64_t rotl(uint64_t x, int k)
-{
-    return (x << k) | (x >> (64 - k));
-}
-
 uint64_t simnet_rand(struct simnet *net)
 {
-    uint64_t *s = net->rng;
-    uint64_t result = rotl(s[1] * 5, 7) * 9;
-    uint64_t t = s[1] << 17;
-
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return result;
+    return rng_u64(&net->rng);
 }
 
 uint64_t simnet_rand_below(struct simnet *net, uint64_t bound)
 {
-    /*
-     * Rejecting the short tail of the 64-bit range keeps every residue
-     * equally likely; plain modulo would favour the small ones.
-     */
-    uint64_t threshold;
-    uint64_t x;
-
     assert(bound > 0);
-    threshold = (0 - bound) % bound;
-    do {
-        x = simnet_rand(net);
-    } while (x < threshold);
-    return x % bound;
+    return rng_below(&net->rng, bound);
 }
 
 /*
@@ -79,7 +41,7 @@ uint64_t simnet_rand_below(struct simnet *net, uint64_t bound)
  */
 static bool chance(struct simnet *net, double p)
 {
-    double u = (double)(simnet_rand(net) >> 11) * 0x1.0p-53;
+    double u = rng_double(&net->rng);
 
     return u < p;
 }
@@ -125,15 +87,13 @@ void simnet_init(struct simnet *net,
                  const struct simnet_config *cfg)
 {
     static const struct simnet_config defaults = {1, 0, 0.0, 0.0};
-    uint64_t state = seed;
 
     assert(n > 0);
     memset(net, 0, sizeof(*net));
     net->vc = vc;
     net->n = n;
     simnet_configure(net, cfg != NULL ? cfg : &defaults);
-    for (int i = 0; i < 4; i++)
-        net->rng[i] = splitmix64(&state);
+    rng_seed(&net->rng, seed);
     net->nodes = xcalloc((size_t)n, sizeof(*net->nodes));
     net->blocked = xcalloc((size_t)n * (size_t)n, sizeof(*net->blocked));
     net->trace = UINT64_C(0xcbf29ce484222325);

@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/rand.h"
+
 struct vclock;
 struct simnet_msg;
 
@@ -57,7 +59,7 @@ struct simnet
     struct vclock *vc;
     int n;
     struct simnet_config cfg;
-    uint64_t rng[4];
+    struct rng rng;
     struct simnet_node *nodes;
     bool *blocked;               /* n * n, indexed [from * n + to] */
     struct simnet_msg *inflight; /* list, so release can cancel the timers */
