@@ -83,6 +83,7 @@ struct state_snap
 {
     struct state_store *store;
     MDB_txn *txn;
+    bool borrowed; /* a view of a write txn: not ours to end */
     uint64_t last_index;
     uint64_t table_index[STATE_NTABLES];
 };
@@ -814,8 +815,22 @@ void state_snap_release(struct state_snap *snap)
 {
     if (snap == NULL)
         return;
-    mdb_txn_abort(snap->txn);
+    if (!snap->borrowed)
+        mdb_txn_abort(snap->txn);
     free(snap);
+}
+
+struct state_snap *state_txn_view(struct state_txn *txn)
+{
+    struct state_snap *snap = xcalloc(1, sizeof(*snap));
+
+    snap->store = txn->store;
+    snap->txn = txn->txn;
+    snap->borrowed = true;
+    snap->last_index = txn->index;
+    for (int i = 0; i < STATE_NTABLES; i++)
+        snap->table_index[i] = txn->index;
+    return snap;
 }
 
 uint64_t state_snap_last_index(const struct state_snap *snap)

@@ -114,6 +114,12 @@ int state_snapshot(struct state_store *s,
                    struct state_snap **out,
                    struct err *err);
 void state_snap_release(struct state_snap *snap);
+/*
+ * A read view inside a write transaction (it sees the writes so far), for
+ * fsm.c's read-modify-write. Release it with state_snap_release() before
+ * the transaction ends.
+ */
+struct state_snap *state_txn_view(struct state_txn *txn);
 
 /* The index of the last applied entry (0 for an empty store). */
 uint64_t state_snap_last_index(const struct state_snap *snap);

@@ -1,0 +1,482 @@
+/* Applying log commands to the state store (see fsm.h). */
+#include "agent/server/fsm.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent/server/cmd.h"
+#include "agent/server/state/state.h"
+#include "lib/alloc.h"
+#include "lib/err.h"
+#include "lib/log.h"
+#include "lib/model/alloc.h"
+#include "lib/model/deployment.h"
+#include "lib/model/eval.h"
+#include "lib/model/job.h"
+#include "lib/model/node.h"
+
+void fsm_effects_release(struct fsm_effects *fx)
+{
+    for (size_t i = 0; i < fx->nready_evals; i++)
+        free(fx->ready_evals[i]);
+    free(fx->ready_evals);
+    for (size_t i = 0; i < fx->nblocked_evals; i++)
+        free(fx->blocked_evals[i]);
+    free(fx->blocked_evals);
+    memset(fx, 0, sizeof(*fx));
+}
+
+static void push(char ***arr, size_t *n, const char *s)
+{
+    *arr = xrealloc(*arr, (*n + 1) * sizeof(**arr));
+    (*arr)[(*n)++] = xstrdup(s);
+}
+
+/* ------------------------------------------------------- job status */
+
+struct status_scan
+{
+    bool has_alloc;
+    bool running;
+    bool has_eval;
+    bool pending;
+};
+
+static int scan_alloc(const struct alloc *a, void *arg)
+{
+    struct status_scan *st = arg;
+
+    st->has_alloc = true;
+    if (!alloc_is_terminal(a))
+        st->running = true;
+    return 0;
+}
+
+static int scan_eval(const struct eval *e, void *arg)
+{
+    struct status_scan *st = arg;
+
+    st->has_eval = true;
+    if (!eval_is_terminal(e))
+        st->pending = true;
+    return 0;
+}
+
+/* Nomad's rule: running while any alloc is not terminal, pending while an
+ * eval is, dead once everything ran its course. */
+static const char *job_status(struct state_snap *view, const struct job *job)
+{
+    struct status_scan st = {0};
+    struct err err = ERR_INIT;
+
+    if ((job->type && strcmp(job->type, "system") == 0) ||
+        job->periodic != NULL || job->parameterized != NULL)
+        return tri_is_true(job->stop) ? "dead" : "running";
+    state_each_alloc_by_job(view, job->namespace, job->id, scan_alloc, &st,
+                            &err);
+    if (st.running)
+        return "running";
+    state_each_eval_by_job(view, job->namespace, job->id, scan_eval, &st,
+                           &err);
+    if (st.pending)
+        return "pending";
+    if (st.has_eval || st.has_alloc)
+        return "dead";
+    return "pending";
+}
+
+/* Recomputes the status of (namespace, id) and stores it if it changed. */
+static int refresh_job_status(struct state_txn *txn,
+                              const char *namespace,
+                              const char *id,
+                              struct err *err)
+{
+    struct state_snap *view = state_txn_view(txn);
+    struct job job;
+    const char *status;
+    int rc;
+
+    job_init(&job);
+    rc = state_get_job(view, namespace, id, &job, err);
+    if (rc == ERR_NOT_FOUND) {
+        err_clear(err);
+        rc = 0;
+        goto out;
+    }
+    if (rc != 0)
+        goto out;
+    status = job_status(view, &job);
+    if (job.status == NULL || strcmp(job.status, status) != 0) {
+        model_set_str(&job.status, status);
+        rc = state_upsert_job(txn, &job, err);
+    }
+out:
+    state_snap_release(view);
+    job_release(&job);
+    return rc;
+}
+
+/* ------------------------------------------------------------ evals */
+
+static int put_evals(struct state_txn *txn,
+                     const struct cmd *c,
+                     struct fsm_effects *fx,
+                     struct err *err)
+{
+    for (size_t i = 0; i < c->nevals; i++) {
+        struct eval *e = eval_copy(c->evals[i]);
+        int rc;
+
+        if (e->create_time_unix_ns == 0)
+            e->create_time_unix_ns = c->now_unix_ns;
+        e->modify_time_unix_ns = c->now_unix_ns;
+        rc = state_upsert_eval(txn, e, err);
+        if (rc == 0 && e->status && strcmp(e->status, "pending") == 0)
+            push(&fx->ready_evals, &fx->nready_evals, e->id);
+        if (rc == 0 && e->status && strcmp(e->status, "blocked") == 0)
+            push(&fx->blocked_evals, &fx->nblocked_evals, e->id);
+        if (rc == 0 && e->job_id)
+            rc = refresh_job_status(txn, e->namespace, e->job_id, err);
+        eval_free(e);
+        if (rc != 0)
+            return rc;
+    }
+    if (c->nevals > 0)
+        fx->tables_changed |= 1u << STATE_EVALS;
+    return 0;
+}
+
+/* ------------------------------------------------------------ commands */
+
+static int apply_job_register(struct state_txn *txn,
+                              const struct cmd *c,
+                              struct fsm_effects *fx,
+                              struct err *err)
+{
+    struct job *job;
+    int rc;
+
+    if (c->job == NULL)
+        return err_set(err, ERR_INVALID, "JobRegister without a job");
+    job = job_copy(c->job);
+    if (job->status == NULL)
+        model_set_str(&job->status, "pending");
+    rc = state_upsert_job(txn, job, err);
+    if (rc == 0)
+        rc = put_evals(txn, c, fx, err);
+    if (rc == 0)
+        rc = refresh_job_status(txn, job->namespace, job->id, err);
+    job_free(job);
+    fx->tables_changed |= 1u << STATE_JOBS | 1u << STATE_JOB_VERSIONS;
+    return rc;
+}
+
+static int apply_job_deregister(struct state_txn *txn,
+                                const struct cmd *c,
+                                struct fsm_effects *fx,
+                                struct err *err)
+{
+    struct state_snap *view = state_txn_view(txn);
+    struct job job;
+    int rc;
+
+    job_init(&job);
+    rc = state_get_job(view, c->namespace, c->id, &job, err);
+    state_snap_release(view);
+    if (rc != 0)
+        goto out;
+    if (c->purge) {
+        rc = state_delete_job(txn, c->namespace, c->id, err);
+    } else if (!tri_is_true(job.stop)) {
+        job.stop = TRI_TRUE;
+        rc = state_upsert_job(txn, &job, err);
+    }
+    if (rc == 0)
+        rc = put_evals(txn, c, fx, err);
+    if (rc == 0 && !c->purge)
+        rc = refresh_job_status(txn, c->namespace, c->id, err);
+    fx->tables_changed |= 1u << STATE_JOBS | 1u << STATE_JOB_VERSIONS;
+out:
+    job_release(&job);
+    return rc;
+}
+
+static int apply_plan_result(struct state_txn *txn,
+                             const struct cmd *c,
+                             struct fsm_effects *fx,
+                             struct err *err)
+{
+    struct state_snap *view = state_txn_view(txn);
+    int rc = 0;
+
+    for (size_t i = 0; rc == 0 && i < c->nallocs; i++) {
+        struct alloc *a = alloc_copy(c->allocs[i]);
+
+        if (a->create_time_unix_ns == 0)
+            a->create_time_unix_ns = c->now_unix_ns;
+        a->modify_time_unix_ns = c->now_unix_ns;
+        rc = state_upsert_alloc(txn, a, err);
+        if (rc == 0)
+            rc = refresh_job_status(txn, a->namespace, a->job_id, err);
+        alloc_free(a);
+    }
+    for (size_t i = 0; rc == 0 && i < c->nstops; i++) {
+        const struct alloc_stop *st = &c->stops[i];
+        struct alloc a;
+
+        alloc_init(&a);
+        rc = state_get_alloc(view, st->id, &a, err);
+        if (rc == ERR_NOT_FOUND) { /* collected meanwhile: nothing to stop */
+            err_clear(err);
+            rc = 0;
+            alloc_release(&a);
+            continue;
+        }
+        if (rc == 0) {
+            if (st->desired_status)
+                model_set_str(&a.desired_status, st->desired_status);
+            if (st->description)
+                model_set_str(&a.desired_description, st->description);
+            if (st->client_status)
+                model_set_str(&a.client_status, st->client_status);
+            if (st->followup_eval_id)
+                model_set_str(&a.followup_eval_id, st->followup_eval_id);
+            a.modify_time_unix_ns = c->now_unix_ns;
+            rc = state_upsert_alloc(txn, &a, err);
+        }
+        if (rc == 0)
+            rc = refresh_job_status(txn, a.namespace, a.job_id, err);
+        alloc_release(&a);
+        fx->capacity_changed = true;
+    }
+    state_snap_release(view);
+    if (rc == 0 && c->deployment != NULL) {
+        struct deployment *d = deployment_copy(c->deployment);
+
+        if (d->create_time_unix_ns == 0)
+            d->create_time_unix_ns = c->now_unix_ns;
+        d->modify_time_unix_ns = c->now_unix_ns;
+        rc = state_upsert_deployment(txn, d, err);
+        deployment_free(d);
+        fx->tables_changed |= 1u << STATE_DEPLOYMENTS;
+    }
+    if (rc == 0)
+        rc = put_evals(txn, c, fx, err);
+    fx->tables_changed |= 1u << STATE_ALLOCS;
+    return rc;
+}
+
+/* The client reports what its tasks did; the server's desires stay. */
+static int apply_alloc_client_update(struct state_txn *txn,
+                                     const struct cmd *c,
+                                     struct fsm_effects *fx,
+                                     struct err *err)
+{
+    struct state_snap *view = state_txn_view(txn);
+    int rc = 0;
+
+    for (size_t i = 0; rc == 0 && i < c->nallocs; i++) {
+        const struct alloc *u = c->allocs[i];
+        struct alloc a;
+
+        alloc_init(&a);
+        rc = state_get_alloc(view, u->id, &a, err);
+        if (rc == ERR_NOT_FOUND) {
+            err_clear(err);
+            rc = 0;
+            alloc_release(&a);
+            continue;
+        }
+        if (rc == 0) {
+            bool was_terminal = alloc_client_is_terminal(&a);
+
+            model_set_str(&a.client_status, u->client_status);
+            model_set_str(&a.client_description, u->client_description);
+            for (size_t k = 0; k < a.ntask_states; k++)
+                task_state_release(&a.task_states[k]);
+            free(a.task_states);
+            a.task_states = NULL;
+            a.ntask_states = 0;
+            if (u->ntask_states > 0) {
+                struct alloc tmp;
+
+                /* Deep-copy the task states through a copy of u. */
+                struct alloc *cu = alloc_copy(u);
+
+                tmp = *cu;
+                a.task_states = tmp.task_states;
+                a.ntask_states = tmp.ntask_states;
+                cu->task_states = NULL;
+                cu->ntask_states = 0;
+                alloc_free(cu);
+            }
+            if (u->deployment_status != NULL) {
+                struct alloc *cu = alloc_copy(u);
+
+                free(a.deployment_status);
+                a.deployment_status = cu->deployment_status;
+                cu->deployment_status = NULL;
+                alloc_free(cu);
+            }
+            a.modify_time_unix_ns = c->now_unix_ns;
+            rc = state_upsert_alloc(txn, &a, err);
+            if (!was_terminal && alloc_client_is_terminal(&a))
+                fx->capacity_changed = true;
+        }
+        if (rc == 0)
+            rc = refresh_job_status(txn, a.namespace, a.job_id, err);
+        alloc_release(&a);
+    }
+    state_snap_release(view);
+    if (rc == 0)
+        rc = put_evals(txn, c, fx, err);
+    fx->tables_changed |= 1u << STATE_ALLOCS;
+    return rc;
+}
+
+static int apply_node(struct state_txn *txn,
+                      const struct cmd *c,
+                      struct fsm_effects *fx,
+                      struct err *err)
+{
+    int rc = 0;
+
+    if (c->type == CMD_NODE_REGISTER) {
+        struct node *n;
+
+        if (c->node == NULL)
+            return err_set(err, ERR_INVALID, "NodeRegister without a node");
+        n = node_copy(c->node);
+        n->status_updated_at_unix = c->now_unix_ns / 1000000000;
+        rc = state_upsert_node(txn, n, err);
+        node_free(n);
+        fx->capacity_changed = true;
+    } else if (c->type == CMD_NODE_STATUS) {
+        struct state_snap *view = state_txn_view(txn);
+        struct node n;
+
+        node_init(&n);
+        rc = state_get_node(view, c->id, &n, err);
+        state_snap_release(view);
+        if (rc == 0) {
+            model_set_str(&n.status, c->status);
+            n.status_updated_at_unix = c->now_unix_ns / 1000000000;
+            rc = state_upsert_node(txn, &n, err);
+            if (c->status && strcmp(c->status, NODE_STATUS_READY) == 0)
+                fx->capacity_changed = true;
+        }
+        node_release(&n);
+    } else {
+        rc = state_delete_node(txn, c->id, err);
+    }
+    if (rc == 0)
+        rc = put_evals(txn, c, fx, err);
+    fx->tables_changed |= 1u << STATE_NODES;
+    return rc;
+}
+
+static int apply_deployment(struct state_txn *txn,
+                            const struct cmd *c,
+                            struct fsm_effects *fx,
+                            struct err *err)
+{
+    struct state_snap *view = state_txn_view(txn);
+    struct deployment d;
+    int rc;
+
+    deployment_init(&d);
+    rc = state_get_deployment(view, c->id, &d, err);
+    if (rc == 0 && c->type == CMD_DEPLOYMENT_STATUS) {
+        model_set_str(&d.status, c->status);
+        model_set_str(&d.status_description, c->description);
+    } else if (rc == 0) {
+        for (size_t i = 0; i < d.ngroups; i++)
+            d.groups[i].promoted = true;
+        model_set_str(&d.status_description, "Deployment is running");
+    }
+    if (rc == 0) {
+        d.modify_time_unix_ns = c->now_unix_ns;
+        rc = state_upsert_deployment(txn, &d, err);
+    }
+    if (rc == 0 && c->job_stable) {
+        struct job job;
+
+        job_init(&job);
+        rc = state_get_job_version(view, d.namespace, d.job_id,
+                                   d.job_version, &job, err);
+        if (rc == 0) {
+            job.stable = TRI_TRUE;
+            rc = state_upsert_job(txn, &job, err);
+        } else if (rc == ERR_NOT_FOUND) {
+            err_clear(err);
+            rc = 0;
+        }
+        job_release(&job);
+    }
+    state_snap_release(view);
+    deployment_release(&d);
+    if (rc == 0)
+        rc = put_evals(txn, c, fx, err);
+    fx->tables_changed |= 1u << STATE_DEPLOYMENTS;
+    return rc;
+}
+
+int fsm_apply(struct state_store *s,
+              uint64_t index,
+              const struct cmd *c,
+              struct fsm_effects *fx,
+              struct err *err)
+{
+    struct state_txn *txn;
+    int rc;
+
+    rc = state_write_begin(s, index, &txn, err);
+    if (rc != 0)
+        return rc;
+    switch (c->type) {
+    case CMD_JOB_REGISTER:
+        rc = apply_job_register(txn, c, fx, err);
+        break;
+    case CMD_JOB_DEREGISTER:
+        rc = apply_job_deregister(txn, c, fx, err);
+        break;
+    case CMD_EVAL_UPDATE:
+        rc = put_evals(txn, c, fx, err);
+        break;
+    case CMD_PLAN_RESULT:
+        rc = apply_plan_result(txn, c, fx, err);
+        break;
+    case CMD_ALLOC_CLIENT_UPDATE:
+        rc = apply_alloc_client_update(txn, c, fx, err);
+        break;
+    case CMD_NODE_REGISTER:
+    case CMD_NODE_STATUS:
+    case CMD_NODE_DEREGISTER:
+        rc = apply_node(txn, c, fx, err);
+        break;
+    case CMD_DEPLOYMENT_STATUS:
+    case CMD_DEPLOYMENT_PROMOTE:
+        rc = apply_deployment(txn, c, fx, err);
+        break;
+    default:
+        rc = err_set(err, ERR_INVALID, "unknown command type %d", c->type);
+        break;
+    }
+    if (rc == 0)
+        return state_write_commit(txn, err);
+    state_write_abort(txn);
+    if (rc == ERR_IO)
+        return rc;
+    /* The entry stays in the log: record its index with no change. */
+    static const struct logger lg = {"server.fsm", ""};
+
+    log_warn(&lg, "%s at index %llu not applied: %s",
+             cmd_type_name(c->type), (unsigned long long)index, err->msg);
+    fsm_effects_release(fx);
+    err_clear(err);
+    rc = state_write_begin(s, index, &txn, err);
+    if (rc != 0)
+        return rc;
+    return state_write_commit(txn, err);
+}
