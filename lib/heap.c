@@ -69,10 +69,7 @@ static void sift_down(struct heap *h, size_t i)
 
 void heap_push(struct heap *h, void *elem)
 {
-    if (h->n == h->cap) {
-        h->cap = h->cap ? 2 * h->cap : 16;
-        h->items = xrealloc(h->items, h->cap * sizeof(*h->items));
-    }
+    XGROW(h->items, h->cap, h->n + 1);
     h->items[h->n++] = elem;
     sift_up(h, h->n - 1);
 }

@@ -15,10 +15,8 @@ struct list_node
     struct list_node *next;
 };
 
-#define LIST_INIT(name) \
-    {                   \
-        &(name), &(name) \
-    }
+/* struct list_node head = LIST_INIT(head); */
+#define LIST_INIT(name) {&(name), &(name)}
 
 #define container_of(ptr, type, member) \
     ((type *)(void *)((char *)(ptr) - offsetof(type, member)))

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "lib/alloc.h"
+#include "lib/rand.h"
 
 /* key NULL: never used; key == TOMBSTONE: deleted. */
 struct map_slot
@@ -15,17 +16,38 @@ struct map_slot
     uint64_t hash;
 };
 
+/* m->key is handed to crypto_shorthash as its whole key. */
+_Static_assert(sizeof(((struct map *)0)->key) == crypto_shorthash_KEYBYTES,
+               "map key size must match crypto_shorthash");
+
 static char tombstone;
 #define TOMBSTONE (&tombstone)
 
-void map_init(struct map *m)
+static void init_empty(struct map *m)
 {
     m->slots = NULL;
     m->cap = m->n = m->used = 0;
     /* Idempotent; callers need not have initialised libsodium. */
     if (sodium_init() < 0)
         abort();
+}
+
+void map_init(struct map *m)
+{
+    init_empty(m);
     randombytes_buf(m->key, sizeof(m->key));
+}
+
+void map_init_seeded(struct map *m, uint64_t seed)
+{
+    struct rng r;
+    uint64_t k[2];
+
+    init_empty(m);
+    rng_seed(&r, seed);
+    k[0] = rng_u64(&r);
+    k[1] = rng_u64(&r);
+    memcpy(m->key, k, sizeof(m->key));
 }
 
 void map_release(struct map *m, void (*free_value)(void *))

@@ -28,6 +28,12 @@ struct map_iter
 };
 
 void map_init(struct map *m);
+/*
+ * Like map_init, but the hash key comes from seed, so the iteration order
+ * replays from the seed. For simulations and tests only: a guessable key
+ * gives back the hash-flooding that map_init guards against.
+ */
+void map_init_seeded(struct map *m, uint64_t seed);
 /* Frees keys, and values with free_value when it is not NULL. */
 void map_release(struct map *m, void (*free_value)(void *));
 void *map_get(const struct map *m, const char *key);
@@ -41,7 +47,12 @@ static inline size_t map_size(const struct map *m)
     return m->n;
 }
 
-/* Visits every entry once, in no particular order; no changes meanwhile. */
+/*
+ * Visits every entry once, in an order set by the hash key, not by insertion.
+ * During a walk map_del (of any key, the current one included) and map_put
+ * of a key already present are allowed: neither moves entries. map_put of a
+ * new key is not, as it may rehash.
+ */
 void map_iter_init(struct map_iter *it, const struct map *m);
 bool map_next(struct map_iter *it, const char **key, void **value);
 

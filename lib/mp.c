@@ -103,6 +103,17 @@ void mp_put_strn(struct buf *b, const char *s, size_t len)
     buf_append(b, s, len);
 }
 
+void mp_put_bin(struct buf *b, const void *data, size_t len)
+{
+    if (len <= 0xff)
+        put_be(b, 0xc4, len, 1);
+    else if (len <= 0xffff)
+        put_be(b, 0xc5, len, 2);
+    else
+        put_be(b, 0xc6, len, 4);
+    buf_append(b, data, len);
+}
+
 void mp_put_str(struct buf *b, const char *s)
 {
     if (s == NULL)
@@ -215,15 +226,6 @@ static int take(struct mp_reader *r, size_t n, const uint8_t **out)
     *out = r->p;
     r->p += n;
     return 0;
-}
-
-bool mp_try_nil(struct mp_reader *r)
-{
-    if (r->p < r->end && *r->p == 0xc0) {
-        r->p++;
-        return true;
-    }
-    return false;
 }
 
 int mp_read_bool(struct mp_reader *r, bool *out)

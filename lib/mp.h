@@ -38,6 +38,7 @@ void mp_put_int(struct buf *b, int64_t v);
 void mp_put_float(struct buf *b, double v);
 void mp_put_str(struct buf *b, const char *s); /* NULL puts nil */
 void mp_put_strn(struct buf *b, const char *s, size_t len);
+void mp_put_bin(struct buf *b, const void *data, size_t len);
 void mp_put_array(struct buf *b, uint32_t n);
 void mp_put_map(struct buf *b, uint32_t n);
 
@@ -72,7 +73,14 @@ static inline size_t mp_remaining(const struct mp_reader *r)
 /* The type of the next value, without consuming it. */
 enum mp_type mp_peek(const struct mp_reader *r);
 /* Consumes a nil if the next value is one; returns whether it did. */
-bool mp_try_nil(struct mp_reader *r);
+static inline bool mp_try_nil(struct mp_reader *r)
+{
+    if (r->p < r->end && *r->p == 0xc0) {
+        r->p++;
+        return true;
+    }
+    return false;
+}
 int mp_read_bool(struct mp_reader *r, bool *out);
 /* Any integer that fits int64 (uint64 above INT64_MAX is malformed). */
 int mp_read_int(struct mp_reader *r, int64_t *out);

@@ -58,18 +58,35 @@ double rng_double(struct rng *r)
     return (double)(rng_u64(r) >> 11) * 0x1.0p-53;
 }
 
+/* Chunked so elements of any size can be swapped without a heap buffer. */
+static void swap_bytes(unsigned char *a, unsigned char *b, size_t size)
+{
+    unsigned char tmp[64];
+
+    while (size > 0) {
+        size_t k = size < sizeof(tmp) ? size : sizeof(tmp);
+
+        memcpy(tmp, a, k);
+        memcpy(a, b, k);
+        memcpy(b, tmp, k);
+        a += k;
+        b += k;
+        size -= k;
+    }
+}
+
+/*
+ * Fisher-Yates from the top. The sequence of rng_below() calls is part of
+ * the replay contract: changing it changes every seeded simulation.
+ */
 void rng_shuffle(struct rng *r, void *base, size_t n, size_t size)
 {
-    unsigned char *p = base, tmp[256];
+    unsigned char *p = base;
 
-    BUG_ON(size > sizeof(tmp));
     for (size_t i = n; i > 1; i--) {
         size_t j = (size_t)rng_below(r, i);
 
-        if (j == i - 1)
-            continue;
-        memcpy(tmp, p + (i - 1) * size, size);
-        memcpy(p + (i - 1) * size, p + j * size, size);
-        memcpy(p + j * size, tmp, size);
+        if (j != i - 1)
+            swap_bytes(p + (i - 1) * size, p + j * size, size);
     }
 }

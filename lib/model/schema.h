@@ -57,6 +57,7 @@ struct schema
     size_t size;
     const struct field *fields;
     size_t nfields;
+    unsigned char **image; /* the struct with every field unset, or NULL */
 };
 
 extern const struct schema schema_job;
@@ -71,6 +72,8 @@ extern const struct schema schema_task_state;
 extern const struct schema schema_task_event;
 
 void schema_init(const struct schema *s, void *obj);
+/* Prepares s's unset image; called for every schema before main(). */
+void schema_build_image(const struct schema *s);
 void schema_release(const struct schema *s, void *obj);
 void schema_copy(const struct schema *s, void *dst, const void *src);
 bool schema_equal(const struct schema *s, const void *a, const void *b);

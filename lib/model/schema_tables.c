@@ -33,9 +33,13 @@
 /* A group of the parent's own fields shown as one nested JSON object. */
 #define G(n, sub) {n, F_EMBED, 0, 0, 0, &(sub)}
 
-#define SCHEMA(var, T, list)                                             \
-    const struct schema var = {#T, sizeof(T), list,                      \
-                               sizeof(list) / sizeof(list[0])}
+#define SCHEMA_(storage, var, T, list)                                   \
+    static unsigned char *var##_image;                                   \
+    storage const struct schema var = {#T, sizeof(T), list,              \
+                                       sizeof(list) / sizeof(list[0]),   \
+                                       &var##_image}
+#define SCHEMA(var, T, list) SCHEMA_(, var, T, list)
+#define SCHEMA_STATIC(var, T, list) SCHEMA_(static, var, T, list)
 
 /* ---------------------------------------------------------------- job */
 
@@ -44,7 +48,7 @@ static const struct field constraint_f[] = {
     S(struct constraint, "RTarget", rtarget),
     S(struct constraint, "Operand", operand),
 };
-static SCHEMA(constraint_s, struct constraint, constraint_f);
+SCHEMA_STATIC(constraint_s, struct constraint, constraint_f);
 
 static const struct field affinity_f[] = {
     S(struct affinity, "LTarget", ltarget),
@@ -52,20 +56,20 @@ static const struct field affinity_f[] = {
     S(struct affinity, "Operand", operand),
     I(struct affinity, "Weight", weight),
 };
-static SCHEMA(affinity_s, struct affinity, affinity_f);
+SCHEMA_STATIC(affinity_s, struct affinity, affinity_f);
 
 static const struct field spread_target_f[] = {
     S(struct spread_target, "Value", value),
     I(struct spread_target, "Percent", percent),
 };
-static SCHEMA(spread_target_s, struct spread_target, spread_target_f);
+SCHEMA_STATIC(spread_target_s, struct spread_target, spread_target_f);
 
 static const struct field spread_f[] = {
     S(struct spread, "Attribute", attribute),
     I(struct spread, "Weight", weight),
     A(struct spread, "SpreadTarget", targets, ntargets, spread_target_s),
 };
-static SCHEMA(spread_s, struct spread, spread_f);
+SCHEMA_STATIC(spread_s, struct spread, spread_f);
 
 static const struct field port_f[] = {
     S(struct port, "Label", label),
@@ -74,14 +78,14 @@ static const struct field port_f[] = {
     S(struct port, "HostNetwork", host_network),
     B(struct port, "IgnoreCollision", ignore_collision),
 };
-static SCHEMA(port_s, struct port, port_f);
+SCHEMA_STATIC(port_s, struct port, port_f);
 
 static const struct field dns_f[] = {
     SL(struct dns_config, "Servers", servers),
     SL(struct dns_config, "Searches", searches),
     SL(struct dns_config, "Options", options),
 };
-static SCHEMA(dns_s, struct dns_config, dns_f);
+SCHEMA_STATIC(dns_s, struct dns_config, dns_f);
 
 static const struct field network_f[] = {
     S(struct network, "Mode", mode),
@@ -95,14 +99,14 @@ static const struct field network_f[] = {
       port_s),
     A(struct network, "DynamicPorts", dynamic_ports, ndynamic_ports, port_s),
 };
-static SCHEMA(network_s, struct network, network_f);
+SCHEMA_STATIC(network_s, struct network, network_f);
 
 static const struct field check_restart_f[] = {
     N(struct check_restart, "Limit", limit),
     I(struct check_restart, "Grace", grace_ns),
     B(struct check_restart, "IgnoreWarnings", ignore_warnings),
 };
-static SCHEMA(check_restart_s, struct check_restart, check_restart_f);
+SCHEMA_STATIC(check_restart_s, struct check_restart, check_restart_f);
 
 static const struct field check_f[] = {
     S(struct service_check, "Name", name),
@@ -130,7 +134,7 @@ static const struct field check_f[] = {
     B(struct service_check, "TLSSkipVerify", tls_skip_verify),
     P(struct service_check, "CheckRestart", check_restart, check_restart_s),
 };
-static SCHEMA(check_s, struct service_check, check_f);
+SCHEMA_STATIC(check_s, struct service_check, check_f);
 
 static const struct field service_f[] = {
     S(struct service, "Name", name),
@@ -147,7 +151,7 @@ static const struct field service_f[] = {
     S(struct service, "OnUpdate", on_update),
     S(struct service, "Provider", provider),
 };
-static SCHEMA(service_s, struct service, service_f);
+SCHEMA_STATIC(service_s, struct service, service_f);
 
 static const struct field restart_f[] = {
     I(struct restart_policy, "Interval", interval_ns),
@@ -156,7 +160,7 @@ static const struct field restart_f[] = {
     S(struct restart_policy, "Mode", mode),
     TR(struct restart_policy, "RenderTemplates", render_templates),
 };
-static SCHEMA(restart_s, struct restart_policy, restart_f);
+SCHEMA_STATIC(restart_s, struct restart_policy, restart_f);
 
 static const struct field reschedule_f[] = {
     I(struct reschedule_policy, "Attempts", attempts),
@@ -166,7 +170,7 @@ static const struct field reschedule_f[] = {
     I(struct reschedule_policy, "MaxDelay", max_delay_ns),
     TR(struct reschedule_policy, "Unlimited", unlimited),
 };
-static SCHEMA(reschedule_s, struct reschedule_policy, reschedule_f);
+SCHEMA_STATIC(reschedule_s, struct reschedule_policy, reschedule_f);
 
 static const struct field update_f[] = {
     I(struct update_strategy, "Stagger", stagger_ns),
@@ -179,7 +183,7 @@ static const struct field update_f[] = {
     TR(struct update_strategy, "AutoRevert", auto_revert),
     TR(struct update_strategy, "AutoPromote", auto_promote),
 };
-static SCHEMA(update_s, struct update_strategy, update_f);
+SCHEMA_STATIC(update_s, struct update_strategy, update_f);
 
 static const struct field migrate_f[] = {
     I(struct migrate_strategy, "MaxParallel", max_parallel),
@@ -187,14 +191,14 @@ static const struct field migrate_f[] = {
     I(struct migrate_strategy, "MinHealthyTime", min_healthy_time_ns),
     I(struct migrate_strategy, "HealthyDeadline", healthy_deadline_ns),
 };
-static SCHEMA(migrate_s, struct migrate_strategy, migrate_f);
+SCHEMA_STATIC(migrate_s, struct migrate_strategy, migrate_f);
 
 static const struct field disk_f[] = {
     TR(struct ephemeral_disk, "Sticky", sticky),
     TR(struct ephemeral_disk, "Migrate", migrate),
     I(struct ephemeral_disk, "SizeMB", size_mb),
 };
-static SCHEMA(disk_s, struct ephemeral_disk, disk_f);
+SCHEMA_STATIC(disk_s, struct ephemeral_disk, disk_f);
 
 static const struct field periodic_f[] = {
     TR(struct periodic_config, "Enabled", enabled),
@@ -204,14 +208,14 @@ static const struct field periodic_f[] = {
     TR(struct periodic_config, "ProhibitOverlap", prohibit_overlap),
     S(struct periodic_config, "TimeZone", time_zone),
 };
-static SCHEMA(periodic_s, struct periodic_config, periodic_f);
+SCHEMA_STATIC(periodic_s, struct periodic_config, periodic_f);
 
 static const struct field param_f[] = {
     S(struct parameterized_config, "Payload", payload),
     SL(struct parameterized_config, "MetaRequired", meta_required),
     SL(struct parameterized_config, "MetaOptional", meta_optional),
 };
-static SCHEMA(param_s, struct parameterized_config, param_f);
+SCHEMA_STATIC(param_s, struct parameterized_config, param_f);
 
 static const struct field resources_f[] = {
     I(struct resources, "CPU", cpu),
@@ -220,20 +224,20 @@ static const struct field resources_f[] = {
     I(struct resources, "MemoryMaxMB", memory_max_mb),
     I(struct resources, "DiskMB", disk_mb),
 };
-static SCHEMA(resources_s, struct resources, resources_f);
+SCHEMA_STATIC(resources_s, struct resources, resources_f);
 
 static const struct field log_f[] = {
     I(struct log_config, "MaxFiles", max_files),
     I(struct log_config, "MaxFileSizeMB", max_file_size_mb),
     TR(struct log_config, "Disabled", disabled),
 };
-static SCHEMA(log_s, struct log_config, log_f);
+SCHEMA_STATIC(log_s, struct log_config, log_f);
 
 static const struct field wait_f[] = {
     I(struct template_wait, "Min", min_ns),
     I(struct template_wait, "Max", max_ns),
 };
-static SCHEMA(wait_s, struct template_wait, wait_f);
+SCHEMA_STATIC(wait_s, struct template_wait, wait_f);
 
 static const struct field script_f[] = {
     S(struct change_script, "Command", command),
@@ -241,7 +245,7 @@ static const struct field script_f[] = {
     I(struct change_script, "Timeout", timeout_ns),
     TR(struct change_script, "FailOnError", fail_on_error),
 };
-static SCHEMA(script_s, struct change_script, script_f);
+SCHEMA_STATIC(script_s, struct change_script, script_f);
 
 static const struct field template_f[] = {
     S(struct task_template, "SourcePath", source_path),
@@ -262,7 +266,7 @@ static const struct field template_f[] = {
     TR(struct task_template, "ErrMissingKey", err_missing_key),
     TR(struct task_template, "Once", once),
 };
-static SCHEMA(template_s, struct task_template, template_f);
+SCHEMA_STATIC(template_s, struct task_template, template_f);
 
 static const struct field artifact_f[] = {
     S(struct artifact, "GetterSource", getter_source),
@@ -272,18 +276,18 @@ static const struct field artifact_f[] = {
     S(struct artifact, "RelativeDest", relative_dest),
     S(struct artifact, "Chown", chown),
 };
-static SCHEMA(artifact_s, struct artifact, artifact_f);
+SCHEMA_STATIC(artifact_s, struct artifact, artifact_f);
 
 static const struct field lifecycle_f[] = {
     S(struct task_lifecycle, "Hook", hook),
     B(struct task_lifecycle, "Sidecar", sidecar),
 };
-static SCHEMA(lifecycle_s, struct task_lifecycle, lifecycle_f);
+SCHEMA_STATIC(lifecycle_s, struct task_lifecycle, lifecycle_f);
 
 static const struct field payload_f[] = {
     S(struct dispatch_payload, "File", file),
 };
-static SCHEMA(payload_s, struct dispatch_payload, payload_f);
+SCHEMA_STATIC(payload_s, struct dispatch_payload, payload_f);
 
 static const struct field task_f[] = {
     S(struct task, "Name", name),
@@ -380,7 +384,7 @@ static const struct field driver_f[] = {
     S(struct node_driver, "HealthDescription", health_description),
     N(struct node_driver, "UpdateTime", update_time_unix_ns),
 };
-static SCHEMA(driver_s, struct node_driver, driver_f);
+SCHEMA_STATIC(driver_s, struct node_driver, driver_f);
 
 static const struct field node_res_f[] = {
     N(struct node_resources, "CpuShares", cpu_shares),
@@ -391,7 +395,7 @@ static const struct field node_res_f[] = {
     N(struct node_resources, "MaxDynamicPort", max_dynamic_port),
     S(struct node_resources, "IP", ip),
 };
-static SCHEMA(node_res_s, struct node_resources, node_res_f);
+SCHEMA_STATIC(node_res_s, struct node_resources, node_res_f);
 
 static const struct field node_event_f[] = {
     S(struct node_event, "Message", message),
@@ -399,7 +403,7 @@ static const struct field node_event_f[] = {
     N(struct node_event, "Timestamp", timestamp_unix_ns),
     N(struct node_event, "CreateIndex", create_index),
 };
-static SCHEMA(node_event_s, struct node_event, node_event_f);
+SCHEMA_STATIC(node_event_s, struct node_event, node_event_f);
 
 static const struct field node_f[] = {
     S(struct node, "ID", id),
@@ -448,7 +452,7 @@ static const struct field failed_f[] = {
     S(struct failed_tg_alloc, "Group", group),
     E(struct failed_tg_alloc, "", metric, schema_alloc_metric),
 };
-static SCHEMA(failed_s, struct failed_tg_alloc, failed_f);
+SCHEMA_STATIC(failed_s, struct failed_tg_alloc, failed_f);
 
 static const struct field eval_f[] = {
     S(struct eval, "ID", id),
@@ -514,7 +518,7 @@ static const struct field aport_f[] = {
     N(struct alloc_port, "To", to),
     S(struct alloc_port, "HostIP", host_ip),
 };
-static SCHEMA(aport_s, struct alloc_port, aport_f);
+SCHEMA_STATIC(aport_s, struct alloc_port, aport_f);
 
 static const struct field ares_f[] = {
     S(struct alloc_task_resources, "Task", task),
@@ -523,7 +527,7 @@ static const struct field ares_f[] = {
     N(struct alloc_task_resources, "MemoryMB", memory_mb),
     N(struct alloc_task_resources, "MemoryMaxMB", memory_max_mb),
 };
-static SCHEMA(ares_s, struct alloc_task_resources, ares_f);
+SCHEMA_STATIC(ares_s, struct alloc_task_resources, ares_f);
 
 static const struct field adep_f[] = {
     TR(struct alloc_deployment_status, "Healthy", healthy),
@@ -531,7 +535,7 @@ static const struct field adep_f[] = {
     B(struct alloc_deployment_status, "Canary", canary),
     N(struct alloc_deployment_status, "ModifyIndex", modify_index),
 };
-static SCHEMA(adep_s, struct alloc_deployment_status, adep_f);
+SCHEMA_STATIC(adep_s, struct alloc_deployment_status, adep_f);
 
 static const struct field resched_f[] = {
     N(struct reschedule_event, "RescheduleTime", reschedule_time_unix_ns),
@@ -539,7 +543,7 @@ static const struct field resched_f[] = {
     S(struct reschedule_event, "PrevNodeID", prev_node_id),
     N(struct reschedule_event, "Delay", delay_ns),
 };
-static SCHEMA(resched_s, struct reschedule_event, resched_f);
+SCHEMA_STATIC(resched_s, struct reschedule_event, resched_f);
 
 static const struct field transition_f[] = {
     TR(struct alloc, "Migrate", desired_migrate),
@@ -548,7 +552,7 @@ static const struct field transition_f[] = {
 };
 static const struct schema transition_s = {
     "DesiredTransition", 0, transition_f,
-    sizeof(transition_f) / sizeof(transition_f[0])};
+    sizeof(transition_f) / sizeof(transition_f[0]), NULL};
 
 static const struct field tracker_f[] = {
     A(struct alloc, "Events", reschedule_events, nreschedule_events,
@@ -556,7 +560,7 @@ static const struct field tracker_f[] = {
 };
 static const struct schema tracker_s = {
     "RescheduleTracker", 0, tracker_f,
-    sizeof(tracker_f) / sizeof(tracker_f[0])};
+    sizeof(tracker_f) / sizeof(tracker_f[0]), NULL};
 
 static const struct field alloc_f[] = {
     S(struct alloc, "ID", id),
@@ -611,7 +615,7 @@ static const struct field dgroup_f[] = {
     N(struct deployment_group, "HealthyAllocs", healthy_allocs),
     N(struct deployment_group, "UnhealthyAllocs", unhealthy_allocs),
 };
-static SCHEMA(dgroup_s, struct deployment_group, dgroup_f);
+SCHEMA_STATIC(dgroup_s, struct deployment_group, dgroup_f);
 
 static const struct field deployment_f[] = {
     S(struct deployment, "ID", id),
@@ -682,3 +686,58 @@ SCHEMA_HEAP(node, struct node, schema_node)
 SCHEMA_HEAP(eval, struct eval, schema_eval)
 SCHEMA_HEAP(alloc, struct alloc, schema_alloc)
 SCHEMA_HEAP(deployment, struct deployment, schema_deployment)
+
+/* Every schema's unset image, built before main() so that no thread ever
+ * races to build one. */
+__attribute__((constructor)) static void build_images(void)
+{
+    static const struct schema *const all[] = {
+        &constraint_s,
+        &affinity_s,
+        &spread_target_s,
+        &spread_s,
+        &port_s,
+        &dns_s,
+        &network_s,
+        &check_restart_s,
+        &check_s,
+        &service_s,
+        &restart_s,
+        &reschedule_s,
+        &update_s,
+        &migrate_s,
+        &disk_s,
+        &periodic_s,
+        &param_s,
+        &resources_s,
+        &log_s,
+        &wait_s,
+        &script_s,
+        &template_s,
+        &artifact_s,
+        &lifecycle_s,
+        &payload_s,
+        &schema_task,
+        &schema_task_group,
+        &schema_job,
+        &driver_s,
+        &node_res_s,
+        &node_event_s,
+        &schema_node,
+        &schema_alloc_metric,
+        &failed_s,
+        &schema_eval,
+        &schema_task_event,
+        &schema_task_state,
+        &aport_s,
+        &ares_s,
+        &adep_s,
+        &resched_s,
+        &schema_alloc,
+        &dgroup_s,
+        &schema_deployment,
+    };
+
+    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+        schema_build_image(all[i]);
+}
