@@ -1,0 +1,923 @@
+/* The server role (see server.h). */
+#include "agent/server/server.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+#include <sys/stat.h>
+
+#include "agent/server/cmd.h"
+#include "agent/server/eval_broker.h"
+#include "agent/server/fsm.h"
+#include "agent/server/log.h"
+#include "agent/server/state/state.h"
+#include "lib/alloc.h"
+#include "lib/buf.h"
+#include "lib/err.h"
+#include "lib/id.h"
+#include "lib/list.h"
+#include "lib/log.h"
+#include "lib/model/alloc.h"
+#include "lib/model/deployment.h"
+#include "lib/model/eval.h"
+#include "lib/model/job.h"
+#include "lib/model/node.h"
+#include "lib/time.h"
+#include "scheduler/sched.h"
+
+struct apply_req
+{
+    struct list_node node;
+    struct server *s;
+    struct cmd *cmd;
+    server_done_cb done;
+    void *arg;
+    uint64_t index;
+    int rc;
+    struct err err;
+    struct fsm_effects fx;
+    uv_work_t work;
+};
+
+struct watch
+{
+    struct list_node node;
+    unsigned mask;
+    uint64_t index;
+    server_watch_cb cb;
+    void *arg;
+};
+
+struct run
+{
+    struct server *s;
+    struct broker_eval be;
+    uint64_t token;
+    struct state_snap *snap;
+    struct sched_plan plan;
+    struct eval *eval;
+    int rc;
+    struct err err;
+    uv_work_t work;
+};
+
+struct server
+{
+    uv_loop_t *loop;
+    char *region;
+    char *datacenter;
+    int num_workers;
+    struct logger lg;
+    struct state_store *state;
+    struct cmd_log *log;
+    struct eval_broker *broker;
+    struct list_node applies; /* waiting their turn */
+    bool applying;
+    struct list_node watches;
+    uv_timer_t timer;
+    int running;
+    char **blocked; /* blocked eval ids, woken by capacity changes */
+    size_t nblocked;
+    bool closing;
+    int open_handles;
+    void (*close_cb)(void *arg);
+    void *close_arg;
+};
+
+static void schedule_more(struct server *s);
+static void on_timer(uv_timer_t *t);
+static bool maybe_free(struct server *s);
+
+/* The broker runs on monotonic time; evals carry wall-clock times. */
+static uint64_t now_ms(void)
+{
+    return time_mono_ms();
+}
+
+/* ----------------------------------------------------------- applying */
+
+static void notify_watches(struct server *s, unsigned tables, uint64_t index)
+{
+    struct watch *w, *tmp;
+
+    list_for_each_entry_safe(w, tmp, &s->watches, struct watch, node)
+    {
+        if ((w->mask & tables) == 0 || index <= w->index)
+            continue;
+        list_del(&w->node);
+        w->cb(w->arg, index);
+        free(w);
+    }
+}
+
+static void enqueue_eval(struct server *s, const struct eval *e)
+{
+    struct broker_eval be;
+    uint64_t wall = (uint64_t)time_wall_unix_ms();
+
+    memset(&be, 0, sizeof(be));
+    snprintf(be.id, sizeof(be.id), "%s", e->id);
+    snprintf(be.job_key, sizeof(be.job_key), "%s/%s", model_str(e->namespace),
+             model_str(e->job_id));
+    snprintf(be.type, sizeof(be.type), "%s", model_str(e->type));
+    be.priority = e->priority;
+    be.create_index = (uint64_t)e->create_index;
+    if (e->wait_until_unix_ns > 0) {
+        uint64_t at = (uint64_t)(e->wait_until_unix_ns / 1000000);
+
+        be.wait_until_ms = at > wall ? now_ms() + (at - wall) : 0;
+    }
+    broker_enqueue(s->broker, &be, now_ms());
+}
+
+/* Hands the evals an apply made ready to the broker. */
+static void handle_effects(struct server *s, struct fsm_effects *fx)
+{
+    struct state_snap *snap;
+    struct err err = ERR_INIT;
+
+    if (state_snapshot(s->state, &snap, &err) != 0) {
+        log_error(&s->lg, "snapshot: %s", err.msg);
+        return;
+    }
+    for (size_t i = 0; i < fx->nready_evals; i++) {
+        struct eval e;
+
+        eval_init(&e);
+        if (state_get_eval(snap, fx->ready_evals[i], &e, &err) == 0)
+            enqueue_eval(s, &e);
+        eval_release(&e);
+    }
+    for (size_t i = 0; i < fx->nblocked_evals; i++) {
+        s->blocked = xrealloc(s->blocked, (s->nblocked + 1) * sizeof(char *));
+        s->blocked[s->nblocked++] = xstrdup(fx->blocked_evals[i]);
+    }
+    /* New capacity: every blocked eval gets another chance. */
+    if (fx->capacity_changed && s->nblocked > 0) {
+        for (size_t i = 0; i < s->nblocked; i++) {
+            struct eval e;
+
+            eval_init(&e);
+            if (state_get_eval(snap, s->blocked[i], &e, &err) == 0 &&
+                e.status && strcmp(e.status, EVAL_STATUS_BLOCKED) == 0)
+                enqueue_eval(s, &e);
+            eval_release(&e);
+            free(s->blocked[i]);
+        }
+        free(s->blocked);
+        s->blocked = NULL;
+        s->nblocked = 0;
+    }
+    state_snap_release(snap);
+}
+
+static void apply_work(uv_work_t *w)
+{
+    struct apply_req *r = w->data;
+    struct server *s = r->s;
+    struct buf b = BUF_INIT;
+
+    cmd_encode(r->cmd, &b);
+    r->rc = cmdlog_append(s->log, b.data, b.len, &r->index, &r->err);
+    buf_release(&b);
+    if (r->rc == 0)
+        r->rc = fsm_apply(s->state, r->index, r->cmd, &r->fx, &r->err);
+}
+
+static void start_next_apply(struct server *s);
+
+static void apply_after(uv_work_t *w, int status)
+{
+    struct apply_req *r = w->data;
+    struct server *s = r->s;
+
+    (void)status;
+    s->applying = false;
+    if (r->rc == 0) {
+        handle_effects(s, &r->fx);
+        notify_watches(s, r->fx.tables_changed, r->index);
+    } else {
+        log_error(&s->lg, "applying %s: %s", cmd_type_name(r->cmd->type),
+                  r->err.msg);
+    }
+    if (r->done)
+        r->done(r->arg, r->rc, r->index, &r->err);
+    fsm_effects_release(&r->fx);
+    cmd_release(r->cmd);
+    free(r->cmd);
+    free(r);
+    start_next_apply(s);
+    if (maybe_free(s))
+        return;
+    schedule_more(s);
+}
+
+static void start_next_apply(struct server *s)
+{
+    struct apply_req *r;
+
+    if (s->applying || list_empty(&s->applies))
+        return;
+    r = list_entry(s->applies.next, struct apply_req, node);
+    list_del(&r->node);
+    s->applying = true;
+    r->work.data = r;
+    uv_queue_work(s->loop, &r->work, apply_work, apply_after);
+}
+
+void server_apply(struct server *s,
+                  struct cmd *c,
+                  server_done_cb done,
+                  void *arg)
+{
+    struct apply_req *r = xcalloc(1, sizeof(*r));
+
+    r->s = s;
+    r->cmd = c;
+    r->done = done;
+    r->arg = arg;
+    c->now_unix_ns = time_wall_unix_ns();
+    list_add_tail(&s->applies, &r->node);
+    start_next_apply(s);
+}
+
+/* --------------------------------------------------------- scheduling */
+
+struct gather
+{
+    struct node **nodes;
+    size_t nnodes;
+    struct alloc **allocs; /* this job's */
+    size_t nallocs;
+    struct alloc **cluster; /* non-terminal, all jobs */
+    size_t ncluster;
+    struct deployment *deployment;
+};
+
+static int gather_node(const struct node *n, void *arg)
+{
+    struct gather *g = arg;
+
+    g->nodes = xrealloc(g->nodes, (g->nnodes + 1) * sizeof(*g->nodes));
+    g->nodes[g->nnodes++] = node_copy(n);
+    return 0;
+}
+
+static int gather_alloc(const struct alloc *a, void *arg)
+{
+    struct gather *g = arg;
+
+    g->allocs = xrealloc(g->allocs, (g->nallocs + 1) * sizeof(*g->allocs));
+    g->allocs[g->nallocs++] = alloc_copy(a);
+    return 0;
+}
+
+static int gather_cluster(const struct alloc *a, void *arg)
+{
+    struct gather *g = arg;
+
+    if (alloc_is_terminal(a))
+        return 0;
+    g->cluster = xrealloc(g->cluster, (g->ncluster + 1) * sizeof(*g->cluster));
+    g->cluster[g->ncluster++] = alloc_copy(a);
+    return 0;
+}
+
+static int gather_deployment(const struct deployment *d, void *arg)
+{
+    struct gather *g = arg;
+
+    if (g->deployment == NULL || d->create_index > g->deployment->create_index) {
+        deployment_free(g->deployment);
+        g->deployment = deployment_copy(d);
+    }
+    return 0;
+}
+
+static void gather_release(struct gather *g)
+{
+    for (size_t i = 0; i < g->nnodes; i++)
+        node_free(g->nodes[i]);
+    free(g->nodes);
+    for (size_t i = 0; i < g->nallocs; i++)
+        alloc_free(g->allocs[i]);
+    free(g->allocs);
+    for (size_t i = 0; i < g->ncluster; i++)
+        alloc_free(g->cluster[i]);
+    free(g->cluster);
+    deployment_free(g->deployment);
+}
+
+static void new_id(void *arg, char out[ID_UUID_LEN + 1])
+{
+    (void)arg;
+    id_uuid(out);
+}
+
+/* On the thread pool: read what the eval needs and run the scheduler. */
+static void run_work(uv_work_t *w)
+{
+    struct run *r = w->data;
+    struct gather g = {0};
+    struct sched_input in;
+    struct job *job = job_new();
+    bool have_job;
+
+    r->eval = eval_new();
+    r->rc = state_get_eval(r->snap, r->be.id, r->eval, &r->err);
+    if (r->rc != 0) {
+        job_free(job);
+        return;
+    }
+    have_job = state_get_job(r->snap, r->eval->namespace, r->eval->job_id,
+                             job, &r->err) == 0;
+    err_clear(&r->err);
+    state_each_node(r->snap, "", gather_node, &g, &r->err);
+    state_each_alloc_by_job(r->snap, r->eval->namespace, r->eval->job_id,
+                            gather_alloc, &g, &r->err);
+    state_each_alloc(r->snap, "", gather_cluster, &g, &r->err);
+    state_each_deployment_by_job(r->snap, r->eval->namespace,
+                                 r->eval->job_id, gather_deployment, &g,
+                                 &r->err);
+    err_clear(&r->err);
+    memset(&in, 0, sizeof(in));
+    in.eval = r->eval;
+    in.job = have_job ? job : NULL;
+    in.nodes = g.nodes;
+    in.nnodes = g.nnodes;
+    in.allocs = g.allocs;
+    in.nallocs = g.nallocs;
+    in.cluster_allocs = g.cluster;
+    in.ncluster_allocs = g.ncluster;
+    in.deployment = g.deployment;
+    in.now_unix_ms = time_wall_unix_ms();
+    randombytes_buf(&in.seed, sizeof(in.seed));
+    in.new_id = new_id;
+    r->rc = sched_run(&in, &r->plan, &r->err);
+    gather_release(&g);
+    job_free(job);
+}
+
+static void run_finish(struct run *r, bool ok)
+{
+    struct server *s = r->s;
+
+    if (ok)
+        broker_ack(s->broker, r->be.id, r->token, now_ms());
+    else
+        broker_nack(s->broker, r->be.id, r->token, now_ms());
+    sched_plan_release(&r->plan);
+    eval_free(r->eval);
+    free(r);
+    s->running--;
+    if (maybe_free(s))
+        return;
+    schedule_more(s);
+}
+
+static void plan_applied(void *arg, int rc, uint64_t index, const struct err *err)
+{
+    struct run *r = arg;
+
+    (void)index;
+    if (rc != 0)
+        log_warn(&r->s->lg, "plan for eval %s not applied: %s", r->be.id,
+                 err->msg);
+    run_finish(r, rc == 0);
+}
+
+/* Sums what the newest state has placed on node_id. */
+struct usage
+{
+    int64_t cpu;
+    int64_t mem;
+};
+
+static int add_usage(const struct alloc *a, void *arg)
+{
+    struct usage *u = arg;
+
+    if (alloc_is_terminal(a))
+        return 0;
+    for (size_t i = 0; i < a->ntask_resources; i++) {
+        u->cpu += a->task_resources[i].cpu_shares;
+        u->mem += a->task_resources[i].memory_mb;
+    }
+    return 0;
+}
+
+/*
+ * The plan was computed on a snapshot; other plans may have landed since.
+ * Re-check each node it places on against the newest state, as Nomad's
+ * plan applier does: node still ready and eligible, resources still fit.
+ */
+static bool plan_fits(struct server *s, const struct sched_plan *p)
+{
+    struct state_snap *snap;
+    struct err err = ERR_INIT;
+    bool ok = true;
+
+    if (state_snapshot(s->state, &snap, &err) != 0)
+        return false;
+    for (size_t i = 0; ok && i < p->nplace; i++) {
+        const struct alloc *a = p->place[i];
+        struct usage u = {0, 0};
+        struct node n;
+
+        node_init(&n);
+        if (state_get_node(snap, a->node_id, &n, &err) != 0 ||
+            strcmp(model_str(n.status), NODE_STATUS_READY) != 0 ||
+            strcmp(model_str(n.scheduling_eligibility), "eligible") != 0) {
+            ok = false;
+        } else {
+            state_each_alloc_by_node(snap, a->node_id, add_usage, &u, &err);
+            for (size_t k = 0; k < p->nplace; k++) {
+                if (strcmp(p->place[k]->node_id, a->node_id) == 0)
+                    add_usage(p->place[k], &u);
+            }
+            if (u.cpu > n.resources.cpu_shares - n.reserved.cpu_shares ||
+                u.mem > n.resources.memory_mb - n.reserved.memory_mb)
+                ok = false;
+        }
+        node_release(&n);
+    }
+    state_snap_release(snap);
+    return ok;
+}
+
+static void run_after(uv_work_t *w, int status)
+{
+    struct run *r = w->data;
+    struct server *s = r->s;
+    struct sched_plan *p = &r->plan;
+    struct cmd *c;
+    struct eval *e;
+
+    (void)status;
+    state_snap_release(r->snap);
+    r->snap = NULL;
+    if (r->rc != 0) {
+        log_warn(&s->lg, "eval %s: %s", r->be.id, r->err.msg);
+        run_finish(r, r->rc == ERR_NOT_FOUND);
+        return;
+    }
+    if (!plan_fits(s, p)) {
+        log_info(&s->lg, "eval %s: plan no longer fits, evaluating again",
+                 r->be.id);
+        run_finish(r, false);
+        return;
+    }
+    c = xmalloc(sizeof(*c));
+    cmd_init(c, CMD_PLAN_RESULT);
+    for (size_t i = 0; i < p->nplace; i++) {
+        cmd_add_alloc(c, p->place[i]);
+        p->place[i] = NULL;
+    }
+    for (size_t i = 0; i < p->nupdate; i++) {
+        cmd_add_alloc(c, p->update[i]);
+        p->update[i] = NULL;
+    }
+    for (size_t i = 0; i < p->nstop; i++)
+        cmd_add_stop(c, p->stop[i].alloc_id, p->stop[i].desired_status,
+                     p->stop[i].desired_description,
+                     p->stop[i].client_status);
+    c->deployment = p->deployment;
+    p->deployment = NULL;
+    /* The eval itself: done, or parked again when it was a blocked one. */
+    e = eval_copy(r->eval);
+    model_set_str(&e->status, p->reblock ? EVAL_STATUS_BLOCKED
+                                         : EVAL_STATUS_COMPLETE);
+    strmap_release(&e->queued_allocations);
+    strmap_copy(&e->queued_allocations, &p->queued);
+    for (size_t i = 0; i < e->nfailed_tg_allocs; i++) {
+        free(e->failed_tg_allocs[i].group);
+        alloc_metric_release(&e->failed_tg_allocs[i].metric);
+    }
+    free(e->failed_tg_allocs);
+    e->failed_tg_allocs = p->failed;
+    e->nfailed_tg_allocs = p->nfailed;
+    p->failed = NULL;
+    p->nfailed = 0;
+    if (p->create_blocked_eval && p->blocked_eval != NULL) {
+        model_set_str(&e->blocked_eval, p->blocked_eval->id);
+        model_set_str(&p->blocked_eval->status, EVAL_STATUS_BLOCKED);
+        cmd_add_eval(c, p->blocked_eval);
+        p->blocked_eval = NULL;
+    }
+    cmd_add_eval(c, e);
+    for (size_t i = 0; i < p->nfollowup; i++) {
+        cmd_add_eval(c, p->followup[i]);
+        p->followup[i] = NULL;
+    }
+    for (size_t i = 0; i < p->ndeployment_updates; i++) {
+        struct cmd *u = xmalloc(sizeof(*u));
+
+        cmd_init(u, CMD_DEPLOYMENT_STATUS);
+        u->id = xstrdup(p->deployment_updates[i].deployment_id);
+        u->status = xstrdup(model_str(p->deployment_updates[i].status));
+        u->description =
+            xstrdup(model_str(p->deployment_updates[i].status_description));
+        server_apply(s, u, NULL, NULL);
+    }
+    server_apply(s, c, plan_applied, r);
+}
+
+static void schedule_more(struct server *s)
+{
+    static const char *const types[] = {"service", "batch", "system",
+                                        "sysbatch", NULL};
+    uint64_t next;
+
+    while (!s->closing && s->running < s->num_workers) {
+        struct run *r = xcalloc(1, sizeof(*r));
+
+        r->s = s;
+        if (!broker_dequeue(s->broker, types, now_ms(), &r->be, &r->token)) {
+            free(r);
+            break;
+        }
+        if (state_snapshot(s->state, &r->snap, &r->err) != 0) {
+            broker_nack(s->broker, r->be.id, r->token, now_ms());
+            free(r);
+            break;
+        }
+        sched_plan_init(&r->plan);
+        s->running++;
+        r->work.data = r;
+        uv_queue_work(s->loop, &r->work, run_work, run_after);
+    }
+    /* Evals the broker gave up on or superseded get their final status. */
+    {
+        char id[40];
+        bool failed;
+
+        while ((failed = broker_pop_failed(s->broker, id)) ||
+               broker_pop_canceled(s->broker, id)) {
+            struct state_snap *snap;
+            struct err err = ERR_INIT;
+            struct eval *e = eval_new();
+
+            if (state_snapshot(s->state, &snap, &err) == 0 &&
+                state_get_eval(snap, id, e, &err) == 0) {
+                struct cmd *c = xmalloc(sizeof(*c));
+
+                model_set_str(&e->status, failed ? EVAL_STATUS_FAILED
+                                                 : EVAL_STATUS_CANCELED);
+                model_set_str(&e->status_description,
+                              failed ? "evaluation reached delivery limit (3)"
+                                     : "canceled after more recent eval was "
+                                       "processed");
+                cmd_init(c, CMD_EVAL_UPDATE);
+                cmd_add_eval(c, e);
+                e = NULL;
+                server_apply(s, c, NULL, NULL);
+            }
+            eval_free(e);
+            state_snap_release(snap);
+        }
+    }
+    next = broker_step(s->broker, now_ms());
+    if (!s->closing && next != UINT64_MAX) {
+        uint64_t now = now_ms();
+
+        uv_timer_start(&s->timer, on_timer, next > now ? next - now : 0, 0);
+    }
+}
+
+static void on_timer(uv_timer_t *t)
+{
+    schedule_more(t->data);
+}
+
+/* ------------------------------------------------------ job endpoints */
+
+struct reg_ctx
+{
+    server_register_cb done;
+    void *arg;
+    struct server_register_result res;
+};
+
+static void registered(void *arg, int rc, uint64_t index, const struct err *err)
+{
+    struct reg_ctx *ctx = arg;
+
+    ctx->res.index = index;
+    if (ctx->res.eval_id[0])
+        ctx->res.eval_create_index = index;
+    ctx->res.job_modify_index = index;
+    ctx->done(ctx->arg, rc, &ctx->res, err);
+    free(ctx);
+}
+
+static struct eval *new_eval(const struct job *job, const char *triggered_by)
+{
+    struct eval *e = eval_new();
+    char id[ID_UUID_LEN + 1];
+
+    id_uuid(id);
+    e->id = xstrdup(id);
+    e->namespace = xstrdup(model_str(job->namespace));
+    e->priority = job->priority;
+    e->type = xstrdup(model_str(job->type));
+    e->triggered_by = xstrdup(triggered_by);
+    e->job_id = xstrdup(model_str(job->id));
+    e->status = xstrdup(EVAL_STATUS_PENDING);
+    return e;
+}
+
+void server_job_register(struct server *s,
+                         struct job *job,
+                         server_register_cb done,
+                         void *arg)
+{
+    struct reg_ctx *ctx = xcalloc(1, sizeof(*ctx));
+    struct err err = ERR_INIT;
+    struct cmd *c;
+
+    ctx->done = done;
+    ctx->arg = arg;
+    ctx->res.warnings = "";
+    if (job->region == NULL)
+        model_set_str(&job->region, s->region);
+    job_canonicalize(job);
+    if (job_validate(job, &err) != 0) {
+        done(arg, ERR_INVALID, &ctx->res, &err);
+        job_free(job);
+        free(ctx);
+        return;
+    }
+    job->submit_time = time_wall_unix_ns();
+    c = xmalloc(sizeof(*c));
+    cmd_init(c, CMD_JOB_REGISTER);
+    /* Periodic and parameterized parents are not run themselves. */
+    if (job->periodic == NULL && job->parameterized == NULL) {
+        struct eval *e = new_eval(job, "job-register");
+
+        snprintf(ctx->res.eval_id, sizeof(ctx->res.eval_id), "%s", e->id);
+        cmd_add_eval(c, e);
+    }
+    c->job = job;
+    server_apply(s, c, registered, ctx);
+}
+
+void server_job_deregister(struct server *s,
+                           const char *namespace,
+                           const char *id,
+                           bool purge,
+                           server_register_cb done,
+                           void *arg)
+{
+    struct reg_ctx *ctx = xcalloc(1, sizeof(*ctx));
+    struct state_snap *snap;
+    struct err err = ERR_INIT;
+    struct job job;
+    struct cmd *c;
+
+    ctx->done = done;
+    ctx->arg = arg;
+    ctx->res.warnings = "";
+    job_init(&job);
+    if (server_snapshot(s, &snap, &err) != 0 ||
+        state_get_job(snap, namespace, id, &job, &err) != 0) {
+        if (err.code == ERR_NOT_FOUND)
+            err_set(&err, ERR_NOT_FOUND, "job not found");
+        done(arg, err.code, &ctx->res, &err);
+        job_release(&job);
+        state_snap_release(snap);
+        free(ctx);
+        return;
+    }
+    state_snap_release(snap);
+    c = xmalloc(sizeof(*c));
+    cmd_init(c, CMD_JOB_DEREGISTER);
+    c->namespace = xstrdup(namespace);
+    c->id = xstrdup(id);
+    c->purge = purge;
+    if (job.periodic == NULL && job.parameterized == NULL) {
+        struct eval *e = new_eval(&job, "job-deregister");
+
+        snprintf(ctx->res.eval_id, sizeof(ctx->res.eval_id), "%s", e->id);
+        cmd_add_eval(c, e);
+    }
+    job_release(&job);
+    server_apply(s, c, registered, ctx);
+}
+
+/* -------------------------------------------------------------- reads */
+
+int server_snapshot(struct server *s, struct state_snap **out, struct err *err)
+{
+    return state_snapshot(s->state, out, err);
+}
+
+uint64_t server_last_index(const struct server *s)
+{
+    struct state_snap *snap;
+    struct err err = ERR_INIT;
+    uint64_t idx = 0;
+
+    if (state_snapshot(s->state, &snap, &err) == 0) {
+        idx = state_snap_last_index(snap);
+        state_snap_release(snap);
+    }
+    return idx;
+}
+
+const char *server_region(const struct server *s)
+{
+    return s->region;
+}
+
+void *server_watch(struct server *s,
+                   unsigned mask,
+                   uint64_t index,
+                   server_watch_cb cb,
+                   void *arg)
+{
+    struct watch *w = xcalloc(1, sizeof(*w));
+
+    w->mask = mask;
+    w->index = index;
+    w->cb = cb;
+    w->arg = arg;
+    list_add_tail(&s->watches, &w->node);
+    return w;
+}
+
+void server_unwatch(struct server *s, void *handle)
+{
+    struct watch *w = handle;
+
+    (void)s;
+    if (w == NULL)
+        return;
+    list_del(&w->node);
+    free(w);
+}
+
+/* ---------------------------------------------------------- lifecycle */
+
+static int replay_entry(uint64_t index, const void *data, size_t len, void *arg)
+{
+    struct server *s = arg;
+    struct err err = ERR_INIT;
+    struct fsm_effects fx = {0};
+    struct cmd c;
+    int rc;
+
+    rc = cmd_decode(data, len, &c, &err);
+    if (rc == 0) {
+        rc = fsm_apply(s->state, index, &c, &fx, &err);
+        cmd_release(&c);
+    }
+    fsm_effects_release(&fx);
+    if (rc != 0)
+        log_error(&s->lg, "replaying log entry %" PRIu64 ": %s", index,
+                  err.msg);
+    return rc;
+}
+
+static int requeue_eval(const struct eval *e, void *arg)
+{
+    struct server *s = arg;
+
+    if (e->status && strcmp(e->status, EVAL_STATUS_PENDING) == 0) {
+        enqueue_eval(s, e);
+    } else if (e->status && strcmp(e->status, EVAL_STATUS_BLOCKED) == 0) {
+        s->blocked = xrealloc(s->blocked, (s->nblocked + 1) * sizeof(char *));
+        s->blocked[s->nblocked++] = xstrdup(e->id);
+    }
+    return 0;
+}
+
+static int mkdir_p(const char *path, struct err *err)
+{
+    if (mkdir(path, 0700) != 0 && errno != EEXIST)
+        return err_set(err, -errno, "cannot create %s: %s", path,
+                       strerror(errno));
+    return 0;
+}
+
+int server_new(uv_loop_t *loop,
+               const struct server_config *cfg,
+               struct server **out,
+               struct err *err)
+{
+    struct server *s = xcalloc(1, sizeof(*s));
+    struct state_options opts = {0, cfg->dev};
+    struct state_snap *snap = NULL;
+    char *root = xasprintf("%s/server", cfg->data_dir);
+    char *sdir = xasprintf("%s/state", root);
+    char *ldir = xasprintf("%s/log", root);
+    int rc;
+
+    *out = NULL;
+    s->loop = loop;
+    s->region = xstrdup(cfg->region ? cfg->region : "global");
+    s->datacenter = xstrdup(cfg->datacenter ? cfg->datacenter : "dc1");
+    s->num_workers = cfg->num_workers > 0 ? cfg->num_workers : 2;
+    logger_init(&s->lg, "server", NULL);
+    list_init(&s->applies);
+    list_init(&s->watches);
+    s->broker = broker_new(NULL);
+    rc = mkdir_p(cfg->data_dir, err);
+    if (rc == 0)
+        rc = mkdir_p(root, err);
+    if (rc == 0)
+        rc = state_open(sdir, &opts, &s->state, err);
+    if (rc == 0)
+        rc = cmdlog_open(ldir, cfg->dev, &s->log, err);
+    /* Entries appended but not applied before a crash are applied now. */
+    if (rc == 0)
+        rc = state_snapshot(s->state, &snap, err);
+    if (rc == 0) {
+        uint64_t applied = state_snap_last_index(snap);
+
+        state_snap_release(snap);
+        snap = NULL;
+        if (cmdlog_last_index(s->log) > applied) {
+            log_info(&s->lg, "applying log entries %" PRIu64 "..%" PRIu64,
+                     applied + 1, cmdlog_last_index(s->log));
+            rc = cmdlog_replay(s->log, applied, replay_entry, s, err);
+        }
+    }
+    if (rc == 0)
+        rc = state_snapshot(s->state, &snap, err);
+    if (rc == 0) {
+        rc = state_each_eval(snap, "", requeue_eval, s, err);
+        state_snap_release(snap);
+    }
+    free(root);
+    free(sdir);
+    free(ldir);
+    if (rc != 0) {
+        cmdlog_close(s->log);
+        if (s->state)
+            state_close(s->state);
+        broker_free(s->broker);
+        free(s->region);
+        free(s->datacenter);
+        free(s);
+        return rc;
+    }
+    uv_timer_init(loop, &s->timer);
+    s->timer.data = s;
+    s->open_handles = 1;
+    *out = s;
+    schedule_more(s);
+    return 0;
+}
+
+static void free_server(struct server *s)
+{
+    struct watch *w, *tmp;
+
+    list_for_each_entry_safe(w, tmp, &s->watches, struct watch, node)
+    {
+        list_del(&w->node);
+        w->cb(w->arg, 0);
+        free(w);
+    }
+    for (size_t i = 0; i < s->nblocked; i++)
+        free(s->blocked[i]);
+    free(s->blocked);
+    broker_free(s->broker);
+    cmdlog_close(s->log);
+    state_close(s->state);
+    free(s->region);
+    free(s->datacenter);
+    if (s->close_cb)
+        s->close_cb(s->close_arg);
+    free(s);
+}
+
+/* Frees a closing server once nothing of it runs any more. */
+static bool maybe_free(struct server *s)
+{
+    if (!s->closing || s->open_handles > 0 || s->running > 0 ||
+        s->applying || !list_empty(&s->applies))
+        return false;
+    free_server(s);
+    return true;
+}
+
+static void timer_closed(uv_handle_t *h)
+{
+    struct server *s = h->data;
+
+    s->open_handles--;
+    maybe_free(s);
+}
+
+void server_close(struct server *s, void (*cb)(void *arg), void *arg)
+{
+    s->closing = true;
+    s->close_cb = cb;
+    s->close_arg = arg;
+    uv_timer_stop(&s->timer);
+    uv_close((uv_handle_t *)&s->timer, timer_closed);
+}

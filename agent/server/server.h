@@ -1,0 +1,110 @@
+/*
+ * The server role: owns the command log, the state store, the eval broker
+ * and the scheduling workers. Front ends (agent/http, the client through
+ * RPC) only call the functions below; they never touch the state store
+ * directly except through snapshots for reads.
+ *
+ * Threads: everything here runs on the loop thread; log appends with the
+ * FSM apply, and scheduler runs, go to the libuv thread pool, one apply
+ * at a time so entries are applied in log order.
+ */
+#ifndef CARAVAN_AGENT_SERVER_SERVER_H
+#define CARAVAN_AGENT_SERVER_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+struct cmd;
+struct err;
+struct job;
+struct state_snap;
+struct server;
+
+struct server_config
+{
+    const char *data_dir; /* the server keeps <data_dir>/server/ */
+    const char *region;   /* "global" */
+    const char *datacenter;
+    bool dev;        /* no fsync: the data dies with the agent anyway */
+    int num_workers; /* concurrent scheduler runs; 0 = 2 */
+};
+
+int server_new(uv_loop_t *loop,
+               const struct server_config *cfg,
+               struct server **out,
+               struct err *err);
+/* Stops accepting work, waits for what runs, then calls cb. */
+void server_close(struct server *s, void (*cb)(void *arg), void *arg);
+
+/* ------------------------------------------------------------- writes */
+
+/*
+ * Called on the loop thread when a command was applied (rc 0, with its
+ * index) or refused (rc < 0, message in err).
+ */
+typedef void (*server_done_cb)(void *arg,
+                               int rc,
+                               uint64_t index,
+                               const struct err *err);
+
+/* Appends c (taken) to the log, applies it, then calls done. */
+void server_apply(struct server *s,
+                  struct cmd *c,
+                  server_done_cb done,
+                  void *arg);
+
+/* The result of a job registration, as POST /v1/jobs answers it. */
+struct server_register_result
+{
+    char eval_id[40]; /* "" for periodic and parameterized jobs */
+    uint64_t eval_create_index;
+    uint64_t job_modify_index;
+    uint64_t index;
+    const char *warnings;
+};
+
+typedef void (*server_register_cb)(void *arg,
+                                   int rc,
+                                   const struct server_register_result *res,
+                                   const struct err *err);
+
+/*
+ * Registers job (taken): canonicalizes, validates (ERR_INVALID with
+ * Nomad's multi-error text), then creates the eval and applies both.
+ */
+void server_job_register(struct server *s,
+                         struct job *job,
+                         server_register_cb done,
+                         void *arg);
+/* Stops (or with purge, removes) a job and evaluates it. */
+void server_job_deregister(struct server *s,
+                           const char *namespace,
+                           const char *id,
+                           bool purge,
+                           server_register_cb done,
+                           void *arg);
+
+/* -------------------------------------------------------------- reads */
+
+/* A consistent read view; release with state_snap_release(). */
+int server_snapshot(struct server *s, struct state_snap **out, struct err *err);
+/* The index of the last applied command. */
+uint64_t server_last_index(const struct server *s);
+const char *server_region(const struct server *s);
+
+/*
+ * Blocking queries: cb runs (once) on the loop thread when one of the
+ * tables in mask (bits 1 << enum state_table) changes past index, or when
+ * the server closes. Returns a handle for server_unwatch().
+ */
+typedef void (*server_watch_cb)(void *arg, uint64_t index);
+void *server_watch(struct server *s,
+                   unsigned mask,
+                   uint64_t index,
+                   server_watch_cb cb,
+                   void *arg);
+void server_unwatch(struct server *s, void *handle);
+
+#endif
