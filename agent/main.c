@@ -7,7 +7,9 @@
 #include <locale.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <string.h>
 
+#include "agent/agent.h"
 #include "agent/cli/cli.h"
 
 int main(int argc, char **argv)
@@ -20,7 +22,10 @@ int main(int argc, char **argv)
         return 1;
     }
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    rc = cli_main(argc, argv);
+    if (argc > 1 && strcmp(argv[1], "agent") == 0)
+        rc = agent_main(argc - 2, argv + 2);
+    else
+        rc = cli_main(argc, argv);
     curl_global_cleanup();
     return rc;
 }

@@ -17,6 +17,7 @@
 #include "agent/api/api.h"
 #include "agent/cli/cli.h"
 #include "agent/cli/flags.h"
+#include "agent/cli/monitor.h"
 #include "lib/alloc.h"
 #include "lib/buf.h"
 #include "lib/err.h"
@@ -323,6 +324,9 @@ out:
 static int submit(const struct job_source *src,
                   const struct job *job,
                   int64_t check_index,
+                  bool detach,
+                  bool verbose,
+                  int *status,
                   struct err *err)
 {
     struct api_client client;
@@ -352,10 +356,15 @@ static int submit(const struct job_source *src,
     }
     reply = json_loadb(resp.body.data ? resp.body.data : "", resp.body.len, 0,
                        NULL);
-    printf("Job registration successful\n");
     eval_id = json_string_value(json_object_get(reply, "EvalID"));
-    if (eval_id != NULL && *eval_id != '\0')
-        printf("Evaluation ID: %s\n", eval_id);
+    *status = 0;
+    if (detach || eval_id == NULL || *eval_id == '\0') {
+        printf("Job registration successful\n");
+        if (eval_id != NULL && *eval_id != '\0')
+            printf("Evaluation ID: %s\n", eval_id);
+    } else {
+        *status = monitor_eval(&client, eval_id, verbose);
+    }
 out:
     json_decref(reply);
     free(text);
@@ -415,13 +424,12 @@ int cli_cmd_job_run(const struct cli_command *cmd, int argc, char **argv)
         status = 0;
         goto out;
     }
-    /* TODO(#3): monitor the evaluation and deployment unless -detach. */
-    rc = submit(&src, job, check_index, &err);
+    rc = submit(&src, job, check_index, detach, verbose, &status, &err);
     if (rc != 0) {
         fprintf(stderr, "Error submitting job: %s\n", err.msg);
+        status = 1;
         goto out;
     }
-    status = 0;
 out:
     job_free(job);
     job_source_release(&src);

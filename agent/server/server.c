@@ -681,11 +681,12 @@ void server_job_deregister(struct server *s,
     ctx->arg = arg;
     ctx->res.warnings = "";
     job_init(&job);
-    if (server_snapshot(s, &snap, &err) != 0 ||
+    if (state_snapshot(s->state, &snap, &err) != 0 ||
         state_get_job(snap, namespace, id, &job, &err) != 0) {
-        if (err.code == ERR_NOT_FOUND)
-            err_set(&err, ERR_NOT_FOUND, "job not found");
-        done(arg, err.code, &ctx->res, &err);
+        /* Nomad answers a stop of an unknown job with empty fields. */
+        int rc = err.code == ERR_NOT_FOUND ? 0 : err.code;
+
+        done(arg, rc, &ctx->res, &err);
         job_release(&job);
         state_snap_release(snap);
         free(ctx);
@@ -709,9 +710,187 @@ void server_job_deregister(struct server *s,
 
 /* -------------------------------------------------------------- reads */
 
-int server_snapshot(struct server *s, struct state_snap **out, struct err *err)
+_Static_assert(SERVER_JOBS == 1u << STATE_JOBS &&
+                   SERVER_JOB_VERSIONS == 1u << STATE_JOB_VERSIONS &&
+                   SERVER_EVALS == 1u << STATE_EVALS &&
+                   SERVER_ALLOCS == 1u << STATE_ALLOCS &&
+                   SERVER_NODES == 1u << STATE_NODES &&
+                   SERVER_DEPLOYMENTS == 1u << STATE_DEPLOYMENTS,
+               "server table bits follow the state store's tables");
+
+int server_read_begin(struct server *s, struct state_snap **out, struct err *err)
 {
     return state_snapshot(s->state, out, err);
+}
+
+void server_read_end(struct state_snap *r)
+{
+    state_snap_release(r);
+}
+
+uint64_t server_read_index(struct state_snap *r, unsigned tables)
+{
+    uint64_t idx = 0;
+
+    for (int t = 0; t < STATE_NTABLES; t++) {
+        if (tables & (1u << t)) {
+            uint64_t v = state_snap_table_index(r, (enum state_table)t);
+
+            if (v > idx)
+                idx = v;
+        }
+    }
+    return idx;
+}
+
+int server_read_job(struct state_snap *r,
+                    const char *ns,
+                    const char *id,
+                    struct job *out,
+                    struct err *err)
+{
+    return state_get_job(r, ns, id, out, err);
+}
+
+int server_read_job_version(struct state_snap *r,
+                            const char *ns,
+                            const char *id,
+                            int64_t version,
+                            struct job *out,
+                            struct err *err)
+{
+    return state_get_job_version(r, ns, id, version, out, err);
+}
+
+int server_read_eval(struct state_snap *r,
+                     const char *id,
+                     struct eval *out,
+                     struct err *err)
+{
+    return state_get_eval(r, id, out, err);
+}
+
+int server_read_alloc(struct state_snap *r,
+                      const char *id,
+                      struct alloc *out,
+                      struct err *err)
+{
+    return state_get_alloc(r, id, out, err);
+}
+
+int server_read_node(struct state_snap *r,
+                     const char *id,
+                     struct node *out,
+                     struct err *err)
+{
+    return state_get_node(r, id, out, err);
+}
+
+int server_read_deployment(struct state_snap *r,
+                           const char *id,
+                           struct deployment *out,
+                           struct err *err)
+{
+    return state_get_deployment(r, id, out, err);
+}
+
+int server_each_job(struct state_snap *r,
+                    const char *prefix,
+                    server_job_cb cb,
+                    void *arg,
+                    struct err *err)
+{
+    return state_each_job(r, NULL, prefix, cb, arg, err);
+}
+
+int server_each_job_version(struct state_snap *r,
+                            const char *ns,
+                            const char *id,
+                            server_job_cb cb,
+                            void *arg,
+                            struct err *err)
+{
+    return state_each_job_version(r, ns, id, cb, arg, err);
+}
+
+int server_each_eval(struct state_snap *r,
+                     const char *prefix,
+                     server_eval_cb cb,
+                     void *arg,
+                     struct err *err)
+{
+    return state_each_eval(r, prefix, cb, arg, err);
+}
+
+int server_each_eval_by_job(struct state_snap *r,
+                            const char *ns,
+                            const char *job,
+                            server_eval_cb cb,
+                            void *arg,
+                            struct err *err)
+{
+    return state_each_eval_by_job(r, ns, job, cb, arg, err);
+}
+
+int server_each_alloc(struct state_snap *r,
+                      const char *prefix,
+                      server_alloc_cb cb,
+                      void *arg,
+                      struct err *err)
+{
+    return state_each_alloc(r, prefix, cb, arg, err);
+}
+
+int server_each_alloc_by_job(struct state_snap *r,
+                             const char *ns,
+                             const char *job,
+                             server_alloc_cb cb,
+                             void *arg,
+                             struct err *err)
+{
+    return state_each_alloc_by_job(r, ns, job, cb, arg, err);
+}
+
+int server_each_alloc_by_node(struct state_snap *r,
+                              const char *node,
+                              server_alloc_cb cb,
+                              void *arg,
+                              struct err *err)
+{
+    return state_each_alloc_by_node(r, node, cb, arg, err);
+}
+
+int server_each_node(struct state_snap *r,
+                     const char *prefix,
+                     server_node_cb cb,
+                     void *arg,
+                     struct err *err)
+{
+    return state_each_node(r, prefix, cb, arg, err);
+}
+
+int server_each_deployment(struct state_snap *r,
+                           const char *prefix,
+                           server_deployment_cb cb,
+                           void *arg,
+                           struct err *err)
+{
+    return state_each_deployment(r, prefix, cb, arg, err);
+}
+
+int server_each_deployment_by_job(struct state_snap *r,
+                                  const char *ns,
+                                  const char *job,
+                                  server_deployment_cb cb,
+                                  void *arg,
+                                  struct err *err)
+{
+    return state_each_deployment_by_job(r, ns, job, cb, arg, err);
+}
+
+const char *server_datacenter(const struct server *s)
+{
+    return s->datacenter;
 }
 
 uint64_t server_last_index(const struct server *s)

@@ -88,15 +88,130 @@ void server_job_deregister(struct server *s,
 
 /* -------------------------------------------------------------- reads */
 
-/* A consistent read view; release with state_snap_release(). */
-int server_snapshot(struct server *s, struct state_snap **out, struct err *err);
+struct alloc;
+struct deployment;
+struct eval;
+struct node;
+
+/* Table bits for watches and indexes (the state store's tables). */
+enum server_table {
+    SERVER_JOBS = 1u << 0,
+    SERVER_JOB_VERSIONS = 1u << 1,
+    SERVER_EVALS = 1u << 2,
+    SERVER_ALLOCS = 1u << 3,
+    SERVER_NODES = 1u << 4,
+    SERVER_DEPLOYMENTS = 1u << 5,
+};
+
+/*
+ * A consistent read view (an LMDB read transaction): front ends read
+ * through these calls, never the state store itself. Records are decoded
+ * into _init()ed structs the caller releases; callbacks get borrowed
+ * records valid during the call and stop the walk by returning non-zero.
+ * ERR_NOT_FOUND when a record is absent.
+ */
+int server_read_begin(struct server *s, struct state_snap **out, struct err *err);
+void server_read_end(struct state_snap *r);
+/* The highest modify index among tables (the X-Nomad-Index of a read). */
+uint64_t server_read_index(struct state_snap *r, unsigned tables);
+int server_read_job(struct state_snap *r,
+                    const char *ns,
+                    const char *id,
+                    struct job *out,
+                    struct err *err);
+int server_read_job_version(struct state_snap *r,
+                            const char *ns,
+                            const char *id,
+                            int64_t version,
+                            struct job *out,
+                            struct err *err);
+int server_read_eval(struct state_snap *r,
+                     const char *id,
+                     struct eval *out,
+                     struct err *err);
+int server_read_alloc(struct state_snap *r,
+                      const char *id,
+                      struct alloc *out,
+                      struct err *err);
+int server_read_node(struct state_snap *r,
+                     const char *id,
+                     struct node *out,
+                     struct err *err);
+int server_read_deployment(struct state_snap *r,
+                           const char *id,
+                           struct deployment *out,
+                           struct err *err);
+
+typedef int (*server_job_cb)(const struct job *job, void *arg);
+typedef int (*server_eval_cb)(const struct eval *e, void *arg);
+typedef int (*server_alloc_cb)(const struct alloc *a, void *arg);
+typedef int (*server_node_cb)(const struct node *n, void *arg);
+typedef int (*server_deployment_cb)(const struct deployment *d, void *arg);
+
+/* ns NULL or "*" means every namespace; prefix "" means all. */
+int server_each_job(struct state_snap *r,
+                    const char *prefix,
+                    server_job_cb cb,
+                    void *arg,
+                    struct err *err);
+int server_each_job_version(struct state_snap *r,
+                            const char *ns,
+                            const char *id,
+                            server_job_cb cb,
+                            void *arg,
+                            struct err *err);
+int server_each_eval(struct state_snap *r,
+                     const char *prefix,
+                     server_eval_cb cb,
+                     void *arg,
+                     struct err *err);
+int server_each_eval_by_job(struct state_snap *r,
+                            const char *ns,
+                            const char *job,
+                            server_eval_cb cb,
+                            void *arg,
+                            struct err *err);
+int server_each_alloc(struct state_snap *r,
+                      const char *prefix,
+                      server_alloc_cb cb,
+                      void *arg,
+                      struct err *err);
+int server_each_alloc_by_job(struct state_snap *r,
+                             const char *ns,
+                             const char *job,
+                             server_alloc_cb cb,
+                             void *arg,
+                             struct err *err);
+int server_each_alloc_by_node(struct state_snap *r,
+                              const char *node,
+                              server_alloc_cb cb,
+                              void *arg,
+                              struct err *err);
+int server_each_node(struct state_snap *r,
+                     const char *prefix,
+                     server_node_cb cb,
+                     void *arg,
+                     struct err *err);
+int server_each_deployment(struct state_snap *r,
+                           const char *prefix,
+                           server_deployment_cb cb,
+                           void *arg,
+                           struct err *err);
+int server_each_deployment_by_job(struct state_snap *r,
+                                  const char *ns,
+                                  const char *job,
+                                  server_deployment_cb cb,
+                                  void *arg,
+                                  struct err *err);
+
 /* The index of the last applied command. */
 uint64_t server_last_index(const struct server *s);
 const char *server_region(const struct server *s);
+const char *server_datacenter(const struct server *s);
 
 /*
  * Blocking queries: cb runs (once) on the loop thread when one of the
- * tables in mask (bits 1 << enum state_table) changes past index, or when
+ * tables in mask (SERVER_* bits) changes past index, or with index 0 when
  * the server closes. Returns a handle for server_unwatch().
  */
 typedef void (*server_watch_cb)(void *arg, uint64_t index);

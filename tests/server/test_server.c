@@ -93,6 +93,12 @@ static void deadline(uv_timer_t *t)
     (void)t;
 }
 
+/* The timer lives on wait_for()'s stack: wait until libuv let go of it. */
+static void timer_closed(uv_handle_t *h)
+{
+    *(bool *)h->data = true;
+}
+
 /* Runs the loop until cond holds; fails after 20 s of loop time. */
 static void wait_for(cond_fn cond, void *arg, const char *what)
 {
@@ -110,7 +116,14 @@ static void wait_for(cond_fn cond, void *arg, const char *what)
         if (!w.met && cond(arg))
             w.met = true;
     }
-    uv_close((uv_handle_t *)&t, NULL);
+    {
+        bool closed_t = false;
+
+        t.data = &closed_t;
+        uv_close((uv_handle_t *)&t, timer_closed);
+        while (!closed_t)
+            uv_run(&loop, UV_RUN_ONCE);
+    }
     if (w.watch)
         server_unwatch(srv, w.watch);
     ck_assert_msg(w.met, "timed out waiting for %s", what);
@@ -232,9 +245,9 @@ static int allocs_of(const char *job, const char *desired)
     struct err err = ERR_INIT;
     struct count c = {desired, 0};
 
-    ck_assert_int_eq(server_snapshot(srv, &snap, &err), 0);
-    state_each_alloc_by_job(snap, "default", job, count_alloc, &c, &err);
-    state_snap_release(snap);
+    ck_assert_int_eq(server_read_begin(srv, &snap, &err), 0);
+    server_each_alloc_by_job(snap, "default", job, count_alloc, &c, &err);
+    server_read_end(snap);
     return c.n;
 }
 
@@ -245,12 +258,12 @@ static char *eval_status(const char *id)
     struct eval e;
     char *s = NULL;
 
-    ck_assert_int_eq(server_snapshot(srv, &snap, &err), 0);
+    ck_assert_int_eq(server_read_begin(srv, &snap, &err), 0);
     eval_init(&e);
-    if (state_get_eval(snap, id, &e, &err) == 0)
+    if (server_read_eval(snap, id, &e, &err) == 0)
         s = xstrdup(model_str(e.status));
     eval_release(&e);
-    state_snap_release(snap);
+    server_read_end(snap);
     return s;
 }
 
@@ -261,12 +274,12 @@ static char *job_status(const char *id)
     struct job j;
     char *s = NULL;
 
-    ck_assert_int_eq(server_snapshot(srv, &snap, &err), 0);
+    ck_assert_int_eq(server_read_begin(srv, &snap, &err), 0);
     job_init(&j);
-    if (state_get_job(snap, "default", id, &j, &err) == 0)
+    if (server_read_job(snap, "default", id, &j, &err) == 0)
         s = xstrdup(model_str(j.status));
     job_release(&j);
-    state_snap_release(snap);
+    server_read_end(snap);
     return s;
 }
 

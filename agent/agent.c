@@ -1,0 +1,278 @@
+/* `caravan agent` (see agent.h). */
+#include "agent/agent.h"
+
+#include <errno.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "agent/cli/flags.h"
+#include "agent/http/api.h"
+#include "agent/server/server.h"
+#include "lib/alloc.h"
+#include "lib/err.h"
+#include "lib/log.h"
+
+#define CARAVAN_VERSION "0.1.0"
+
+struct agent
+{
+    uv_loop_t loop;
+    uv_signal_t sigint, sigterm;
+    struct server *server;
+    struct http_api *http;
+    char *data_dir;
+    bool remove_data_dir;
+    int pending_closes;
+    struct logger lg;
+};
+
+static const char usage[] =
+    "Usage: caravan agent [options]\n"
+    "\n"
+    "  Starts the Caravan agent and runs until an interrupt is received.\n"
+    "  The agent may be a client and/or server.\n"
+    "\n"
+    "General Options:\n"
+    "\n"
+    "  -dev\n"
+    "    Start the agent in development mode: a server with its data in a\n"
+    "    temporary directory removed at exit, HTTP on 127.0.0.1.\n"
+    "\n"
+    "  -server\n"
+    "    Enable server mode for the agent.\n"
+    "\n"
+    "  -client\n"
+    "    Enable client mode for the agent.\n"
+    "\n"
+    "  -data-dir=<path>\n"
+    "    The data directory used to store state and other persistent data.\n"
+    "\n"
+    "  -bind=<addr>\n"
+    "    The address the agent will bind to for all of its various network\n"
+    "    services. Defaults to 0.0.0.0 (127.0.0.1 in -dev).\n"
+    "\n"
+    "  -http-port=<port>\n"
+    "    The port of the HTTP API. Defaults to 4646.\n"
+    "\n"
+    "  -region=<region>\n"
+    "    The region the agent is in. Defaults to \"global\".\n"
+    "\n"
+    "  -dc=<datacenter>\n"
+    "    The datacenter the agent is in. Defaults to \"dc1\".\n"
+    "\n"
+    "  -node=<name>\n"
+    "    The name of the local agent. Defaults to the hostname.\n"
+    "\n"
+    "  -log-level=<level>\n"
+    "    Specify the verbosity level of the agent's logs: trace, debug,\n"
+    "    info, warn or error. Defaults to info (debug in -dev).\n"
+    "\n"
+    "  -log-json\n"
+    "    Output logs in a JSON format.\n";
+
+static void closed_one(void *arg)
+{
+    struct agent *a = arg;
+
+    a->pending_closes--;
+    if (a->pending_closes == 0) {
+        uv_close((uv_handle_t *)&a->sigint, NULL);
+        uv_close((uv_handle_t *)&a->sigterm, NULL);
+    }
+}
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+    struct agent *a = h->data;
+
+    if (a->pending_closes > 0)
+        return; /* already shutting down */
+    printf("==> Caught signal: %s\n",
+           signum == SIGINT ? "interrupt" : "terminated");
+    printf("==> Gracefully shutting down agent...\n");
+    fflush(stdout);
+    a->pending_closes = 2;
+    http_api_close(a->http, closed_one, a);
+    server_close(a->server, closed_one, a);
+}
+
+static int remove_entry(const char *path,
+                        const struct stat *st,
+                        int type,
+                        struct FTW *ftw)
+{
+    (void)st;
+    (void)type;
+    (void)ftw;
+    return remove(path) == 0 ? 0 : -1;
+}
+
+/* Removes the dev data directory, which only this agent wrote into. */
+static void remove_tree(const char *path)
+{
+    nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+int agent_main(int argc, char **argv)
+{
+    bool dev = false, server = false, client = false, log_json = false;
+    const char *data_dir = NULL, *bind = NULL, *region = "global",
+               *dc = "dc1", *node = NULL, *log_level = NULL;
+    int64_t http_port = 4646;
+    struct flag flags[] = {
+        {"dev", FLAG_BOOL, &dev, "development mode"},
+        {"server", FLAG_BOOL, &server, "server mode"},
+        {"client", FLAG_BOOL, &client, "client mode"},
+        {"data-dir", FLAG_STRING, &data_dir, "data directory"},
+        {"bind", FLAG_STRING, &bind, "bind address"},
+        {"http-port", FLAG_INT, &http_port, "HTTP port"},
+        {"region", FLAG_STRING, &region, "region"},
+        {"dc", FLAG_STRING, &dc, "datacenter"},
+        {"node", FLAG_STRING, &node, "node name"},
+        {"log-level", FLAG_STRING, &log_level, "log level"},
+        {"log-json", FLAG_BOOL, &log_json, "JSON logs"},
+    };
+    struct agent a;
+    struct server_config scfg;
+    struct http_api_config hcfg;
+    struct err err = ERR_INIT;
+    enum log_level level;
+    char host[256];
+    int first, rc;
+
+    memset(&a, 0, sizeof(a));
+    rc = flags_parse(flags, sizeof(flags) / sizeof(flags[0]), argc, argv,
+                     &first, &err);
+    if (rc == FLAGS_HELP) {
+        fputs(usage, stdout);
+        return 0;
+    }
+    if (rc != 0) {
+        fprintf(stderr, "%s\n\n%s", err.msg, usage);
+        return 1;
+    }
+    if (first < argc) {
+        fprintf(stderr, "This command takes no arguments\n\n%s", usage);
+        return 1;
+    }
+    if (!dev && !server && !client) {
+        fprintf(stderr, "Must specify either server, client or dev mode for "
+                        "the agent.\n");
+        return 1;
+    }
+    if (client && !dev) {
+        fprintf(stderr, "Client mode is not available in this version of "
+                        "Caravan yet; run -server, or -dev.\n");
+        return 1;
+    }
+    if (!dev && data_dir == NULL) {
+        fprintf(stderr, "Must specify \"data_dir\" config option or "
+                        "\"data-dir\" CLI flag\n");
+        return 1;
+    }
+    if (data_dir != NULL && data_dir[0] != '/') {
+        fprintf(stderr, "data_dir must be an absolute path: %s\n", data_dir);
+        return 1;
+    }
+    if (strcmp(dc, "*") == 0 || dc[0] == '\0') {
+        fprintf(stderr, "Invalid datacenter name \"%s\"\n", dc);
+        return 1;
+    }
+    if (http_port < 0 || http_port > 65535) {
+        fprintf(stderr, "Invalid -http-port %lld: must be 0..65535\n",
+                (long long)http_port);
+        return 1;
+    }
+    if (log_level == NULL)
+        log_level = dev ? "debug" : "info";
+    if (log_level_parse(log_level, &level) != 0) {
+        fprintf(stderr, "Invalid log level: %s\n", log_level);
+        return 1;
+    }
+    log_set_level(level);
+    log_set_json(log_json);
+    if (node == NULL) {
+        if (gethostname(host, sizeof(host)) != 0)
+            snprintf(host, sizeof(host), "caravan");
+        host[sizeof(host) - 1] = '\0';
+        node = host;
+    }
+    if (dev && data_dir == NULL) {
+        char tmpl[] = "/tmp/caravan-dev-XXXXXX";
+
+        if (mkdtemp(tmpl) == NULL) {
+            fprintf(stderr, "Cannot create a temporary data directory: %s\n",
+                    strerror(errno));
+            return 1;
+        }
+        a.data_dir = xstrdup(tmpl);
+        a.remove_data_dir = true;
+    } else {
+        a.data_dir = xstrdup(data_dir);
+    }
+    if (bind == NULL)
+        bind = dev ? "127.0.0.1" : "0.0.0.0";
+
+    logger_init(&a.lg, "agent", NULL);
+    uv_loop_init(&a.loop);
+    printf("==> No configuration files loaded\n");
+    printf("==> Starting Caravan agent...\n");
+    fflush(stdout);
+
+    memset(&scfg, 0, sizeof(scfg));
+    scfg.data_dir = a.data_dir;
+    scfg.region = region;
+    scfg.datacenter = dc;
+    scfg.dev = dev;
+    rc = server_new(&a.loop, &scfg, &a.server, &err);
+    if (rc != 0) {
+        fprintf(stderr, "==> Error starting agent: server: %s\n", err.msg);
+        goto out;
+    }
+    memset(&hcfg, 0, sizeof(hcfg));
+    hcfg.host = bind;
+    hcfg.port = (uint16_t)http_port;
+    hcfg.node_name = node;
+    hcfg.version = CARAVAN_VERSION;
+    rc = http_api_start(&a.loop, a.server, &hcfg, &a.http, &err);
+    if (rc != 0) {
+        fprintf(stderr, "==> Error starting agent: HTTP: %s\n", err.msg);
+        a.pending_closes = 1;
+        server_close(a.server, closed_one, &a);
+        uv_run(&a.loop, UV_RUN_DEFAULT);
+        goto out;
+    }
+    printf("==> Caravan agent configuration:\n\n");
+    printf("       Advertise Addrs: HTTP: %s:%u\n", bind,
+           http_api_port(a.http));
+    printf("            Bind Addrs: HTTP: [%s:%u]\n", bind,
+           http_api_port(a.http));
+    printf("                Client: false\n");
+    printf("             Log Level: %s\n", log_level_name(level));
+    printf("                Region: %s (DC: %s)\n", region, dc);
+    printf("                Server: true\n");
+    printf("               Version: %s\n\n", CARAVAN_VERSION);
+    printf("==> Caravan agent started! Log data will stream in below:\n\n");
+    fflush(stdout);
+    log_info(&a.lg, "agent started: data dir %s%s", a.data_dir,
+             dev ? " (removed at exit)" : "");
+
+    uv_signal_init(&a.loop, &a.sigint);
+    uv_signal_init(&a.loop, &a.sigterm);
+    a.sigint.data = a.sigterm.data = &a;
+    uv_signal_start(&a.sigint, on_signal, SIGINT);
+    uv_signal_start(&a.sigterm, on_signal, SIGTERM);
+    uv_run(&a.loop, UV_RUN_DEFAULT);
+    rc = 0;
+out:
+    uv_loop_close(&a.loop);
+    if (a.remove_data_dir)
+        remove_tree(a.data_dir);
+    free(a.data_dir);
+    return rc == 0 ? 0 : 1;
+}

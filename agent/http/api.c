@@ -1,0 +1,1165 @@
+/* Nomad HTTP API routes (see api.h). */
+#include "agent/http/api.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent/http/httpd.h"
+#include "agent/http/httpd_wait.h"
+#include "agent/server/server.h"
+#include "lib/alloc.h"
+#include "lib/err.h"
+#include "lib/model/alloc.h"
+#include "lib/model/codec_json.h"
+#include "lib/model/deployment.h"
+#include "lib/model/eval.h"
+#include "lib/model/job.h"
+#include "lib/model/node.h"
+
+struct http_api
+{
+    uv_loop_t *loop;
+    struct server *srv;
+    struct httpd *httpd;
+    char *node_name;
+    char *version;
+    void (*close_cb)(void *arg);
+    void *close_arg;
+};
+
+/* ------------------------------------------------- blocking query glue */
+
+/*
+ * A read builds its answer from a snapshot and says which index it is
+ * at; the glue answers at once, or parks the request until one of the
+ * tables changes past ?index= or ?wait= runs out, then builds it again.
+ */
+typedef json_t *(*build_fn)(struct http_api *api,
+                            struct httpd_req *req,
+                            struct state_snap *snap,
+                            struct err *err);
+
+struct blocking
+{
+    struct http_api *api;
+    struct httpd_req *req;
+    build_fn build;
+    unsigned tables;
+    uint64_t min_index;
+    void *watch;
+    uv_timer_t timer;
+};
+
+static void answer(struct http_api *api,
+                   struct httpd_req *req,
+                   build_fn build,
+                   unsigned tables)
+{
+    struct state_snap *snap;
+    struct err err = ERR_INIT;
+    json_t *body;
+    char idx[24];
+
+    if (server_read_begin(api->srv, &snap, &err) != 0) {
+        httpd_respond_err(req, &err);
+        return;
+    }
+    body = build(api, req, snap, &err);
+    snprintf(
+        idx, sizeof(idx), "%" PRIu64,
+        server_read_index(snap, tables) ? server_read_index(snap, tables) : 1);
+    server_read_end(snap);
+    if (body == NULL) {
+        httpd_respond_err(req, &err);
+        return;
+    }
+    httpd_set_header(req, "X-Nomad-Index", idx);
+    httpd_set_header(req, "X-Nomad-KnownLeader", "true");
+    httpd_set_header(req, "X-Nomad-LastContact", "0");
+    httpd_respond_json(req, 200, body);
+    json_decref(body);
+}
+
+static void blocking_free(uv_handle_t *h)
+{
+    free(h->data);
+}
+
+static void blocking_end(struct blocking *b)
+{
+    if (b->watch)
+        server_unwatch(b->api->srv, b->watch);
+    b->watch = NULL;
+    uv_timer_stop(&b->timer);
+    uv_close((uv_handle_t *)&b->timer, blocking_free);
+}
+
+static void blocking_aborted(struct httpd_req *req, void *arg)
+{
+    (void)req;
+    blocking_end(arg);
+}
+
+static void blocking_fire(struct blocking *b)
+{
+    struct httpd_req *req = b->req;
+
+    httpd_req_on_abort(req, NULL, NULL);
+    answer(b->api, req, b->build, b->tables);
+    blocking_end(b);
+}
+
+static void blocking_woken(void *arg, uint64_t index)
+{
+    struct blocking *b = arg;
+
+    (void)index;
+    b->watch = NULL;
+    blocking_fire(b);
+}
+
+static void blocking_timeout(uv_timer_t *t)
+{
+    blocking_fire(t->data);
+}
+
+static void serve_read(struct http_api *api,
+                       struct httpd_req *req,
+                       build_fn build,
+                       unsigned tables)
+{
+    struct state_snap *snap;
+    struct err err = ERR_INIT;
+    uint64_t min_index, wait_ms, now_index;
+    struct blocking *b;
+
+    if (httpd_wait_parse(req, &min_index, &wait_ms, &err) != 0) {
+        httpd_respond_err(req, &err);
+        return;
+    }
+    if (min_index > 0 && server_read_begin(api->srv, &snap, &err) == 0) {
+        now_index = server_read_index(snap, tables);
+        server_read_end(snap);
+        if (now_index <= min_index) {
+            b = xcalloc(1, sizeof(*b));
+            b->api = api;
+            b->req = req;
+            b->build = build;
+            b->tables = tables;
+            b->min_index = min_index;
+            uv_timer_init(api->loop, &b->timer);
+            b->timer.data = b;
+            uv_timer_start(&b->timer, blocking_timeout, wait_ms, 0);
+            b->watch =
+                server_watch(api->srv, tables, min_index, blocking_woken, b);
+            httpd_req_on_abort(req, blocking_aborted, b);
+            return;
+        }
+    }
+    answer(api, req, build, tables);
+}
+
+/* ------------------------------------------------------------ helpers */
+
+static json_t *str_or_empty(const char *s)
+{
+    return json_string(s ? s : "");
+}
+
+static bool has_prefix(const char *s, const char *prefix)
+{
+    return prefix == NULL || strncmp(model_str(s), prefix, strlen(prefix)) == 0;
+}
+
+static bool ns_match(struct httpd_req *req, const char *ns)
+{
+    const char *want = httpd_req_namespace(req);
+
+    return strcmp(want, "*") == 0 || strcmp(want, model_str(ns)) == 0;
+}
+
+/* --------------------------------------------------------------- jobs */
+
+struct summary_ctx
+{
+    const struct job *job;
+    json_t *summary; /* group -> counters */
+};
+
+static void bump(json_t *summary, const char *group, const char *what)
+{
+    json_t *g = json_object_get(summary, group);
+    json_t *v;
+
+    if (g == NULL)
+        return;
+    v = json_object_get(g, what);
+    json_integer_set(v, json_integer_value(v) + 1);
+}
+
+static int summary_alloc(const struct alloc *a, void *arg)
+{
+    struct summary_ctx *c = arg;
+    const char *cs = model_str(a->client_status);
+
+    if (strcmp(cs, "pending") == 0)
+        bump(c->summary, model_str(a->task_group), "Starting");
+    else if (strcmp(cs, "running") == 0)
+        bump(c->summary, model_str(a->task_group), "Running");
+    else if (strcmp(cs, "complete") == 0)
+        bump(c->summary, model_str(a->task_group), "Complete");
+    else if (strcmp(cs, "failed") == 0)
+        bump(c->summary, model_str(a->task_group), "Failed");
+    else if (strcmp(cs, "lost") == 0)
+        bump(c->summary, model_str(a->task_group), "Lost");
+    else if (strcmp(cs, "unknown") == 0)
+        bump(c->summary, model_str(a->task_group), "Unknown");
+    return 0;
+}
+
+struct latest_eval
+{
+    struct eval *e;
+};
+
+static int newest_eval(const struct eval *e, void *arg)
+{
+    struct latest_eval *l = arg;
+
+    if (l->e == NULL || e->create_index > l->e->create_index) {
+        eval_free(l->e);
+        l->e = eval_copy(e);
+    }
+    return 0;
+}
+
+struct children
+{
+    const char *parent;
+    int pending, running, dead;
+};
+
+static int count_child(const struct job *j, void *arg)
+{
+    struct children *c = arg;
+    const char *st = model_str(j->status);
+
+    if (j->parent_id == NULL || strcmp(j->parent_id, c->parent) != 0)
+        return 0;
+    if (strcmp(st, "running") == 0)
+        c->running++;
+    else if (strcmp(st, "dead") == 0)
+        c->dead++;
+    else
+        c->pending++;
+    return 0;
+}
+
+static json_t *job_summary(struct state_snap *snap, const struct job *job)
+{
+    struct summary_ctx c = {job, json_object()};
+    struct latest_eval le = {NULL};
+    struct children ch = {job->id, 0, 0, 0};
+    struct err err = ERR_INIT;
+    json_t *s;
+
+    for (size_t i = 0; i < job->ngroups; i++)
+        json_object_set_new(
+            c.summary, model_str(job->groups[i].name),
+            json_pack("{s:i,s:i,s:i,s:i,s:i,s:i,s:i}", "Queued", 0, "Complete",
+                      0, "Failed", 0, "Running", 0, "Starting", 0, "Lost", 0,
+                      "Unknown", 0));
+    server_each_alloc_by_job(snap, job->namespace, job->id, summary_alloc, &c,
+                             &err);
+    server_each_eval_by_job(snap, job->namespace, job->id, newest_eval, &le,
+                            &err);
+    if (le.e != NULL) {
+        for (size_t i = 0; i < le.e->queued_allocations.n; i++) {
+            json_t *g = json_object_get(c.summary,
+                                        le.e->queued_allocations.items[i].key);
+
+            if (g != NULL)
+                json_object_set_new(
+                    g, "Queued",
+                    json_integer(strtoll(
+                        le.e->queued_allocations.items[i].value, NULL, 10)));
+        }
+        eval_free(le.e);
+    }
+    server_each_job(snap, "", count_child, &ch, &err);
+    s = json_pack("{s:s,s:s,s:o,s:{s:i,s:i,s:i},s:I,s:I}", "JobID",
+                  model_str(job->id), "Namespace", model_str(job->namespace),
+                  "Summary", c.summary, "Children", "Pending", ch.pending,
+                  "Running", ch.running, "Dead", ch.dead, "CreateIndex",
+                  (json_int_t)job->create_index, "ModifyIndex",
+                  (json_int_t)job->modify_index);
+    return s;
+}
+
+struct list_ctx
+{
+    struct httpd_req *req;
+    struct state_snap *snap;
+    const char *prefix;
+    json_t *out;
+};
+
+static int job_stub(const struct job *j, void *arg)
+{
+    struct list_ctx *c = arg;
+    json_t *dcs = json_array();
+
+    if (!ns_match(c->req, j->namespace) || !has_prefix(j->id, c->prefix))
+        return 0;
+    for (size_t i = 0; i < j->datacenters.n; i++)
+        json_array_append_new(dcs, json_string(j->datacenters.items[i]));
+    json_array_append_new(
+        c->out,
+        json_pack("{s:s,s:o,s:s,s:s,s:o,s:s,s:n,s:s,s:I,s:b,s:b,s:b,s:s,s:o,"
+                  "s:o,s:I,s:I,s:I,s:I}",
+                  "ID", model_str(j->id), "ParentID",
+                  str_or_empty(j->parent_id), "Name", model_str(j->name),
+                  "Namespace", model_str(j->namespace), "Datacenters", dcs,
+                  "NodePool", model_str(j->node_pool), "Multiregion", "Type",
+                  model_str(j->type), "Priority", (json_int_t)j->priority,
+                  "Periodic", j->periodic != NULL, "ParameterizedJob",
+                  j->parameterized != NULL, "Stop", tri_is_true(j->stop),
+                  "Status", model_str(j->status), "StatusDescription",
+                  str_or_empty(j->status_description), "JobSummary",
+                  job_summary(c->snap, j), "CreateIndex",
+                  (json_int_t)j->create_index, "ModifyIndex",
+                  (json_int_t)j->modify_index, "JobModifyIndex",
+                  (json_int_t)j->job_modify_index, "SubmitTime",
+                  (json_int_t)j->submit_time));
+    return 0;
+}
+
+static json_t *build_jobs(struct http_api *api,
+                          struct httpd_req *req,
+                          struct state_snap *snap,
+                          struct err *err)
+{
+    struct list_ctx c = {req, snap, httpd_query_get(req, "prefix"),
+                         json_array()};
+
+    (void)api;
+    if (server_each_job(snap, "", job_stub, &c, err) != 0) {
+        json_decref(c.out);
+        return NULL;
+    }
+    return c.out;
+}
+
+static void get_jobs(struct httpd_req *req, void *arg)
+{
+    serve_read(arg, req, build_jobs, SERVER_JOBS | SERVER_ALLOCS);
+}
+
+static json_t *build_job(struct http_api *api,
+                         struct httpd_req *req,
+                         struct state_snap *snap,
+                         struct err *err)
+{
+    struct job job;
+    json_t *j = NULL;
+
+    (void)api;
+    job_init(&job);
+    if (server_read_job(snap, httpd_req_namespace(req),
+                        httpd_req_param(req, "id"), &job, err) == 0)
+        j = job_to_json(&job);
+    else if (err->code == ERR_NOT_FOUND)
+        err_set(err, ERR_NOT_FOUND, "job not found");
+    job_release(&job);
+    return j;
+}
+
+static void get_job(struct httpd_req *req, void *arg)
+{
+    serve_read(arg, req, build_job, SERVER_JOBS);
+}
+
+static json_t *build_job_summary(struct http_api *api,
+                                 struct httpd_req *req,
+                                 struct state_snap *snap,
+                                 struct err *err)
+{
+    struct job job;
+    json_t *j = NULL;
+
+    (void)api;
+    job_init(&job);
+    if (server_read_job(snap, httpd_req_namespace(req),
+                        httpd_req_param(req, "id"), &job, err) == 0)
+        j = job_summary(snap, &job);
+    else if (err->code == ERR_NOT_FOUND)
+        err_set(err, ERR_NOT_FOUND, "job not found");
+    job_release(&job);
+    return j;
+}
+
+static void get_job_summary(struct httpd_req *req, void *arg)
+{
+    serve_read(arg, req, build_job_summary, SERVER_JOBS | SERVER_ALLOCS);
+}
+
+static int version_cb(const struct job *j, void *arg)
+{
+    json_array_insert_new(arg, 0, job_to_json(j)); /* newest first */
+    return 0;
+}
+
+static json_t *build_job_versions(struct http_api *api,
+                                  struct httpd_req *req,
+                                  struct state_snap *snap,
+                                  struct err *err)
+{
+    json_t *list = json_array();
+
+    (void)api;
+    if (server_each_job_version(snap, httpd_req_namespace(req),
+                                httpd_req_param(req, "id"), version_cb, list,
+                                err) != 0) {
+        json_decref(list);
+        return NULL;
+    }
+    return json_pack("{s:o,s:n}", "Versions", list, "Diffs");
+}
+
+static void get_job_versions(struct httpd_req *req, void *arg)
+{
+    serve_read(arg, req, build_job_versions, SERVER_JOB_VERSIONS);
+}
+
+/* -------------------------------------------------------------- allocs */
+
+static json_t *alloc_stub(const struct alloc *a)
+{
+    json_t *full = alloc_to_json(a);
+    json_t *stub = json_object();
+    static const char *const keep[] = {"ID",
+                                       "EvalID",
+                                       "Name",
+                                       "Namespace",
+                                       "NodeID",
+                                       "NodeName",
+                                       "JobID",
+                                       "TaskGroup",
+                                       "DesiredStatus",
+                                       "DesiredDescription",
+                                       "ClientStatus",
+                                       "ClientDescription",
+                                       "TaskStates",
+                                       "DeploymentStatus",
+                                       "FollowupEvalID",
+                                       "RescheduleTracker",
+                                       "PreviousAllocation",
+                                       "NextAllocation",
+                                       "CreateIndex",
+                                       "ModifyIndex",
+                                       "CreateTime",
+                                       "ModifyTime",
+                                       NULL};
+
+    for (const char *const *k = keep; *k; k++) {
+        json_t *v = json_object_get(full, *k);
+
+        json_object_set(stub, *k, v ? v : json_null());
+    }
+    json_object_set_new(stub, "JobType",
+                        a->job ? str_or_empty(a->job->type) : json_null());
+    json_object_set_new(
+        stub, "JobVersion",
+        json_integer(a->job && a->job->version != MODEL_UNSET ? a->job->version
+                                                              : 0));
+    json_decref(full);
+    return stub;
+}
+
+static int alloc_stub_cb(const struct alloc *a, void *arg)
+{
+    struct list_ctx *c = arg;
+
+    if (c->req && !ns_match(c->req, a->namespace))
+        return 0;
+    if (!has_prefix(a->id, c->prefix))
+        return 0;
+    json_array_append_new(c->out, alloc_stub(a));
+    return 0;
+}
+
+static json_t *build_job_allocs(struct http_api *api,
+                                struct httpd_req *req,
+                                struct state_snap *snap,
+                                struct err *err)
+{
+    struct list_ctx c = {NULL, snap, NULL, json_array()};
+
+    (void)api;
+    if (server_each_alloc_by_job(snap, httpd_req_namespace(req),
+                                 httpd_req_param(req, "id"), alloc_stub_cb, &c,
+                                 err) != 0) {
+        json_decref(c.out);
+        return NULL;
+    }
+    return c.out;
+}
+
+static void get_job_allocs(struct httpd_req *req, void *arg)
+{
+    serve_read(arg, req, build_job_allocs, SERVER_ALLOCS);
+}
+
+static json_t *build_allocs(struct http_api *api,
+                            struct httpd_req *req,
+                            struct state_snap *snap,
+                            struct err *err)
+{
+    struct list_ctx c = {req, snap, httpd_query_get(req, "prefix"),
+                         json_array()};
+
+    (void)api;
+    if (server_each_alloc(snap, "", alloc_stub_cb, &c, err) != 0) {
+        json_decref(c.out);
+        return NULL;
+    }
+    return c.out;
+}
+
+static void get_allocs(struct httpd_req *req, void *arg)
+{
+    serve_read(arg, req, build_allocs, SERVER_ALLOCS);
+}
+
+static json_t *build_alloc(struct http_api *api,
+                           struct httpd_req *req,
+                           struct state_snap *snap,
+                           struct err *err)
+{
+    struct alloc a;
+    json_t *j = NULL;
+
+    (void)api;
+    alloc_init(&a);
+    if (server_read_alloc(snap, httpd_req_param(req, "id"), &a, err) == 0)
+        j = alloc_to_json(&a);
+    else if (err->code == ERR_NOT_FOUND)
+        err_set(err, ERR_NOT_FOUND, "alloc not found");
+    alloc_release(&a);
+    return j;
+}
+
+static void get_alloc(struct httpd_req *req, void *arg)
+{
+    serve_read(arg, req, build_alloc, SERVER_ALLOCS);
+}
+
+/* --------------------------------------------------------------- evals */
+
+static int eval_cb(const struct eval *e, void *arg)
+{
+    struct list_ctx *c = arg;
+
+    if (c->req && !ns_match(c->req, e->namespace))
+        return 0;
+    if (!has_prefix(e->id, c->prefix))
+        return 0;
+    json_array_append_new(c->out, eval_to_json(e));
+    return 0;
+}
+
+static json_t *build_job_evals(struct http_api *api,
+                               struct httpd_req *req,
+                               struct state_snap *snap,
+                               struct err *err)
+{
+    struct list_ctx c = {NULL, snap, NULL, json_array()};
+
+    (void)api;
+    if (server_each_eval_by_job(snap, httpd_req_namespace(req),
+                                httpd_req_param(req, "id"), eval_cb, &c,
+                                err) != 0) {
+        json_decref(c.out);
+        return NULL;
+    }
+    return c.out;
+}
+
+static void get_job_evals(struct httpd_req *req, void *arg)
+{
+    serve_read(arg, req, build_job_evals, SERVER_EVALS);
+}
+
+static json_t *build_evals(struct http_api *api,
+                           struct httpd_req *req,
+                           struct state_snap *snap,
+                           struct err *err)
+{
+    struct list_ctx c = {req, snap, httpd_query_get(req, "prefix"),
+                         json_array()};
+
+    (void)api;
+    if (server_each_eval(snap, "", eval_cb, &c, err) != 0) {
+        json_decref(c.out);
+        return NULL;
+    }
+    return c.out;
+}
+
+static void get_evals(struct httpd_req *req, void *arg)
+{
+    serve_read(arg, req, build_evals, SERVER_EVALS);
+}
+
+static json_t *build_eval(struct http_api *api,
+                          struct httpd_req *req,
+                          struct state_snap *snap,
+                          struct err *err)
+{
+    struct eval e;
+    json_t *j = NULL;
+
+    (void)api;
+    eval_init(&e);
+    if (server_read_eval(snap, httpd_req_param(req, "id"), &e, err) == 0)
+        j = eval_to_json(&e);
+    else if (err->code == ERR_NOT_FOUND)
+        err_set(err, ERR_NOT_FOUND, "eval not found");
+    eval_release(&e);
+    return j;
+}
+
+static void get_eval(struct httpd_req *req, void *arg)
+{
+    serve_read(arg, req, build_eval, SERVER_EVALS);
+}
+
+struct eval_allocs
+{
+    const char *eval_id;
+    json_t *out;
+};
+
+static int eval_alloc_cb(const struct alloc *a, void *arg)
+{
+    struct eval_allocs *c = arg;
+
+    if (a->eval_id && strcmp(a->eval_id, c->eval_id) == 0)
+        json_array_append_new(c->out, alloc_stub(a));
+    return 0;
+}
+
+static json_t *build_eval_allocs(struct http_api *api,
+                                 struct httpd_req *req,
+                                 struct state_snap *snap,
+                                 struct err *err)
+{
+    struct eval_allocs c = {httpd_req_param(req, "id"), json_array()};
+
+    (void)api;
+    if (server_each_alloc(snap, "", eval_alloc_cb, &c, err) != 0) {
+        json_decref(c.out);
+        return NULL;
+    }
+    return c.out;
+}
+
+static void get_eval_allocs(struct httpd_req *req, void *arg)
+{
+    serve_read(arg, req, build_eval_allocs, SERVER_ALLOCS);
+}
+
+/* --------------------------------------------------------------- nodes */
+
+static int node_stub(const struct node *n, void *arg)
+{
+    struct list_ctx *c = arg;
+    json_t *drivers = json_object();
+
+    if (!has_prefix(n->id, c->prefix))
+        return 0;
+    for (size_t i = 0; i < n->ndrivers; i++)
+        json_object_set_new(
+            drivers, model_str(n->drivers[i].name),
+            json_pack("{s:b,s:b,s:s}", "Detected", n->drivers[i].detected,
+                      "Healthy", n->drivers[i].healthy, "HealthDescription",
+                      model_str(n->drivers[i].health_description)));
+    json_array_append_new(
+        c->out,
+        json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:s,s:s,s:s,s:o,s:I,s:I}",
+                  "Address", model_str(n->resources.ip), "ID", model_str(n->id),
+                  "Datacenter", model_str(n->datacenter), "Name",
+                  model_str(n->name), "NodeClass", model_str(n->node_class),
+                  "NodePool", model_str(n->node_pool), "Version",
+                  model_str(n->version), "Drain", n->drain,
+                  "SchedulingEligibility", model_str(n->scheduling_eligibility),
+                  "Status", model_str(n->status), "StatusDescription",
+                  model_str(n->status_description), "Drivers", drivers,
+                  "CreateIndex", (json_int_t)n->create_index, "ModifyIndex",
+                  (json_int_t)n->modify_index));
+    return 0;
+}
+
+static json_t *build_nodes(struct http_api *api,
+                           struct httpd_req *req,
+                           struct state_snap *snap,
+                           struct err *err)
+{
+    struct list_ctx c = {req, snap, httpd_query_get(req, "prefix"),
+                         json_array()};
+
+    (void)api;
+    if (server_each_node(snap, "", node_stub, &c, err) != 0) {
+        json_decref(c.out);
+        return NULL;
+    }
+    return c.out;
+}
+
+static void get_nodes(struct httpd_req *req, void *arg)
+{
+    serve_read(arg, req, build_nodes, SERVER_NODES);
+}
+
+static json_t *build_node(struct http_api *api,
+                          struct httpd_req *req,
+                          struct state_snap *snap,
+                          struct err *err)
+{
+    struct node n;
+    json_t *j = NULL;
+
+    (void)api;
+    node_init(&n);
+    if (server_read_node(snap, httpd_req_param(req, "id"), &n, err) == 0) {
+        j = node_to_json(&n);
+        json_object_del(j, "SecretID"); /* never shown, as Nomad */
+    } else if (err->code == ERR_NOT_FOUND) {
+        err_set(err, ERR_NOT_FOUND, "node not found");
+    }
+    node_release(&n);
+    return j;
+}
+
+static void get_node(struct httpd_req *req, void *arg)
+{
+    serve_read(arg, req, build_node, SERVER_NODES);
+}
+
+static json_t *build_node_allocs(struct http_api *api,
+                                 struct httpd_req *req,
+                                 struct state_snap *snap,
+                                 struct err *err)
+{
+    json_t *out = json_array();
+    struct list_ctx c = {NULL, snap, NULL, out};
+
+    (void)api;
+    if (server_each_alloc_by_node(snap, httpd_req_param(req, "id"),
+                                  alloc_stub_cb, &c, err) != 0) {
+        json_decref(out);
+        return NULL;
+    }
+    return out;
+}
+
+static void get_node_allocs(struct httpd_req *req, void *arg)
+{
+    serve_read(arg, req, build_node_allocs, SERVER_ALLOCS);
+}
+
+/* --------------------------------------------------------- deployments */
+
+static int deployment_cb(const struct deployment *d, void *arg)
+{
+    struct list_ctx *c = arg;
+
+    if (c->req && !ns_match(c->req, d->namespace))
+        return 0;
+    if (!has_prefix(d->id, c->prefix))
+        return 0;
+    json_array_append_new(c->out, deployment_to_json(d));
+    return 0;
+}
+
+static json_t *build_deployments(struct http_api *api,
+                                 struct httpd_req *req,
+                                 struct state_snap *snap,
+                                 struct err *err)
+{
+    struct list_ctx c = {req, snap, httpd_query_get(req, "prefix"),
+                         json_array()};
+
+    (void)api;
+    if (server_each_deployment(snap, "", deployment_cb, &c, err) != 0) {
+        json_decref(c.out);
+        return NULL;
+    }
+    return c.out;
+}
+
+static void get_deployments(struct httpd_req *req, void *arg)
+{
+    serve_read(arg, req, build_deployments, SERVER_DEPLOYMENTS);
+}
+
+static json_t *build_deployment(struct http_api *api,
+                                struct httpd_req *req,
+                                struct state_snap *snap,
+                                struct err *err)
+{
+    struct deployment d;
+    json_t *j = NULL;
+
+    (void)api;
+    deployment_init(&d);
+    if (server_read_deployment(snap, httpd_req_param(req, "id"), &d, err) == 0)
+        j = deployment_to_json(&d);
+    else if (err->code == ERR_NOT_FOUND)
+        err_set(err, ERR_NOT_FOUND, "deployment not found");
+    deployment_release(&d);
+    return j;
+}
+
+static void get_deployment(struct httpd_req *req, void *arg)
+{
+    serve_read(arg, req, build_deployment, SERVER_DEPLOYMENTS);
+}
+
+struct newest_dep
+{
+    struct deployment *d;
+};
+
+static int newest_dep_cb(const struct deployment *d, void *arg)
+{
+    struct newest_dep *n = arg;
+
+    if (n->d == NULL || d->create_index > n->d->create_index) {
+        deployment_free(n->d);
+        n->d = deployment_copy(d);
+    }
+    return 0;
+}
+
+static json_t *build_job_deployment(struct http_api *api,
+                                    struct httpd_req *req,
+                                    struct state_snap *snap,
+                                    struct err *err)
+{
+    struct newest_dep n = {NULL};
+    json_t *j;
+
+    (void)api;
+    if (server_each_deployment_by_job(snap, httpd_req_namespace(req),
+                                      httpd_req_param(req, "id"), newest_dep_cb,
+                                      &n, err) != 0)
+        return NULL;
+    j = n.d ? deployment_to_json(n.d) : json_null();
+    deployment_free(n.d);
+    return j;
+}
+
+static void get_job_deployment(struct httpd_req *req, void *arg)
+{
+    serve_read(arg, req, build_job_deployment, SERVER_DEPLOYMENTS);
+}
+
+static json_t *build_job_deployments(struct http_api *api,
+                                     struct httpd_req *req,
+                                     struct state_snap *snap,
+                                     struct err *err)
+{
+    struct list_ctx c = {NULL, snap, NULL, json_array()};
+
+    (void)api;
+    if (server_each_deployment_by_job(snap, httpd_req_namespace(req),
+                                      httpd_req_param(req, "id"), deployment_cb,
+                                      &c, err) != 0) {
+        json_decref(c.out);
+        return NULL;
+    }
+    return c.out;
+}
+
+static void get_job_deployments(struct httpd_req *req, void *arg)
+{
+    serve_read(arg, req, build_job_deployments, SERVER_DEPLOYMENTS);
+}
+
+/* -------------------------------------------------------------- writes */
+
+struct write_ctx
+{
+    struct httpd_req *req;
+    bool gone;
+};
+
+static void write_aborted(struct httpd_req *req, void *arg)
+{
+    (void)req;
+    ((struct write_ctx *)arg)->gone = true;
+}
+
+static void register_done(void *arg,
+                          int rc,
+                          const struct server_register_result *res,
+                          const struct err *err)
+{
+    struct write_ctx *w = arg;
+    json_t *body;
+    char idx[24];
+
+    if (w->gone) {
+        free(w);
+        return;
+    }
+    httpd_req_on_abort(w->req, NULL, NULL);
+    if (rc != 0) {
+        /* Server-side failures surface as 500 with the text, as Nomad. */
+        httpd_respond_error(w->req, err->code == ERR_NOT_FOUND ? 404 : 500,
+                            "%s", err->msg);
+        free(w);
+        return;
+    }
+    snprintf(idx, sizeof(idx), "%" PRIu64, res->index);
+    httpd_set_header(w->req, "X-Nomad-Index", idx);
+    body = json_pack(
+        "{s:s,s:I,s:I,s:s,s:I,s:i,s:b,s:s}", "EvalID", res->eval_id,
+        "EvalCreateIndex", (json_int_t)res->eval_create_index, "JobModifyIndex",
+        (json_int_t)res->job_modify_index, "Warnings",
+        res->warnings ? res->warnings : "", "Index", (json_int_t)res->index,
+        "LastContact", 0, "KnownLeader", true, "NextToken", "");
+    httpd_respond_json(w->req, 200, body);
+    json_decref(body);
+    free(w);
+}
+
+static struct job *job_from_body(struct httpd_req *req, struct err *err)
+{
+    size_t len;
+    const char *body = httpd_req_body(req, &len);
+    struct job *job;
+
+    if (len == 0) {
+        err_set(err, ERR_INVALID, "Request body is empty");
+        return NULL;
+    }
+    job = job_new();
+    if (job_decode_json(body, len, job, err) != 0) {
+        job_free(job);
+        return NULL;
+    }
+    if (job->id == NULL || job->id[0] == '\0') {
+        err_set(err, ERR_INVALID, "Job ID hasn't been provided");
+        job_free(job);
+        return NULL;
+    }
+    return job;
+}
+
+static void put_jobs(struct httpd_req *req, void *arg)
+{
+    struct http_api *api = arg;
+    struct err err = ERR_INIT;
+    struct job *job = job_from_body(req, &err);
+    const char *id = httpd_req_param(req, "id");
+    const char *ns = httpd_query_get(req, "namespace");
+    struct write_ctx *w;
+
+    if (job == NULL) {
+        httpd_respond_err(req, &err);
+        return;
+    }
+    if (id != NULL && strcmp(id, job->id) != 0) {
+        job_free(job);
+        httpd_respond_error(req, 400, "Job ID does not match name");
+        return;
+    }
+    if (ns != NULL)
+        model_set_str(&job->namespace, ns);
+    w = xcalloc(1, sizeof(*w));
+    w->req = req;
+    httpd_req_on_abort(req, write_aborted, w);
+    server_job_register(api->srv, job, register_done, w);
+}
+
+static void delete_job(struct httpd_req *req, void *arg)
+{
+    struct http_api *api = arg;
+    const char *purge = httpd_query_get(req, "purge");
+    struct write_ctx *w;
+    bool p = false;
+
+    if (purge != NULL) {
+        if (strcmp(purge, "true") == 0 || strcmp(purge, "1") == 0)
+            p = true;
+        else if (strcmp(purge, "false") != 0 && strcmp(purge, "0") != 0) {
+            httpd_respond_error(req, 500,
+                                "Failed to parse value of \"purge\" (%s) as "
+                                "a bool: strconv.ParseBool: parsing \"%s\": "
+                                "invalid syntax",
+                                purge, purge);
+            return;
+        }
+    }
+    w = xcalloc(1, sizeof(*w));
+    w->req = req;
+    httpd_req_on_abort(req, write_aborted, w);
+    server_job_deregister(api->srv, httpd_req_namespace(req),
+                          httpd_req_param(req, "id"), p, register_done, w);
+}
+
+static void put_validate(struct httpd_req *req, void *arg)
+{
+    struct err err = ERR_INIT;
+    struct job *job = job_from_body(req, &err);
+    json_t *errors = json_array(), *body;
+    const char *text = "";
+
+    (void)arg;
+    if (job == NULL) {
+        json_decref(errors);
+        httpd_respond_err(req, &err);
+        return;
+    }
+    job_canonicalize(job);
+    if (job_validate(job, &err) != 0) {
+        text = err.msg;
+        json_array_append_new(errors, json_string(err.msg));
+    }
+    body = json_pack("{s:b,s:o,s:s,s:s}", "DriverConfigValidated", true,
+                     "ValidationErrors", errors, "Error", text, "Warnings", "");
+    httpd_respond_json(req, 200, body);
+    json_decref(body);
+    job_free(job);
+}
+
+/* ------------------------------------------------------ status, agent */
+
+static void get_leader(struct httpd_req *req, void *arg)
+{
+    struct http_api *api = arg;
+    char addr[64];
+    json_t *v;
+
+    snprintf(addr, sizeof(addr), "127.0.0.1:%u", httpd_port(api->httpd));
+    v = json_string(addr);
+    httpd_respond_json(req, 200, v);
+    json_decref(v);
+}
+
+static void get_agent_self(struct httpd_req *req, void *arg)
+{
+    struct http_api *api = arg;
+    json_t *v = json_pack(
+        "{s:{s:s,s:s,s:s},s:{s:{s:s,s:s,s:s}}}", "config", "Region",
+        server_region(api->srv), "Datacenter", server_datacenter(api->srv),
+        "NodeName", api->node_name, "member", "Tags", "role", "nomad", "region",
+        server_region(api->srv), "build", api->version);
+
+    httpd_respond_json(req, 200, v);
+    json_decref(v);
+}
+
+static void get_regions(struct httpd_req *req, void *arg)
+{
+    struct http_api *api = arg;
+    json_t *v = json_pack("[s]", server_region(api->srv));
+
+    httpd_respond_json(req, 200, v);
+    json_decref(v);
+}
+
+/* ------------------------------------------------------------ routing */
+
+static const struct
+{
+    const char *spec;
+    httpd_handler_cb fn;
+} routes[] = {
+    {"GET /v1/jobs", get_jobs},
+    {"PUT|POST /v1/jobs", put_jobs},
+    {"PUT|POST /v1/validate/job", put_validate},
+    {"GET /v1/job/:id", get_job},
+    {"PUT|POST /v1/job/:id", put_jobs},
+    {"DELETE /v1/job/:id", delete_job},
+    {"GET /v1/job/:id/allocations", get_job_allocs},
+    {"GET /v1/job/:id/evaluations", get_job_evals},
+    {"GET /v1/job/:id/summary", get_job_summary},
+    {"GET /v1/job/:id/versions", get_job_versions},
+    {"GET /v1/job/:id/deployment", get_job_deployment},
+    {"GET /v1/job/:id/deployments", get_job_deployments},
+    {"GET /v1/allocations", get_allocs},
+    {"GET /v1/allocation/:id", get_alloc},
+    {"GET /v1/evaluations", get_evals},
+    {"GET /v1/evaluation/:id", get_eval},
+    {"GET /v1/evaluation/:id/allocations", get_eval_allocs},
+    {"GET /v1/nodes", get_nodes},
+    {"GET /v1/node/:id", get_node},
+    {"GET /v1/node/:id/allocations", get_node_allocs},
+    {"GET /v1/deployments", get_deployments},
+    {"GET /v1/deployment/:id", get_deployment},
+    {"GET /v1/status/leader", get_leader},
+    {"GET /v1/agent/self", get_agent_self},
+    {"GET /v1/regions", get_regions},
+};
+
+int http_api_start(uv_loop_t *loop,
+                   struct server *srv,
+                   const struct http_api_config *cfg,
+                   struct http_api **out,
+                   struct err *err)
+{
+    struct http_api *api = xcalloc(1, sizeof(*api));
+    struct httpd_config hc;
+    int rc;
+
+    memset(&hc, 0, sizeof(hc));
+    hc.host = cfg->host ? cfg->host : "127.0.0.1";
+    hc.port = cfg->port;
+    api->loop = loop;
+    api->srv = srv;
+    api->node_name = xstrdup(cfg->node_name ? cfg->node_name : "");
+    api->version = xstrdup(cfg->version ? cfg->version : "");
+    api->httpd = httpd_new(loop, &hc);
+    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+        rc = httpd_route(api->httpd, routes[i].spec, routes[i].fn, api, err);
+        if (rc != 0)
+            goto fail;
+    }
+    rc = httpd_listen(api->httpd, err);
+    if (rc != 0)
+        goto fail;
+    *out = api;
+    return 0;
+fail:
+    http_api_close(api, NULL, NULL);
+    *out = NULL;
+    return rc;
+}
+
+uint16_t http_api_port(const struct http_api *api)
+{
+    return httpd_port(api->httpd);
+}
+
+static void httpd_closed(void *arg)
+{
+    struct http_api *api = arg;
+
+    if (api->close_cb)
+        api->close_cb(api->close_arg);
+    free(api->node_name);
+    free(api->version);
+    free(api);
+}
+
+void http_api_close(struct http_api *api, void (*cb)(void *arg), void *arg)
+{
+    api->close_cb = cb;
+    api->close_arg = arg;
+    httpd_close(api->httpd, httpd_closed, api);
+}
