@@ -5,6 +5,7 @@
  */
 #include <curl/curl.h>
 #include <locale.h>
+#include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -21,6 +22,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "caravan: libsodium failed to initialise\n");
         return 1;
     }
+    /* A client that hangs up mid-response must not kill the agent: writes
+     * to its socket fail with EPIPE instead. */
+    signal(SIGPIPE, SIG_IGN);
     curl_global_init(CURL_GLOBAL_DEFAULT);
     if (argc > 1 && strcmp(argv[1], "agent") == 0)
         rc = agent_main(argc - 2, argv + 2);

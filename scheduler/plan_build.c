@@ -271,3 +271,30 @@ void sched__deployment_needs_promotion(struct deployment *d)
 {
     model_set_str(&d->status_description, DEPLOYMENT_DESC_PROMOTION);
 }
+
+void sched_plan_to_eval(const struct sched_plan *plan, struct eval *eval)
+{
+    for (size_t i = 0; i < eval->nfailed_tg_allocs; i++) {
+        free(eval->failed_tg_allocs[i].group);
+        alloc_metric_release(&eval->failed_tg_allocs[i].metric);
+    }
+    free(eval->failed_tg_allocs);
+    eval->failed_tg_allocs = NULL;
+    eval->nfailed_tg_allocs = 0;
+    if (plan->nfailed > 0) {
+        eval->failed_tg_allocs =
+            xcalloc(plan->nfailed, sizeof(*eval->failed_tg_allocs));
+        for (size_t i = 0; i < plan->nfailed; i++) {
+            eval->failed_tg_allocs[i].group = xstrdup(plan->failed[i].group);
+            sched__metric_copy(&eval->failed_tg_allocs[i].metric,
+                               &plan->failed[i].metric);
+        }
+        eval->nfailed_tg_allocs = plan->nfailed;
+    }
+    strmap_release(&eval->queued_allocations);
+    strmap_copy(&eval->queued_allocations, &plan->queued);
+    model_set_str(&eval->status,
+                  plan->reblock ? EVAL_STATUS_BLOCKED : EVAL_STATUS_COMPLETE);
+    if (plan->blocked_eval != NULL)
+        model_set_str(&eval->blocked_eval, plan->blocked_eval->id);
+}

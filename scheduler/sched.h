@@ -25,6 +25,13 @@
  *   sysbatch  became ineligible, infeasible or lost; sysbatch keeps nodes
  *             that completed the job.
  *
+ * Left to the state store when it applies the plan, as Nomad's does:
+ * NextAllocation on the alloc a placement replaces (PreviousAllocation
+ * names it), CreateIndex/ModifyIndex, and a deployment's PlacedAllocs,
+ * PlacedCanaries (from DeploymentStatus.Canary) and health counters.
+ * Not implemented: preemption ("evict"), devices, CSI/host volumes,
+ * disconnect.lost_after, multiregion deployments.
+ *
  * One run is single-threaded; different runs may go on in parallel on
  * different threads, as nothing here is shared.
  */
@@ -45,7 +52,7 @@ struct err;
 struct job;
 struct node;
 
-/* Writes a fresh UUID into out. Production passes id_uuid(); tests count. */
+/* Writes a fresh UUID into out: id_uuid() in production, a counter in tests. */
 typedef void (*sched_id_cb)(void *arg, char out[ID_UUID_LEN + 1]);
 
 /*
@@ -178,6 +185,14 @@ void sched_plan_release(struct sched_plan *plan);
 int sched_run(const struct sched_input *in,
               struct sched_plan *plan,
               struct err *err);
+
+/*
+ * Records the outcome of a run in the eval it ran for, as Nomad's worker
+ * does: status "complete" (or "blocked" again when plan->reblock),
+ * FailedTGAllocs, QueuedAllocations and BlockedEval. Call it once the
+ * plan is committed; eval keeps its own copies.
+ */
+void sched_plan_to_eval(const struct sched_plan *plan, struct eval *eval);
 
 /*
  * The delay before attempt n+1 of rescheduling a with its group's policy

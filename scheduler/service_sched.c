@@ -272,6 +272,7 @@ static void compute_stop(struct sched *s, struct group_state *g, bool canarying)
 
     if (remove <= 0)
         return;
+    sched__aset_sort(&g->untainted);
     if (!canarying && g->canaries.n > 0) {
         for (size_t i = g->untainted.n; i-- > 0 && remove > 0;) {
             const struct alloc *a = g->untainted.v[i];
@@ -288,7 +289,6 @@ static void compute_stop(struct sched *s, struct group_state *g, bool canarying)
         stop_not_needed(s, g, &g->migrate, g->migrate.v[g->migrate.n - 1]);
         remove--;
     }
-    sched__aset_sort(&g->untainted);
     for (size_t i = g->untainted.n; i-- > 0 && remove > 0;) {
         const struct alloc *a = g->untainted.v[i];
 

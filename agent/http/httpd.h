@@ -38,8 +38,7 @@
 #include <stdint.h>
 #include <uv.h>
 
-#include "lib/buf.h"
-
+struct buf;
 struct err;
 struct httpd;
 struct httpd_req;
@@ -54,8 +53,8 @@ struct httpd_req;
 /* Zero fields take the defaults named beside them. */
 struct httpd_config
 {
-    const char *host;        /* "127.0.0.1", "::1", "0.0.0.0", "[::]"... */
-    uint16_t port;           /* 0: the kernel picks; see httpd_port() */
+    const char *host; /* "127.0.0.1" (NULL), "::1", "0.0.0.0", "[::]"... */
+    uint16_t port;    /* 0: the kernel picks; see httpd_port() */
     size_t max_header_bytes; /* request line + headers; 64 KiB */
     size_t max_body_bytes;   /* 16 MiB */
     /* How long httpd_close() lets busy connections finish; 5 s. */
@@ -85,11 +84,12 @@ struct httpd *httpd_new(uv_loop_t *loop, const struct httpd_config *cfg);
  * list like "PUT|POST", or "*" for any. The pattern is a path of literal
  * segments, ":name" segments that match one non-empty segment, and an
  * optional last segment "*" that matches the rest of the path (possibly
- * empty, but the "/" before it must be there): "GET /v1/job/:id",
- * "PUT|POST /v1/jobs", or "GET /ui/" ending in the wildcard segment for a
- * tree of files. Literal segments beat
- * ":name" beats "*", leftmost segment first; then the earlier route wins.
- * Fails with ERR_INVALID (message in err) on a malformed spec.
+ * empty, but the "/" before it must be there). Examples: "GET /v1/job/:id",
+ * "PUT|POST /v1/jobs", and "GET /ui/" ending in a wildcard segment for a
+ * tree of files. When several routes fit a path, the most specific wins,
+ * comparing segments from the left (literal over ":name" over "*"); then
+ * the one added first. Fails with ERR_INVALID (message in err) on a
+ * malformed spec.
  */
 int httpd_route(struct httpd *srv,
                 const char *spec,
@@ -196,7 +196,10 @@ void httpd_respond_json_text(struct httpd_req *req,
                              int status,
                              const char *json,
                              size_t len);
-/* A plain-text error as Nomad sends them: "<status> <text>" is not added. */
+/*
+ * Answers with a plain-text body formatted as by printf: how Nomad sends
+ * its errors (the text alone, no status prefix, no newline).
+ */
 void httpd_respond_error(struct httpd_req *req,
                          int status,
                          const char *fmt,

@@ -9,7 +9,6 @@
  */
 #include "agent/http/httpd_wait.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -177,10 +176,7 @@ int httpd_wait_add(struct httpd_wait *w,
            list_entry(pos, struct waiter, link)->deadline_ms > wt->deadline_ms)
         pos = pos->prev;
     /* After pos: equal deadlines keep their arrival order. */
-    wt->link.prev = pos;
-    wt->link.next = pos->next;
-    pos->next->prev = &wt->link;
-    pos->next = &wt->link;
+    list_insert_(&wt->link, pos, pos->next);
     httpd_req_on_abort(req, on_req_abort, wt);
     rearm(w);
     return 0;
