@@ -19,6 +19,7 @@
 #include "lib/err.h"
 #include "lib/id.h"
 #include "lib/list.h"
+#include "lib/map.h"
 #include "lib/log.h"
 #include "lib/model/alloc.h"
 #include "lib/model/deployment.h"
@@ -81,6 +82,9 @@ struct server
     int running;
     char **blocked; /* blocked eval ids, woken by capacity changes */
     size_t nblocked;
+    struct map heartbeats; /* node id -> uint64_t deadline (mono ms) */
+    uint64_t heartbeat_ttl_ms;
+    uv_timer_t hb_timer;
     bool closing;
     int open_handles;
     void (*close_cb)(void *arg);
@@ -89,6 +93,7 @@ struct server
 
 static void schedule_more(struct server *s);
 static void on_timer(uv_timer_t *t);
+static void check_heartbeats(uv_timer_t *t);
 static bool maybe_free(struct server *s);
 
 /* The broker runs on monotonic time; evals carry wall-clock times. */
@@ -938,6 +943,200 @@ void server_unwatch(struct server *s, void *handle)
     free(w);
 }
 
+/* -------------------------------------------------------- client RPCs */
+
+static void touch_heartbeat(struct server *s, const char *node_id)
+{
+    uint64_t *deadline = map_get(&s->heartbeats, node_id);
+
+    if (deadline == NULL) {
+        deadline = xmalloc(sizeof(*deadline));
+        map_put(&s->heartbeats, node_id, deadline);
+    }
+    *deadline = now_ms() + s->heartbeat_ttl_ms;
+}
+
+void server_node_register(struct server *s,
+                          const struct node *n,
+                          server_done_cb done,
+                          void *arg)
+{
+    struct cmd *c = xmalloc(sizeof(*c));
+
+    cmd_init(c, CMD_NODE_REGISTER);
+    c->node = node_copy(n);
+    model_set_str(&c->node->status, NODE_STATUS_READY);
+    touch_heartbeat(s, n->id);
+    server_apply(s, c, done, arg);
+}
+
+struct job_key_list
+{
+    char **ns;
+    char **ids;
+    size_t n;
+};
+
+static int collect_jobs_on_node(const struct alloc *a, void *arg)
+{
+    struct job_key_list *l = arg;
+
+    if (alloc_is_terminal(a))
+        return 0;
+    for (size_t i = 0; i < l->n; i++) {
+        if (strcmp(l->ids[i], model_str(a->job_id)) == 0 &&
+            strcmp(l->ns[i], model_str(a->namespace)) == 0)
+            return 0;
+    }
+    l->ns = xrealloc(l->ns, (l->n + 1) * sizeof(char *));
+    l->ids = xrealloc(l->ids, (l->n + 1) * sizeof(char *));
+    l->ns[l->n] = xstrdup(model_str(a->namespace));
+    l->ids[l->n] = xstrdup(model_str(a->job_id));
+    l->n++;
+    return 0;
+}
+
+/* A node status change, with an eval for every job that has allocs there. */
+static void set_node_status(struct server *s,
+                            const char *node_id,
+                            const char *status,
+                            server_done_cb done,
+                            void *arg)
+{
+    struct cmd *c = xmalloc(sizeof(*c));
+    struct job_key_list l = {NULL, NULL, 0};
+    struct state_snap *snap;
+    struct err err = ERR_INIT;
+
+    cmd_init(c, CMD_NODE_STATUS);
+    c->id = xstrdup(node_id);
+    c->status = xstrdup(status);
+    if (state_snapshot(s->state, &snap, &err) == 0) {
+        state_each_alloc_by_node(snap, node_id, collect_jobs_on_node, &l,
+                                 &err);
+        for (size_t i = 0; i < l.n; i++) {
+            struct job job;
+
+            job_init(&job);
+            if (state_get_job(snap, l.ns[i], l.ids[i], &job, &err) == 0) {
+                struct eval *e = new_eval(&job, "node-update");
+
+                model_set_str(&e->node_id, node_id);
+                cmd_add_eval(c, e);
+            }
+            err_clear(&err);
+            job_release(&job);
+            free(l.ns[i]);
+            free(l.ids[i]);
+        }
+        free(l.ns);
+        free(l.ids);
+        state_snap_release(snap);
+    }
+    server_apply(s, c, done, arg);
+}
+
+void server_node_heartbeat(struct server *s,
+                           const char *node_id,
+                           server_done_cb done,
+                           void *arg)
+{
+    struct state_snap *snap;
+    struct err err = ERR_INIT;
+    struct node n;
+    bool down = false;
+    int rc;
+
+    node_init(&n);
+    rc = state_snapshot(s->state, &snap, &err);
+    if (rc == 0) {
+        rc = state_get_node(snap, node_id, &n, &err);
+        state_snap_release(snap);
+    }
+    if (rc != 0) {
+        if (rc == ERR_NOT_FOUND)
+            err_set(&err, ERR_NOT_FOUND, "node not found");
+        node_release(&n);
+        done(arg, rc, 0, &err);
+        return;
+    }
+    down = strcmp(model_str(n.status), NODE_STATUS_READY) != 0;
+    node_release(&n);
+    touch_heartbeat(s, node_id);
+    if (down) {
+        /* Back from the dead: ready again, and its jobs re-evaluated. */
+        set_node_status(s, node_id, NODE_STATUS_READY, done, arg);
+        return;
+    }
+    done(arg, 0, server_last_index(s), &err);
+}
+
+static void check_heartbeats(uv_timer_t *t)
+{
+    struct server *s = t->data;
+    uint64_t now = now_ms();
+    struct map_iter it;
+    const char *id;
+    void *v;
+    char **expired = NULL;
+    size_t n = 0;
+
+    map_iter_init(&it, &s->heartbeats);
+    while (map_next(&it, &id, &v)) {
+        if (*(uint64_t *)v > now)
+            continue;
+        expired = xrealloc(expired, (n + 1) * sizeof(*expired));
+        expired[n++] = xstrdup(id);
+    }
+    for (size_t i = 0; i < n; i++) {
+        log_warn(&s->lg, "node %s missed its heartbeat: marking it down",
+                 expired[i]);
+        free(map_del(&s->heartbeats, expired[i]));
+        set_node_status(s, expired[i], NODE_STATUS_DOWN, NULL, NULL);
+        free(expired[i]);
+    }
+    free(expired);
+}
+
+void server_alloc_update(struct server *s,
+                         struct alloc *const *allocs,
+                         size_t n,
+                         server_done_cb done,
+                         void *arg)
+{
+    struct cmd *c = xmalloc(sizeof(*c));
+    struct state_snap *snap = NULL;
+    struct err err = ERR_INIT;
+
+    cmd_init(c, CMD_ALLOC_CLIENT_UPDATE);
+    if (state_snapshot(s->state, &snap, &err) != 0)
+        snap = NULL;
+    for (size_t i = 0; i < n; i++) {
+        const struct alloc *u = allocs[i];
+
+        cmd_add_alloc(c, alloc_copy(u));
+        /* A failed alloc the server still wants running: reschedule. */
+        if (snap != NULL &&
+            strcmp(model_str(u->client_status), ALLOC_CLIENT_FAILED) == 0) {
+            struct alloc cur;
+
+            alloc_init(&cur);
+            if (state_get_alloc(snap, u->id, &cur, &err) == 0 &&
+                strcmp(model_str(cur.desired_status), ALLOC_DESIRED_RUN) ==
+                    0 &&
+                !alloc_client_is_terminal(&cur) && cur.job != NULL) {
+                struct eval *e = new_eval(cur.job, "alloc-failure");
+
+                cmd_add_eval(c, e);
+            }
+            err_clear(&err);
+            alloc_release(&cur);
+        }
+    }
+    state_snap_release(snap);
+    server_apply(s, c, done, arg);
+}
+
 /* ---------------------------------------------------------- lifecycle */
 
 static int replay_entry(uint64_t index, const void *data, size_t len, void *arg)
@@ -973,6 +1172,14 @@ static int requeue_eval(const struct eval *e, void *arg)
     return 0;
 }
 
+/* After a restart every ready node gets a fresh TTL, as a new leader does. */
+static int arm_node(const struct node *n, void *arg)
+{
+    if (strcmp(model_str(n->status), NODE_STATUS_READY) == 0)
+        touch_heartbeat(arg, n->id);
+    return 0;
+}
+
 static int mkdir_p(const char *path, struct err *err)
 {
     if (mkdir(path, 0700) != 0 && errno != EEXIST)
@@ -999,6 +1206,9 @@ int server_new(uv_loop_t *loop,
     s->region = xstrdup(cfg->region ? cfg->region : "global");
     s->datacenter = xstrdup(cfg->datacenter ? cfg->datacenter : "dc1");
     s->num_workers = cfg->num_workers > 0 ? cfg->num_workers : 2;
+    s->heartbeat_ttl_ms =
+        cfg->heartbeat_ttl_ms > 0 ? cfg->heartbeat_ttl_ms : 30000;
+    map_init(&s->heartbeats);
     logger_init(&s->lg, "server", NULL);
     list_init(&s->applies);
     list_init(&s->watches);
@@ -1028,6 +1238,8 @@ int server_new(uv_loop_t *loop,
         rc = state_snapshot(s->state, &snap, err);
     if (rc == 0) {
         rc = state_each_eval(snap, "", requeue_eval, s, err);
+        if (rc == 0)
+            rc = state_each_node(snap, "", arm_node, s, err);
         state_snap_release(snap);
     }
     free(root);
@@ -1038,6 +1250,7 @@ int server_new(uv_loop_t *loop,
         if (s->state)
             state_close(s->state);
         broker_free(s->broker);
+        map_release(&s->heartbeats, NULL);
         free(s->region);
         free(s->datacenter);
         free(s);
@@ -1045,7 +1258,10 @@ int server_new(uv_loop_t *loop,
     }
     uv_timer_init(loop, &s->timer);
     s->timer.data = s;
-    s->open_handles = 1;
+    uv_timer_init(loop, &s->hb_timer);
+    s->hb_timer.data = s;
+    uv_timer_start(&s->hb_timer, check_heartbeats, 1000, 1000);
+    s->open_handles = 2;
     *out = s;
     schedule_more(s);
     return 0;
@@ -1065,6 +1281,7 @@ static void free_server(struct server *s)
         free(s->blocked[i]);
     free(s->blocked);
     broker_free(s->broker);
+    map_release(&s->heartbeats, free);
     cmdlog_close(s->log);
     state_close(s->state);
     free(s->region);
@@ -1099,4 +1316,6 @@ void server_close(struct server *s, void (*cb)(void *arg), void *arg)
     s->close_arg = arg;
     uv_timer_stop(&s->timer);
     uv_close((uv_handle_t *)&s->timer, timer_closed);
+    uv_timer_stop(&s->hb_timer);
+    uv_close((uv_handle_t *)&s->hb_timer, timer_closed);
 }

@@ -16,8 +16,10 @@
 #include <stdint.h>
 #include <uv.h>
 
+struct alloc;
 struct cmd;
 struct err;
+struct node;
 struct job;
 struct state_snap;
 struct server;
@@ -29,6 +31,7 @@ struct server_config
     const char *datacenter;
     bool dev;        /* no fsync: the data dies with the agent anyway */
     int num_workers; /* concurrent scheduler runs; 0 = 2 */
+    uint64_t heartbeat_ttl_ms; /* 0 = 30 s */
 };
 
 int server_new(uv_loop_t *loop,
@@ -85,6 +88,32 @@ void server_job_deregister(struct server *s,
                            bool purge,
                            server_register_cb done,
                            void *arg);
+
+/* ------------------------------------------------------- client RPCs */
+
+/* Node.Register: stores n (copied) as ready and starts its heartbeat TTL. */
+void server_node_register(struct server *s,
+                          const struct node *n,
+                          server_done_cb done,
+                          void *arg);
+/*
+ * Node.UpdateStatus heartbeat: resets the node's TTL (in memory, as Nomad:
+ * heartbeats do not go through the log). A node that misses its TTL is
+ * marked down and its jobs evaluated, so its allocs are replaced.
+ */
+void server_node_heartbeat(struct server *s,
+                           const char *node_id,
+                           server_done_cb done,
+                           void *arg);
+/*
+ * Alloc.UpdateClient: the client-side fields of allocs (borrowed). Failed
+ * allocs that should still run get an eval, so they are rescheduled.
+ */
+void server_alloc_update(struct server *s,
+                         struct alloc *const *allocs,
+                         size_t n,
+                         server_done_cb done,
+                         void *arg);
 
 /* -------------------------------------------------------------- reads */
 
