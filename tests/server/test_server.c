@@ -24,9 +24,11 @@ static uv_loop_t loop;
 static struct server *srv;
 static char *dir;
 
+static uint64_t ttl_ms = 0;
+
 static void open_server(void)
 {
-    struct server_config cfg = {dir, "global", "dc1", true, 2};
+    struct server_config cfg = {dir, "global", "dc1", true, 2, ttl_ms};
     struct err err = ERR_INIT;
 
     ck_assert_msg(server_new(&loop, &cfg, &srv, &err) == 0, "%s", err.msg);
@@ -145,6 +147,8 @@ static void apply_sync(struct cmd *c)
         uv_run(&loop, UV_RUN_ONCE);
 }
 
+static char last_node_id[ID_UUID_LEN + 1];
+
 static void add_node(const char *name, int64_t mem_mb)
 {
     struct cmd *c = xmalloc(sizeof(*c));
@@ -166,6 +170,17 @@ static void add_node(const char *name, int64_t mem_mb)
     n->resources.memory_mb = mem_mb;
     n->resources.disk_mb = 10000;
     node_canonicalize(n);
+    memcpy(last_node_id, id, sizeof(id));
+    if (ttl_ms > 0) { /* through the RPC, which starts the TTL */
+        bool done = false;
+
+        server_node_register(srv, n, applied, &done);
+        while (!done)
+            uv_run(&loop, UV_RUN_ONCE);
+        node_free(n);
+        free(c);
+        return;
+    }
     cmd_init(c, CMD_NODE_REGISTER);
     c->node = n;
     apply_sync(c);
@@ -404,6 +419,75 @@ START_TEST(state_survives_restart)
 }
 END_TEST
 
+static int count_lost(const struct alloc *a, void *arg)
+{
+    int *n = arg;
+
+    *n += strcmp(model_str(a->client_status), "lost") == 0;
+    return 0;
+}
+
+static bool one_lost(void *arg)
+{
+    struct state_snap *snap;
+    struct err err = ERR_INIT;
+    int n = 0;
+
+    (void)arg;
+    ck_assert_int_eq(server_read_begin(srv, &snap, &err), 0);
+    server_each_alloc_by_job(snap, "default", "web", count_lost, &n, &err);
+    server_read_end(snap);
+    return n == 1;
+}
+
+static void beat_done(void *arg, int rc, uint64_t index, const struct err *e)
+{
+    (void)arg;
+    (void)index;
+    ck_assert_msg(rc == 0, "%s", e->msg);
+}
+
+static void beat(uv_timer_t *t)
+{
+    server_node_heartbeat(srv, t->data, beat_done, NULL);
+}
+
+static void beat_closed(uv_handle_t *h)
+{
+    *(bool *)h->loop->data = true;
+}
+
+/* A node that stops heartbeating goes down; its alloc is lost and
+ * replaced on the node that still beats. */
+START_TEST(missed_heartbeat_replaces_lost_allocs)
+{
+    struct reg r;
+    struct want placed = {"web", "run", 1};
+    char alive[ID_UUID_LEN + 1];
+    uv_timer_t t;
+    bool closed_t = false;
+
+    close_server();
+    ttl_ms = 400;
+    open_server();
+    add_node("doomed", 8192);
+    register_sync(make_job("web", 1, 256), &r);
+    wait_for(has_allocs, &placed, "1 alloc on the only node");
+    add_node("alive", 8192);
+    memcpy(alive, last_node_id, sizeof(alive));
+    uv_timer_init(&loop, &t);
+    t.data = alive;
+    uv_timer_start(&t, beat, 100, 100);
+    wait_for(one_lost, NULL, "the alloc on the silent node lost");
+    wait_for(has_allocs, &placed, "a replacement running");
+    loop.data = &closed_t;
+    uv_close((uv_handle_t *)&t, beat_closed);
+    while (!closed_t)
+        uv_run(&loop, UV_RUN_ONCE);
+    ttl_ms = 0;
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("server");
@@ -416,6 +500,7 @@ static Suite *suite(void)
     tcase_add_test(tc, scale_down_stops_highest_index);
     tcase_add_test(tc, blocked_eval_runs_when_capacity_arrives);
     tcase_add_test(tc, state_survives_restart);
+    tcase_add_test(tc, missed_heartbeat_replaces_lost_allocs);
     suite_add_tcase(s, tc);
     return s;
 }
