@@ -11,11 +11,13 @@
 #include <uv.h>
 
 #include "agent/cli/flags.h"
+#include "agent/client/client.h"
 #include "agent/http/api.h"
 #include "agent/server/server.h"
 #include "lib/alloc.h"
 #include "lib/err.h"
 #include "lib/log.h"
+#include "lib/model/alloc.h"
 
 #define CARAVAN_VERSION "0.1.0"
 
@@ -24,6 +26,7 @@ struct agent
     uv_loop_t loop;
     uv_signal_t sigint, sigterm;
     struct server *server;
+    struct client *client;
     struct http_api *http;
     char *data_dir;
     bool remove_data_dir;
@@ -96,8 +99,10 @@ static void on_signal(uv_signal_t *h, int signum)
            signum == SIGINT ? "interrupt" : "terminated");
     printf("==> Gracefully shutting down agent...\n");
     fflush(stdout);
-    a->pending_closes = 2;
+    a->pending_closes = a->client ? 3 : 2;
     http_api_close(a->http, closed_one, a);
+    if (a->client)
+        client_close(a->client, closed_one, a);
     server_close(a->server, closed_one, a);
 }
 
@@ -116,6 +121,148 @@ static int remove_entry(const char *path,
 static void remove_tree(const char *path)
 {
     nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* ---------------------------------------------- in-process client RPC */
+
+/*
+ * In -dev the client's RPCs are answered by the server in this process:
+ * the same calls a client agent makes over the network, minus the bytes.
+ */
+struct rpc_call
+{
+    struct agent *a;
+    client_rpc_done done;
+    client_rpc_allocs allocs_done;
+    void *arg;
+    char *node_id;
+    uint64_t index;
+};
+
+static void rpc_applied(void *arg, int rc, uint64_t index, const struct err *err)
+{
+    struct rpc_call *call = arg;
+
+    (void)index;
+    if (call->done)
+        call->done(call->arg, rc, err);
+    free(call);
+}
+
+static struct rpc_call *new_call(void *ctx, client_rpc_done done, void *arg)
+{
+    struct rpc_call *call = xcalloc(1, sizeof(*call));
+
+    call->a = ctx;
+    call->done = done;
+    call->arg = arg;
+    return call;
+}
+
+static void rpc_node_register(void *ctx,
+                              const struct node *n,
+                              client_rpc_done done,
+                              void *arg)
+{
+    struct agent *a = ctx;
+
+    server_node_register(a->server, n, rpc_applied, new_call(ctx, done, arg));
+}
+
+static void rpc_node_heartbeat(void *ctx,
+                               const char *node_id,
+                               client_rpc_done done,
+                               void *arg)
+{
+    struct agent *a = ctx;
+
+    server_node_heartbeat(a->server, node_id, rpc_applied,
+                          new_call(ctx, done, arg));
+}
+
+static void rpc_alloc_update(void *ctx,
+                             struct alloc *const *allocs,
+                             size_t n,
+                             client_rpc_done done,
+                             void *arg)
+{
+    struct agent *a = ctx;
+
+    server_alloc_update(a->server, allocs, n, rpc_applied,
+                        new_call(ctx, done, arg));
+}
+
+struct alloc_list
+{
+    struct alloc **items;
+    size_t n;
+};
+
+static int collect_alloc(const struct alloc *x, void *arg)
+{
+    struct alloc_list *l = arg;
+
+    l->items = xrealloc(l->items, (l->n + 1) * sizeof(*l->items));
+    l->items[l->n++] = alloc_copy(x);
+    return 0;
+}
+
+static void answer_allocs(struct rpc_call *call, bool closing)
+{
+    struct alloc_list l = {NULL, 0};
+    struct state_snap *snap;
+    struct err err = ERR_INIT;
+    uint64_t index = 0;
+    int rc = closing ? ERR_CANCELED : 0;
+
+    if (closing)
+        err_set(&err, ERR_CANCELED, "server shutting down");
+    if (rc == 0 && (rc = server_read_begin(call->a->server, &snap, &err)) ==
+                       0) {
+        index = server_read_index(snap, SERVER_ALLOCS);
+        rc = server_each_alloc_by_node(snap, call->node_id, collect_alloc, &l,
+                                       &err);
+        server_read_end(snap);
+    }
+    call->allocs_done(call->arg, rc, l.items, l.n, index, &err);
+    for (size_t i = 0; i < l.n; i++)
+        alloc_free(l.items[i]);
+    free(l.items);
+    free(call->node_id);
+    free(call);
+}
+
+static void allocs_changed(void *arg, uint64_t index)
+{
+    answer_allocs(arg, index == 0);
+}
+
+static void rpc_node_allocs(void *ctx,
+                            const char *node_id,
+                            uint64_t index,
+                            client_rpc_allocs done,
+                            void *arg)
+{
+    struct agent *a = ctx;
+    struct rpc_call *call = xcalloc(1, sizeof(*call));
+    struct state_snap *snap;
+    struct err err = ERR_INIT;
+    uint64_t now = 0;
+
+    call->a = a;
+    call->allocs_done = done;
+    call->arg = arg;
+    call->node_id = xstrdup(node_id);
+    call->index = index;
+    if (server_read_begin(a->server, &snap, &err) == 0) {
+        now = server_read_index(snap, SERVER_ALLOCS);
+        server_read_end(snap);
+    }
+    if (now > index) {
+        answer_allocs(call, false);
+        return;
+    }
+    server_watch(a->server, SERVER_ALLOCS, index, allocs_changed, call);
 }
 
 int agent_main(int argc, char **argv)
@@ -165,9 +312,11 @@ int agent_main(int argc, char **argv)
                         "the agent.\n");
         return 1;
     }
-    if (client && !dev) {
-        fprintf(stderr, "Client mode is not available in this version of "
-                        "Caravan yet; run -server, or -dev.\n");
+    if (client && !dev && !server) {
+        /* A client on its own needs the network RPC to reach servers. */
+        fprintf(stderr, "A client-only agent is not available in this "
+                        "version of Caravan yet; run -server -client, or "
+                        "-dev.\n");
         return 1;
     }
     if (!dev && data_dir == NULL) {
@@ -247,13 +396,39 @@ int agent_main(int argc, char **argv)
         uv_run(&a.loop, UV_RUN_DEFAULT);
         goto out;
     }
+    if (dev || client) {
+        struct client_config ccfg;
+        struct client_rpc rpc = {&a, rpc_node_register, rpc_node_heartbeat,
+                                 rpc_node_allocs, rpc_alloc_update};
+
+        memset(&ccfg, 0, sizeof(ccfg));
+        ccfg.data_dir = a.data_dir;
+        ccfg.node_name = node;
+        ccfg.datacenter = dc;
+        ccfg.region = region;
+        ccfg.bind_ip = strcmp(bind, "0.0.0.0") == 0 ? "127.0.0.1" : bind;
+        ccfg.dev = dev;
+        ccfg.raw_exec = dev;
+        rc = client_new(&a.loop, &ccfg, &rpc, &a.client, &err);
+        if (rc != 0) {
+            fprintf(stderr, "==> Error starting agent: client: %s\n",
+                    err.msg);
+            a.pending_closes = 2;
+            http_api_close(a.http, closed_one, &a);
+            server_close(a.server, closed_one, &a);
+            uv_run(&a.loop, UV_RUN_DEFAULT);
+            goto out;
+        }
+    }
     printf("==> Caravan agent configuration:\n\n");
     printf("       Advertise Addrs: HTTP: %s:%u\n", bind,
            http_api_port(a.http));
     printf("            Bind Addrs: HTTP: [%s:%u]\n", bind,
            http_api_port(a.http));
-    printf("                Client: false\n");
+    printf("                Client: %s\n", a.client ? "true" : "false");
     printf("             Log Level: %s\n", log_level_name(level));
+    if (a.client)
+        printf("               Node Id: %s\n", client_node_id(a.client));
     printf("                Region: %s (DC: %s)\n", region, dc);
     printf("                Server: true\n");
     printf("               Version: %s\n\n", CARAVAN_VERSION);

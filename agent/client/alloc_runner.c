@@ -1,0 +1,880 @@
+/* Allocation and task runners (see alloc_runner.h). */
+#include "agent/client/alloc_runner.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "agent/client/restart.h"
+#include "drivers/driver.h"
+#include "lib/alloc.h"
+#include "lib/buf.h"
+#include "lib/err.h"
+#include "lib/log.h"
+#include "lib/model/alloc.h"
+#include "lib/model/job.h"
+#include "lib/model/node.h"
+#include "lib/time.h"
+
+extern char **environ;
+
+#define MAX_EVENTS 10 /* Nomad keeps the last 10 per task */
+
+struct task_runner
+{
+    struct alloc_runner *ar;
+    size_t index; /* into the alloc's tasks and task_states */
+    const struct task *task;
+    struct driver_task *handle;
+    struct restart_tracker rt;
+    uv_timer_t timer;
+    bool timer_open;
+    bool killing;
+    bool dead;
+    bool closing;
+    char *task_dir;
+};
+
+struct alloc_runner
+{
+    struct alloc_runner_env env;
+    struct alloc *alloc;
+    const struct task_group *group;
+    struct task_runner *tasks;
+    size_t ntasks;
+    char *dir;
+    struct logger lg;
+    bool stopping;
+    int open; /* tasks still holding handles or timers */
+    void (*close_cb)(void *arg);
+    void *close_arg;
+    bool closing;
+    bool leave_running;
+};
+
+static void changed(struct alloc_runner *ar);
+static void start_task(struct task_runner *tr);
+static void maybe_closed(struct alloc_runner *ar);
+
+/* ------------------------------------------------------------- events */
+
+static struct task_state *state_of(struct task_runner *tr)
+{
+    return &tr->ar->alloc->task_states[tr->index];
+}
+
+static void event(struct task_runner *tr,
+                  const char *type,
+                  const char *fmt,
+                  ...) __attribute__((format(printf, 3, 4)));
+
+static void event(struct task_runner *tr, const char *type, const char *fmt, ...)
+{
+    struct task_state *st = state_of(tr);
+    struct task_event *e;
+    struct buf b = BUF_INIT;
+    va_list ap;
+
+    va_start(ap, fmt);
+    buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    if (st->nevents == MAX_EVENTS) {
+        task_event_release(&st->events[0]);
+        memmove(st->events, st->events + 1,
+                (MAX_EVENTS - 1) * sizeof(*st->events));
+        st->nevents--;
+    }
+    st->events = xrealloc(st->events, (st->nevents + 1) * sizeof(*st->events));
+    e = &st->events[st->nevents++];
+    task_event_init(e);
+    e->type = xstrdup(type);
+    e->time_unix_ns = time_wall_unix_ns();
+    e->display_message = buf_detach(&b);
+    log_info(&tr->ar->lg, "task %s: %s: %s", tr->task->name, type,
+             e->display_message);
+}
+
+static void set_state(struct task_runner *tr, const char *state)
+{
+    model_set_str(&state_of(tr)->state, state);
+}
+
+/* ----------------------------------------------------- client status */
+
+static void recompute(struct alloc_runner *ar)
+{
+    size_t dead = 0, running = 0, failed = 0;
+    const char *status;
+
+    for (size_t i = 0; i < ar->ntasks; i++) {
+        struct task_state *st = &ar->alloc->task_states[i];
+
+        if (strcmp(model_str(st->state), TASK_STATE_DEAD) == 0) {
+            dead++;
+            failed += st->failed;
+        } else if (strcmp(model_str(st->state), TASK_STATE_RUNNING) == 0) {
+            running++;
+        }
+    }
+    if (dead == ar->ntasks)
+        status = failed ? ALLOC_CLIENT_FAILED : ALLOC_CLIENT_COMPLETE;
+    else if (running > 0 && running + dead == ar->ntasks)
+        status = ALLOC_CLIENT_RUNNING;
+    else if (running > 0)
+        status = ALLOC_CLIENT_RUNNING;
+    else
+        status = ALLOC_CLIENT_PENDING;
+    if (strcmp(model_str(ar->alloc->client_status), status) != 0) {
+        model_set_str(&ar->alloc->client_status, status);
+        model_set_str(&ar->alloc->client_description,
+                      strcmp(status, ALLOC_CLIENT_RUNNING) == 0
+                          ? "Tasks are running"
+                      : strcmp(status, ALLOC_CLIENT_FAILED) == 0
+                          ? "Failed tasks"
+                      : strcmp(status, ALLOC_CLIENT_COMPLETE) == 0
+                          ? "All tasks have completed"
+                          : "No tasks have started");
+    }
+}
+
+static void changed(struct alloc_runner *ar)
+{
+    recompute(ar);
+    if (ar->env.changed && !ar->closing)
+        ar->env.changed(ar->env.arg, ar);
+}
+
+/* ---------------------------------------------------------- directories */
+
+static int mkdirs(const char *path)
+{
+    char *p = xstrdup(path);
+    int rc = 0;
+
+    for (char *s = p + 1; *s; s++) {
+        if (*s != '/')
+            continue;
+        *s = '\0';
+        if (mkdir(p, 0755) != 0 && errno != EEXIST)
+            rc = -errno;
+        *s = '/';
+    }
+    if (rc == 0 && mkdir(p, 0755) != 0 && errno != EEXIST)
+        rc = -errno;
+    free(p);
+    return rc;
+}
+
+/* ----------------------------------------------------------- environment */
+
+struct env
+{
+    struct strmap vars;
+};
+
+/* Nomad cleans port labels and meta keys into variable names. */
+static char *clean(const char *prefix, const char *name)
+{
+    char *s = xasprintf("%s%s", prefix, name);
+
+    for (char *p = s + strlen(prefix); *p; p++) {
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+              (*p >= '0' && *p <= '9') || *p == '_' || *p == '.'))
+            *p = '_';
+    }
+    return s;
+}
+
+static void setv(struct strmap *m, const char *k, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void setv(struct strmap *m, const char *k, const char *fmt, ...)
+{
+    struct buf b = BUF_INIT;
+    va_list ap;
+
+    va_start(ap, fmt);
+    buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    strmap_set(m, k, buf_str(&b));
+    buf_release(&b);
+}
+
+static void set_meta(struct strmap *m, const struct strmap *meta)
+{
+    for (size_t i = 0; i < meta->n; i++) {
+        char *k = clean("NOMAD_META_", meta->items[i].key);
+
+        strmap_set(m, k, meta->items[i].value);
+        for (char *p = k; *p; p++) {
+            if (*p >= 'a' && *p <= 'z')
+                *p = (char)(*p - 'a' + 'A');
+        }
+        strmap_set(m, k, meta->items[i].value);
+        free(k);
+    }
+}
+
+static bool denied(const char *key)
+{
+    static const char *const deny[] = {
+        "CONSUL_TOKEN", "CONSUL_HTTP_TOKEN", "NOMAD_TOKEN", "VAULT_TOKEN",
+        "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+        "AWS_METADATA_URL", "GOOGLE_APPLICATION_CREDENTIALS",
+        "GOOGLE_OAUTH_ACCESS_TOKEN", "CARAVAN_TOKEN", NULL};
+
+    for (const char *const *d = deny; *d; d++) {
+        if (strcmp(key, *d) == 0)
+            return true;
+    }
+    return strstr(key, "_LICENSE") != NULL;
+}
+
+/* Looks up ${name} for runtime interpolation: the env, then the node. */
+static const char *lookup(const struct strmap *env,
+                          const struct node *n,
+                          const char *name)
+{
+    const char *v = strmap_get(env, name);
+
+    if (v != NULL)
+        return v;
+    if (strcmp(name, "node.unique.id") == 0)
+        return n->id;
+    if (strcmp(name, "node.unique.name") == 0)
+        return n->name;
+    if (strcmp(name, "node.datacenter") == 0)
+        return n->datacenter;
+    if (strcmp(name, "node.class") == 0)
+        return model_str(n->node_class);
+    if (strcmp(name, "node.pool") == 0)
+        return n->node_pool;
+    if (strncmp(name, "attr.", 5) == 0)
+        return strmap_get(&n->attributes, name + 5);
+    if (strncmp(name, "meta.", 5) == 0)
+        return strmap_get(&n->meta, name + 5);
+    return NULL;
+}
+
+/*
+ * Replaces ${name} in s. Unknown names stay literal (env values) or are an
+ * error (driver config, as Nomad's HCL evaluation of it).
+ */
+static char *interpolate(const char *s,
+                         const struct strmap *env,
+                         const struct node *n,
+                         bool strict,
+                         struct err *err)
+{
+    struct buf b = BUF_INIT;
+
+    while (*s) {
+        const char *open = strstr(s, "${"), *close;
+        char *name;
+        const char *v;
+
+        if (open == NULL || (close = strchr(open, '}')) == NULL) {
+            buf_puts(&b, s);
+            break;
+        }
+        buf_append(&b, s, (size_t)(open - s));
+        name = xstrndup(open + 2, (size_t)(close - open - 2));
+        v = lookup(env, n, name);
+        if (v == NULL && strict) {
+            err_set(err, ERR_INVALID,
+                    "failed to parse config: Unknown variable: There is no "
+                    "variable named \"%s\"",
+                    name);
+            free(name);
+            buf_release(&b);
+            return NULL;
+        }
+        if (v != NULL)
+            buf_puts(&b, v);
+        else
+            buf_append(&b, open, (size_t)(close - open + 1));
+        free(name);
+        s = close + 1;
+    }
+    return buf_detach(&b);
+}
+
+static json_t *interpolate_json(const json_t *v,
+                                const struct strmap *env,
+                                const struct node *n,
+                                struct err *err)
+{
+    const char *key;
+    json_t *e, *out;
+    size_t i;
+
+    switch (json_typeof(v)) {
+    case JSON_STRING: {
+        char *s = interpolate(json_string_value(v), env, n, true, err);
+
+        if (s == NULL)
+            return NULL;
+        out = json_string(s);
+        free(s);
+        return out;
+    }
+    case JSON_ARRAY:
+        out = json_array();
+        json_array_foreach(v, i, e)
+        {
+            json_t *x = interpolate_json(e, env, n, err);
+
+            if (x == NULL) {
+                json_decref(out);
+                return NULL;
+            }
+            json_array_append_new(out, x);
+        }
+        return out;
+    case JSON_OBJECT:
+        out = json_object();
+        json_object_foreach((json_t *)v, key, e)
+        {
+            json_t *x = interpolate_json(e, env, n, err);
+
+            if (x == NULL) {
+                json_decref(out);
+                return NULL;
+            }
+            json_object_set_new(out, key, x);
+        }
+        return out;
+    default:
+        return json_deep_copy(v);
+    }
+}
+
+/* The task's environment, in Nomad's order (runtime.md §1). */
+static void build_env(struct task_runner *tr,
+                      const struct driver_task_dirs *dirs,
+                      bool isolated,
+                      struct strmap *m)
+{
+    const struct alloc *a = tr->ar->alloc;
+    const struct job *job = a->job;
+    const struct node *n = tr->ar->env.node;
+    const struct task *t = tr->task;
+    int64_t idx = alloc_name_index(a);
+    struct strmap meta;
+
+    strmap_init(m);
+    setv(m, "NOMAD_ALLOC_ID", "%s", a->id);
+    setv(m, "NOMAD_SHORT_ALLOC_ID", "%.8s", a->id);
+    setv(m, "NOMAD_ALLOC_NAME", "%s", model_str(a->name));
+    setv(m, "NOMAD_ALLOC_INDEX", "%lld", (long long)(idx < 0 ? 0 : idx));
+    setv(m, "NOMAD_JOB_ID", "%s", model_str(job->id));
+    setv(m, "NOMAD_JOB_NAME", "%s", model_str(job->name));
+    if (job->parent_id && job->parent_id[0])
+        setv(m, "NOMAD_JOB_PARENT_ID", "%s", job->parent_id);
+    setv(m, "NOMAD_GROUP_NAME", "%s", model_str(a->task_group));
+    setv(m, "NOMAD_TASK_NAME", "%s", t->name);
+    setv(m, "NOMAD_NAMESPACE", "%s", model_str(job->namespace));
+    setv(m, "NOMAD_REGION", "%s", model_str(job->region));
+    setv(m, "NOMAD_DC", "%s", model_str(n->datacenter));
+    if (t->resources) {
+        setv(m, "NOMAD_CPU_LIMIT", "%lld", (long long)t->resources->cpu);
+        setv(m, "NOMAD_MEMORY_LIMIT", "%lld",
+             (long long)t->resources->memory_mb);
+        if (t->resources->memory_max_mb > 0)
+            setv(m, "NOMAD_MEMORY_MAX_LIMIT", "%lld",
+                 (long long)t->resources->memory_max_mb);
+    }
+    setv(m, "NOMAD_ALLOC_DIR", "%s", isolated ? "/alloc" : dirs->alloc_dir);
+    setv(m, "NOMAD_TASK_DIR", "%s", isolated ? "/local" : dirs->local_dir);
+    setv(m, "NOMAD_SECRETS_DIR", "%s",
+         isolated ? "/secrets" : dirs->secrets_dir);
+    for (size_t i = 0; i < a->nports; i++) {
+        const struct alloc_port *p = &a->ports[i];
+        const char *ip = p->host_ip ? p->host_ip : "127.0.0.1";
+        char *k;
+
+        k = clean("NOMAD_IP_", p->label);
+        setv(m, k, "%s", ip);
+        free(k);
+        k = clean("NOMAD_PORT_", p->label);
+        setv(m, k, "%lld", (long long)(p->to > 0 ? p->to : p->value));
+        free(k);
+        k = clean("NOMAD_ADDR_", p->label);
+        setv(m, k, "%s:%lld", ip, (long long)p->value);
+        free(k);
+        k = clean("NOMAD_HOST_PORT_", p->label);
+        setv(m, k, "%lld", (long long)p->value);
+        free(k);
+        k = clean("NOMAD_HOST_IP_", p->label);
+        setv(m, k, "%s", ip);
+        free(k);
+        k = clean("NOMAD_HOST_ADDR_", p->label);
+        setv(m, k, "%s:%lld", ip, (long long)p->value);
+        free(k);
+        k = clean("NOMAD_ALLOC_PORT_", p->label);
+        setv(m, k, "%lld", (long long)(p->to > 0 ? p->to : p->value));
+        free(k);
+    }
+    /* Meta merges job -> group -> task, inner wins. */
+    strmap_init(&meta);
+    strmap_copy(&meta, &t->meta);
+    if (tr->ar->group)
+        strmap_merge_missing(&meta, &tr->ar->group->meta);
+    strmap_merge_missing(&meta, &job->meta);
+    set_meta(m, &meta);
+    strmap_release(&meta);
+    /* The agent's environment, never over the variables above. */
+    for (char **e = environ; e && *e; e++) {
+        const char *eq = strchr(*e, '=');
+        char *k;
+
+        if (eq == NULL)
+            continue;
+        k = xstrndup(*e, (size_t)(eq - *e));
+        if (!denied(k) && strmap_get(m, k) == NULL)
+            strmap_set(m, k, eq + 1);
+        free(k);
+    }
+    for (size_t i = 0; i < t->env.n; i++) {
+        struct err err = ERR_INIT;
+        char *v = interpolate(t->env.items[i].value, m, n, false, &err);
+
+        strmap_set(m, t->env.items[i].key, v);
+        free(v);
+    }
+}
+
+/* ---------------------------------------------------------- task runner */
+
+static int open_log(struct alloc_runner *ar, const char *task, const char *s)
+{
+    char *path = xasprintf("%s/alloc/logs/%s.%s.0", ar->dir, task, s);
+    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+
+    free(path);
+    return fd;
+}
+
+static void task_exited(struct driver_task *t,
+                        const struct driver_exit *ex,
+                        void *arg);
+
+static void handle_closed(void *arg)
+{
+    struct task_runner *tr = arg;
+
+    tr->ar->open--;
+    maybe_closed(tr->ar);
+}
+
+static void drop_handle(struct task_runner *tr)
+{
+    if (tr->handle == NULL)
+        return;
+    tr->ar->open++;
+    driver_task_destroy(tr->handle, handle_closed, tr);
+    tr->handle = NULL;
+}
+
+static void restart_timer_fired(uv_timer_t *t)
+{
+    struct task_runner *tr = t->data;
+
+    if (tr->ar->stopping || tr->closing)
+        return;
+    start_task(tr);
+}
+
+static void task_dead(struct task_runner *tr, bool failed)
+{
+    struct task_state *st = state_of(tr);
+
+    tr->dead = true;
+    st->failed = failed;
+    st->finished_at_unix_ns = time_wall_unix_ns();
+    set_state(tr, TASK_STATE_DEAD);
+}
+
+/* After an exit or a failed start: restart, give up or finish. */
+static void after_exit(struct task_runner *tr, int code, bool fatal)
+{
+    struct alloc_runner *ar = tr->ar;
+    struct restart_decision d;
+    int type = job_type_flag(ar->alloc->job->type);
+    double jitter = (double)(random() % 1000) / 1000.0;
+
+    restart_decide(tr->task->restart_policy, type & (JOB_TYPE_BATCH |
+                                                     JOB_TYPE_SYSBATCH),
+                   code, fatal, (int64_t)time_mono_ms(), jitter, &tr->rt, &d);
+    switch (d.action) {
+    case RESTART_COMPLETE:
+        task_dead(tr, false);
+        break;
+    case RESTART_FAIL:
+        event(tr, "Not Restarting", "%s", d.reason);
+        task_dead(tr, true);
+        break;
+    case RESTART_NOW: {
+        char delay[32];
+
+        duration_format((int64_t)d.delay_ms * 1000000, delay, sizeof(delay));
+        event(tr, "Restarting", "Task restarting in %s", delay);
+        set_state(tr, TASK_STATE_PENDING);
+        if (!tr->timer_open) {
+            uv_timer_init(ar->env.loop, &tr->timer);
+            tr->timer.data = tr;
+            tr->timer_open = true;
+        }
+        uv_timer_start(&tr->timer, restart_timer_fired, d.delay_ms, 0);
+        break;
+    }
+    }
+    changed(ar);
+}
+
+static void task_exited(struct driver_task *t,
+                        const struct driver_exit *ex,
+                        void *arg)
+{
+    struct task_runner *tr = arg;
+
+    (void)t;
+    if (tr->killing)
+        return; /* the stop callback takes it from here */
+    if (ex->signal)
+        event(tr, "Terminated", "Exit Code: %d, Signal: %d", ex->exit_code,
+              ex->signal);
+    else
+        event(tr, "Terminated", "Exit Code: %d", ex->exit_code);
+    drop_handle(tr);
+    after_exit(tr, ex->exit_code, false);
+}
+
+static void start_task(struct task_runner *tr)
+{
+    struct alloc_runner *ar = tr->ar;
+    const struct task *t = tr->task;
+    struct driver *d = ar->env.driver(ar->env.arg, model_str(t->driver));
+    struct driver_task_spec spec;
+    struct strmap env;
+    struct err err = ERR_INIT;
+    json_t *config = NULL;
+    char **envp = NULL;
+    char *alloc_dir, *local, *secrets, *tmp;
+    int rc;
+
+    if (d == NULL) {
+        event(tr, "Driver Failure", "failed to start task: driver \"%s\" is "
+                                    "not available on this node",
+              model_str(t->driver));
+        after_exit(tr, -1, true);
+        return;
+    }
+    alloc_dir = xasprintf("%s/alloc", ar->dir);
+    local = xasprintf("%s/local", tr->task_dir);
+    secrets = xasprintf("%s/secrets", tr->task_dir);
+    tmp = xasprintf("%s/tmp", tr->task_dir);
+    memset(&spec, 0, sizeof(spec));
+    spec.task_name = t->name;
+    spec.alloc_id = ar->alloc->id;
+    spec.user = t->user;
+    spec.dirs.task_dir = tr->task_dir;
+    spec.dirs.alloc_dir = alloc_dir;
+    spec.dirs.local_dir = local;
+    spec.dirs.secrets_dir = secrets;
+    spec.dirs.tmp_dir = tmp;
+    build_env(tr, &spec.dirs,
+              d->ops->caps.fs_isolation != DRIVER_FS_ISOLATION_NONE, &env);
+    if (t->config != NULL)
+        config = interpolate_json(t->config, &env, ar->env.node, &err);
+    else
+        config = json_object();
+    if (config == NULL) {
+        event(tr, "Failed Validation", "%s", err.msg);
+        rc = ERR_INVALID;
+        goto fail;
+    }
+    rc = driver_validate_config(d, config, &err);
+    if (rc != 0) {
+        event(tr, "Failed Validation", "%s", err.msg);
+        goto fail;
+    }
+    envp = xcalloc(env.n + 1, sizeof(*envp));
+    for (size_t i = 0; i < env.n; i++)
+        envp[i] = xasprintf("%s=%s", env.items[i].key, env.items[i].value);
+    spec.env = envp;
+    spec.config = config;
+    spec.stdout_fd = open_log(ar, t->name, "stdout");
+    spec.stderr_fd = open_log(ar, t->name, "stderr");
+    if (t->resources) {
+        spec.resources.cpu_mhz = (uint32_t)t->resources->cpu;
+        spec.resources.memory_mb = (uint32_t)t->resources->memory_mb;
+        spec.resources.memory_max_mb = (uint32_t)t->resources->memory_max_mb;
+    }
+    spec.kill_signal = t->kill_signal && strcmp(t->kill_signal, "SIGTERM") == 0
+                           ? SIGTERM
+                           : 0;
+    spec.kill_timeout_ms = (uint64_t)(t->kill_timeout_ns / 1000000);
+    rc = driver_start(d, &spec, &tr->handle, &err);
+    if (spec.stdout_fd >= 0)
+        close(spec.stdout_fd);
+    if (spec.stderr_fd >= 0)
+        close(spec.stderr_fd);
+    if (rc != 0) {
+        event(tr, "Driver Failure", "failed to launch command with executor: "
+                                    "%s",
+              err.msg);
+        goto fail;
+    }
+    state_of(tr)->started_at_unix_ns = time_wall_unix_ns();
+    set_state(tr, TASK_STATE_RUNNING);
+    event(tr, "Started", "Task started by client");
+    driver_task_wait(tr->handle, task_exited, tr);
+    changed(ar);
+    goto out;
+fail:
+    after_exit(tr, -1, rc == ERR_INVALID);
+out:
+    if (envp != NULL) {
+        for (size_t i = 0; envp[i]; i++)
+            free(envp[i]);
+        free(envp);
+    }
+    json_decref(config);
+    strmap_release(&env);
+    free(alloc_dir);
+    free(local);
+    free(secrets);
+    free(tmp);
+}
+
+/* --------------------------------------------------------- alloc runner */
+
+struct alloc_runner *alloc_runner_new(const struct alloc_runner_env *env,
+                                      const struct alloc *a)
+{
+    struct alloc_runner *ar = xcalloc(1, sizeof(*ar));
+
+    ar->env = *env;
+    ar->alloc = alloc_copy(a);
+    ar->dir = xasprintf("%s/%s", env->alloc_root, a->id);
+    logger_init(&ar->lg, "client.alloc_runner", "alloc=%.8s", a->id);
+    ar->group = job_find_group(ar->alloc->job, model_str(a->task_group));
+    if (ar->group == NULL)
+        return ar;
+    ar->ntasks = ar->group->ntasks;
+    ar->tasks = xcalloc(ar->ntasks, sizeof(*ar->tasks));
+    /* Task states in task order; fresh ones for a new alloc. */
+    for (size_t i = 0; i < ar->alloc->ntask_states; i++)
+        task_state_release(&ar->alloc->task_states[i]);
+    free(ar->alloc->task_states);
+    ar->alloc->task_states = xcalloc(ar->ntasks, sizeof(struct task_state));
+    ar->alloc->ntask_states = ar->ntasks;
+    for (size_t i = 0; i < ar->ntasks; i++) {
+        struct task_runner *tr = &ar->tasks[i];
+
+        tr->ar = ar;
+        tr->index = i;
+        tr->task = &ar->group->tasks[i];
+        tr->task_dir = xasprintf("%s/%s", ar->dir, tr->task->name);
+        task_state_init(&ar->alloc->task_states[i]);
+        ar->alloc->task_states[i].task = xstrdup(tr->task->name);
+        set_state(tr, TASK_STATE_PENDING);
+        event(tr, "Received", "Task received by client");
+    }
+    return ar;
+}
+
+void alloc_runner_run(struct alloc_runner *ar)
+{
+    char *sub;
+    int rc = 0;
+
+    if (ar->group == NULL) {
+        model_set_str(&ar->alloc->client_status, ALLOC_CLIENT_FAILED);
+        model_set_str(&ar->alloc->client_description,
+                      "task group not found in the job");
+        if (ar->env.changed)
+            ar->env.changed(ar->env.arg, ar);
+        return;
+    }
+    for (const char *const *d = (const char *const[]){"alloc/logs",
+                                                      "alloc/data",
+                                                      "alloc/tmp", NULL};
+         *d && rc == 0; d++) {
+        sub = xasprintf("%s/%s", ar->dir, *d);
+        rc = mkdirs(sub);
+        free(sub);
+    }
+    for (size_t i = 0; i < ar->ntasks; i++) {
+        struct task_runner *tr = &ar->tasks[i];
+
+        event(tr, "Task Setup", "Building Task Directory");
+        for (const char *const *d = (const char *const[]){"local", "secrets",
+                                                          "tmp", NULL};
+             *d && rc == 0; d++) {
+            sub = xasprintf("%s/%s", tr->task_dir, *d);
+            rc = mkdirs(sub);
+            free(sub);
+        }
+        if (rc != 0) {
+            event(tr, "Setup Failure",
+                  "failed to build task directory for \"%s\": %s",
+                  tr->task->name, strerror(-rc));
+            task_dead(tr, true);
+            continue;
+        }
+        start_task(tr);
+    }
+    changed(ar);
+}
+
+static void task_stopped(struct driver_task *t, void *arg)
+{
+    struct task_runner *tr = arg;
+
+    (void)t;
+    event(tr, "Killed", "Task successfully killed");
+    drop_handle(tr);
+    task_dead(tr, false);
+    changed(tr->ar);
+    maybe_closed(tr->ar);
+}
+
+static void kill_tasks(struct alloc_runner *ar)
+{
+    for (size_t i = 0; i < ar->ntasks; i++) {
+        struct task_runner *tr = &ar->tasks[i];
+        char timeout[32];
+
+        if (tr->timer_open)
+            uv_timer_stop(&tr->timer);
+        if (tr->dead)
+            continue;
+        if (tr->handle == NULL) { /* waiting to restart */
+            task_dead(tr, false);
+            continue;
+        }
+        if (tr->killing)
+            continue;
+        tr->killing = true;
+        duration_format(tr->task->kill_timeout_ns, timeout, sizeof(timeout));
+        event(tr, "Killing", "Sent interrupt. Waiting %s before force killing",
+              timeout);
+        driver_task_stop(tr->handle, task_stopped, tr);
+    }
+    changed(ar);
+}
+
+void alloc_runner_update(struct alloc_runner *ar, const struct alloc *a)
+{
+    model_set_str(&ar->alloc->desired_status, a->desired_status);
+    model_set_str(&ar->alloc->desired_description, a->desired_description);
+    if (!ar->stopping && alloc_is_terminal(a) &&
+        strcmp(model_str(a->desired_status), ALLOC_DESIRED_RUN) != 0) {
+        ar->stopping = true;
+        kill_tasks(ar);
+    }
+}
+
+const struct alloc *alloc_runner_alloc(const struct alloc_runner *ar)
+{
+    return ar->alloc;
+}
+
+bool alloc_runner_done(const struct alloc_runner *ar)
+{
+    for (size_t i = 0; i < ar->ntasks; i++) {
+        if (!ar->tasks[i].dead)
+            return false;
+    }
+    return true;
+}
+
+static void timer_closed(uv_handle_t *h)
+{
+    struct task_runner *tr = h->data;
+
+    tr->ar->open--;
+    maybe_closed(tr->ar);
+}
+
+static void free_runner(struct alloc_runner *ar)
+{
+    void (*cb)(void *) = ar->close_cb;
+    void *arg = ar->close_arg;
+
+    for (size_t i = 0; i < ar->ntasks; i++)
+        free(ar->tasks[i].task_dir);
+    free(ar->tasks);
+    free(ar->dir);
+    alloc_free(ar->alloc);
+    free(ar);
+    if (cb)
+        cb(arg);
+}
+
+static void maybe_closed(struct alloc_runner *ar)
+{
+    if (!ar->closing || ar->open > 0)
+        return;
+    for (size_t i = 0; i < ar->ntasks; i++) {
+        if (ar->tasks[i].handle != NULL)
+            return;
+    }
+    free_runner(ar);
+}
+
+static void handle_let_go(void *arg)
+{
+    struct task_runner *tr = arg;
+
+    tr->ar->open--;
+    maybe_closed(tr->ar);
+}
+
+void alloc_runner_close(struct alloc_runner *ar,
+                        bool leave_running,
+                        void (*cb)(void *arg),
+                        void *arg)
+{
+    ar->closing = true;
+    ar->close_cb = cb;
+    ar->close_arg = arg;
+    ar->leave_running = leave_running;
+    ar->stopping = true;
+    ar->open++; /* held until the loop below is done */
+    for (size_t i = 0; i < ar->ntasks; i++) {
+        struct task_runner *tr = &ar->tasks[i];
+
+        tr->closing = true;
+        if (tr->timer_open) {
+            uv_timer_stop(&tr->timer);
+            ar->open++;
+            uv_close((uv_handle_t *)&tr->timer, timer_closed);
+            tr->timer_open = false;
+        }
+        if (tr->handle == NULL)
+            continue;
+        if (leave_running) {
+            struct driver_task *h = tr->handle;
+
+            tr->handle = NULL;
+            ar->open++;
+            driver_task_close(h, handle_let_go, tr);
+        } else {
+            struct driver_task *h = tr->handle;
+
+            tr->handle = NULL;
+            ar->open++;
+            driver_task_destroy(h, handle_let_go, tr);
+        }
+    }
+    ar->open--;
+    maybe_closed(ar);
+}

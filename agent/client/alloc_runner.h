@@ -1,0 +1,46 @@
+/*
+ * Runs one allocation on the client: its directory, its tasks through the
+ * drivers with their restart policy, and the client-side status the
+ * servers see (ClientStatus, TaskStates with Nomad's task events).
+ */
+#ifndef CARAVAN_AGENT_CLIENT_ALLOC_RUNNER_H
+#define CARAVAN_AGENT_CLIENT_ALLOC_RUNNER_H
+
+#include <stdbool.h>
+#include <uv.h>
+
+struct alloc;
+struct driver;
+struct node;
+struct alloc_runner;
+
+struct alloc_runner_env
+{
+    uv_loop_t *loop;
+    const char *alloc_root; /* <data_dir>/alloc */
+    const struct node *node;
+    /* The client's driver instance called name, or NULL. */
+    struct driver *(*driver)(void *arg, const char *name);
+    /* The runner's client-visible state changed; report it. */
+    void (*changed)(void *arg, struct alloc_runner *ar);
+    void *arg;
+};
+
+struct alloc_runner *alloc_runner_new(const struct alloc_runner_env *env,
+                                      const struct alloc *a);
+/* Starts the tasks. */
+void alloc_runner_run(struct alloc_runner *ar);
+/* The server's newer view: a desired stop kills the tasks. */
+void alloc_runner_update(struct alloc_runner *ar, const struct alloc *a);
+/* The alloc with the client's fields; borrowed until the next change. */
+const struct alloc *alloc_runner_alloc(const struct alloc_runner *ar);
+/* Every task is dead. */
+bool alloc_runner_done(const struct alloc_runner *ar);
+/* Kills the tasks (or, with leave_running, only lets go of them) and frees
+ * the runner; cb runs after. */
+void alloc_runner_close(struct alloc_runner *ar,
+                        bool leave_running,
+                        void (*cb)(void *arg),
+                        void *arg);
+
+#endif

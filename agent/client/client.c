@@ -1,0 +1,517 @@
+/* The client role (see client.h). */
+#include "agent/client/client.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "agent/client/alloc_runner.h"
+#include "drivers/driver.h"
+#include "lib/alloc.h"
+#include "lib/buf.h"
+#include "lib/err.h"
+#include "lib/id.h"
+#include "lib/log.h"
+#include "lib/map.h"
+#include "lib/model/alloc.h"
+#include "lib/model/node.h"
+#include "lib/time.h"
+
+#define HEARTBEAT_MS 10000
+#define UPDATE_BATCH_MS 200
+
+struct client
+{
+    uv_loop_t *loop;
+    struct client_rpc rpc;
+    struct logger lg;
+    struct node *node;
+    char *alloc_root;
+    bool dev;
+    struct driver **drivers;
+    size_t ndrivers;
+    struct map runners; /* alloc id -> alloc_runner */
+    uint64_t alloc_index;
+    bool registered;
+    bool watching;
+    uv_timer_t heartbeat;
+    uv_timer_t batch;
+    bool batch_armed;
+    struct map dirty; /* alloc ids whose client state changed */
+    bool closing;
+    int pending; /* runners closing, rpc calls in flight */
+    void (*close_cb)(void *arg);
+    void *close_arg;
+    int open_handles;
+};
+
+static void watch_allocs(struct client *c);
+static void maybe_free(struct client *c);
+
+/* ------------------------------------------------------------ fingerprint */
+
+static int64_t cpu_total_mhz(int64_t *cores)
+{
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    char line[256];
+    double mhz = 0, sum = 0;
+    long n = 0;
+
+    *cores = sysconf(_SC_NPROCESSORS_ONLN);
+    if (f != NULL) {
+        while (fgets(line, sizeof(line), f)) {
+            if (sscanf(line, "cpu MHz : %lf", &mhz) == 1) {
+                sum += mhz;
+                n++;
+            }
+        }
+        fclose(f);
+    }
+    if (n == 0) /* no frequency exposed: Nomad assumes 1 GHz cores */
+        return *cores * 1000;
+    return (int64_t)sum;
+}
+
+static int64_t memory_mb(void)
+{
+    FILE *f = fopen("/proc/meminfo", "r");
+    char line[256];
+    long long kb = 0;
+
+    if (f != NULL) {
+        while (fgets(line, sizeof(line), f)) {
+            if (sscanf(line, "MemTotal: %lld kB", &kb) == 1)
+                break;
+        }
+        fclose(f);
+    }
+    return kb / 1024;
+}
+
+/* The node id survives restarts: allocs are placed on it. */
+static char *load_node_id(const char *dir)
+{
+    char *path = xasprintf("%s/node-id", dir);
+    char id[ID_UUID_LEN + 2] = {0};
+    FILE *f = fopen(path, "r");
+
+    if (f != NULL) {
+        if (fgets(id, sizeof(id), f) != NULL)
+            id[strcspn(id, "\n")] = '\0';
+        fclose(f);
+    }
+    if (!id_is_uuid(id)) {
+        id_uuid(id);
+        f = fopen(path, "w");
+        if (f != NULL) {
+            fprintf(f, "%s\n", id);
+            fclose(f);
+        }
+    }
+    free(path);
+    return xstrdup(id);
+}
+
+static void fingerprint(struct client *c,
+                        const struct client_config *cfg,
+                        const char *client_dir)
+{
+    struct node *n = node_new();
+    struct utsname u;
+    int64_t cores;
+    char v[64];
+
+    n->id = load_node_id(client_dir);
+    n->secret_id = xstrdup(n->id);
+    n->name = xstrdup(cfg->node_name);
+    n->datacenter = xstrdup(cfg->datacenter ? cfg->datacenter : "dc1");
+    n->node_pool = xstrdup(cfg->node_pool ? cfg->node_pool : "default");
+    n->status = xstrdup(NODE_STATUS_READY);
+    n->version = xstrdup("0.1.0");
+    n->resources.cpu_shares = cpu_total_mhz(&cores);
+    n->resources.total_cores = cores;
+    n->resources.memory_mb = memory_mb();
+    n->resources.disk_mb = 100 * 1024;
+    n->resources.ip = xstrdup(cfg->bind_ip ? cfg->bind_ip : "127.0.0.1");
+    if (uname(&u) == 0) {
+        strmap_set(&n->attributes, "kernel.name", "linux");
+        strmap_set(&n->attributes, "kernel.version", u.release);
+        strmap_set(&n->attributes, "cpu.arch",
+                   strcmp(u.machine, "x86_64") == 0 ? "amd64" : u.machine);
+        strmap_set(&n->attributes, "unique.hostname", u.nodename);
+    }
+    strmap_set(&n->attributes, "os.name", "linux");
+    snprintf(v, sizeof(v), "%lld", (long long)cores);
+    strmap_set(&n->attributes, "cpu.numcores", v);
+    snprintf(v, sizeof(v), "%lld", (long long)n->resources.cpu_shares);
+    strmap_set(&n->attributes, "cpu.totalcompute", v);
+    snprintf(v, sizeof(v), "%lld", (long long)n->resources.memory_mb << 20);
+    strmap_set(&n->attributes, "memory.totalbytes", v);
+    strmap_set(&n->attributes, "unique.network.ip-address", n->resources.ip);
+    strmap_set(&n->attributes, "nomad.version", "0.1.0");
+    for (size_t i = 0; i < c->ndrivers; i++) {
+        struct driver_fingerprint fp;
+        struct node_driver *d;
+
+        driver_fingerprint(c->drivers[i], &fp);
+        n->drivers = xrealloc(n->drivers, (n->ndrivers + 1) * sizeof(*d));
+        d = &n->drivers[n->ndrivers++];
+        memset(d, 0, sizeof(*d));
+        d->name = xstrdup(driver_name(c->drivers[i]));
+        d->detected = fp.detected;
+        d->healthy = fp.healthy;
+        d->health_description = xstrdup(fp.health_desc);
+        d->update_time_unix_ns = time_wall_unix_ns();
+        strmap_init(&d->attributes);
+        for (size_t k = 0; k < fp.attrs_len; k++) {
+            strmap_set(&d->attributes, fp.attrs[k].key, fp.attrs[k].value);
+            if (fp.detected)
+                strmap_set(&n->attributes, fp.attrs[k].key,
+                           fp.attrs[k].value);
+        }
+        log_info(&c->lg, "driver %s: %s", d->name,
+                 fp.healthy ? "healthy" : fp.health_desc);
+    }
+    node_canonicalize(n);
+    c->node = n;
+}
+
+static struct driver *driver_by_name(void *arg, const char *name)
+{
+    struct client *c = arg;
+
+    for (size_t i = 0; i < c->ndrivers; i++) {
+        if (strcmp(driver_name(c->drivers[i]), name) == 0)
+            return c->drivers[i];
+    }
+    return NULL;
+}
+
+/* ------------------------------------------------------- status updates */
+
+static void update_sent(void *arg, int rc, const struct err *err)
+{
+    struct client *c = arg;
+
+    c->pending--;
+    if (rc != 0)
+        log_warn(&c->lg, "updating alloc status: %s", err->msg);
+    maybe_free(c);
+}
+
+/* Sends the changed allocs' client state in one call, as Nomad batches. */
+static void flush_updates(uv_timer_t *t)
+{
+    struct client *c = t->data;
+    struct alloc **batch = NULL;
+    size_t n = 0;
+    struct map_iter it;
+    const char *id;
+    void *v;
+
+    c->batch_armed = false;
+    map_iter_init(&it, &c->dirty);
+    while (map_next(&it, &id, &v)) {
+        struct alloc_runner *ar = map_get(&c->runners, id);
+        const struct alloc *a;
+        struct alloc *u;
+
+        if (ar == NULL)
+            continue;
+        a = alloc_runner_alloc(ar);
+        u = alloc_new();
+        u->id = xstrdup(a->id);
+        u->client_status = xstrdup(model_str(a->client_status));
+        u->client_description = xstrdup(model_str(a->client_description));
+        {
+            struct alloc *copy = alloc_copy(a);
+
+            u->task_states = copy->task_states;
+            u->ntask_states = copy->ntask_states;
+            copy->task_states = NULL;
+            copy->ntask_states = 0;
+            alloc_free(copy);
+        }
+        batch = xrealloc(batch, (n + 1) * sizeof(*batch));
+        batch[n++] = u;
+    }
+    map_release(&c->dirty, NULL);
+    map_init(&c->dirty);
+    if (n > 0) {
+        c->pending++;
+        c->rpc.alloc_update(c->rpc.ctx, batch, n, update_sent, c);
+    }
+    for (size_t i = 0; i < n; i++)
+        alloc_free(batch[i]);
+    free(batch);
+}
+
+static void runner_changed(void *arg, struct alloc_runner *ar)
+{
+    struct client *c = arg;
+
+    map_put(&c->dirty, alloc_runner_alloc(ar)->id, NULL);
+    if (!c->batch_armed && !c->closing) {
+        c->batch_armed = true;
+        uv_timer_start(&c->batch, flush_updates, UPDATE_BATCH_MS, 0);
+    }
+}
+
+/* ------------------------------------------------------------ allocs */
+
+struct runner_close
+{
+    struct client *c;
+    char *id;
+};
+
+static void runner_closed(void *arg)
+{
+    struct runner_close *rc = arg;
+
+    rc->c->pending--;
+    maybe_free(rc->c);
+    free(rc->id);
+    free(rc);
+}
+
+static void close_runner(struct client *c, const char *id, bool leave)
+{
+    struct alloc_runner *ar = map_del(&c->runners, id);
+    struct runner_close *rc;
+
+    if (ar == NULL)
+        return;
+    rc = xcalloc(1, sizeof(*rc));
+    rc->c = c;
+    rc->id = xstrdup(id);
+    c->pending++;
+    alloc_runner_close(ar, leave, runner_closed, rc);
+}
+
+static void allocs_received(void *arg,
+                            int rc,
+                            struct alloc *const *allocs,
+                            size_t n,
+                            uint64_t index,
+                            const struct err *err)
+{
+    struct client *c = arg;
+    struct alloc_runner_env env = {c->loop, c->alloc_root, c->node,
+                                   driver_by_name, runner_changed, c};
+
+    c->watching = false;
+    c->pending--;
+    if (c->closing) {
+        maybe_free(c);
+        return;
+    }
+    if (rc != 0) {
+        log_warn(&c->lg, "reading allocs: %s", err->msg);
+        watch_allocs(c);
+        return;
+    }
+    c->alloc_index = index;
+    for (size_t i = 0; i < n; i++) {
+        const struct alloc *a = allocs[i];
+        struct alloc_runner *ar = map_get(&c->runners, a->id);
+
+        if (ar != NULL) {
+            alloc_runner_update(ar, a);
+            continue;
+        }
+        /* An alloc already finished (before a restart) is not rerun. */
+        if (alloc_is_terminal(a))
+            continue;
+        log_info(&c->lg, "starting alloc %.8s (%s.%s)", a->id,
+                 model_str(a->job_id), model_str(a->task_group));
+        ar = alloc_runner_new(&env, a);
+        map_put(&c->runners, a->id, ar);
+        alloc_runner_run(ar);
+    }
+    watch_allocs(c);
+}
+
+static void watch_allocs(struct client *c)
+{
+    if (c->closing || c->watching || !c->registered)
+        return;
+    c->watching = true;
+    c->pending++;
+    c->rpc.node_allocs(c->rpc.ctx, c->node->id, c->alloc_index,
+                       allocs_received, c);
+}
+
+/* ---------------------------------------------------------- lifecycle */
+
+static void heartbeat_sent(void *arg, int rc, const struct err *err)
+{
+    struct client *c = arg;
+
+    c->pending--;
+    if (rc != 0)
+        log_warn(&c->lg, "heartbeat: %s", err->msg);
+    maybe_free(c);
+}
+
+static void heartbeat(uv_timer_t *t)
+{
+    struct client *c = t->data;
+
+    if (c->closing)
+        return;
+    c->pending++;
+    c->rpc.node_heartbeat(c->rpc.ctx, c->node->id, heartbeat_sent, c);
+}
+
+static void registered(void *arg, int rc, const struct err *err)
+{
+    struct client *c = arg;
+
+    c->pending--;
+    if (c->closing) {
+        maybe_free(c);
+        return;
+    }
+    if (rc != 0) {
+        log_error(&c->lg, "registering node: %s", err->msg);
+        return;
+    }
+    log_info(&c->lg, "node %s registered as %s", c->node->name,
+             c->node->id);
+    c->registered = true;
+    uv_timer_start(&c->heartbeat, heartbeat, HEARTBEAT_MS, HEARTBEAT_MS);
+    watch_allocs(c);
+}
+
+static int mkdir_p(const char *path)
+{
+    if (mkdir(path, 0755) != 0 && errno != EEXIST)
+        return -errno;
+    return 0;
+}
+
+int client_new(uv_loop_t *loop,
+               const struct client_config *cfg,
+               const struct client_rpc *rpc,
+               struct client **out,
+               struct err *err)
+{
+    struct client *c = xcalloc(1, sizeof(*c));
+    char *client_dir = xasprintf("%s/client", cfg->data_dir);
+    size_t n;
+    const struct driver_ops *const *ops = driver_registry_list(&n);
+    int rc;
+
+    c->loop = loop;
+    c->rpc = *rpc;
+    c->dev = cfg->dev;
+    logger_init(&c->lg, "client", NULL);
+    map_init(&c->runners);
+    map_init(&c->dirty);
+    c->alloc_root = xasprintf("%s/alloc", cfg->data_dir);
+    if ((rc = mkdir_p(cfg->data_dir)) != 0 || (rc = mkdir_p(client_dir)) != 0 ||
+        (rc = mkdir_p(c->alloc_root)) != 0) {
+        err_set(err, rc, "client: cannot create directories under %s: %s",
+                cfg->data_dir, strerror(-rc));
+        free(client_dir);
+        free(c->alloc_root);
+        map_release(&c->runners, NULL);
+        map_release(&c->dirty, NULL);
+        free(c);
+        return rc;
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct driver *d;
+        struct err derr = ERR_INIT;
+
+        /* The mock driver is for tests only. */
+        if (strcmp(ops[i]->name, "mock") == 0)
+            continue;
+        json_t *pcfg = NULL;
+        int drc;
+
+        if (strcmp(ops[i]->name, "raw_exec") == 0 && cfg->raw_exec)
+            pcfg = json_pack("{s:b}", "enabled", 1);
+        drc = driver_new(loop, ops[i]->name, pcfg, &d, &derr);
+        json_decref(pcfg);
+        if (drc != 0) {
+            log_warn(&c->lg, "driver %s: %s", ops[i]->name, derr.msg);
+            continue;
+        }
+        c->drivers = xrealloc(c->drivers, (c->ndrivers + 1) * sizeof(d));
+        c->drivers[c->ndrivers++] = d;
+    }
+    fingerprint(c, cfg, client_dir);
+    free(client_dir);
+    uv_timer_init(loop, &c->heartbeat);
+    uv_timer_init(loop, &c->batch);
+    c->heartbeat.data = c->batch.data = c;
+    c->open_handles = 2;
+    c->pending++;
+    c->rpc.node_register(c->rpc.ctx, c->node, registered, c);
+    *out = c;
+    return 0;
+}
+
+const char *client_node_id(const struct client *c)
+{
+    return c->node->id;
+}
+
+static void maybe_free(struct client *c)
+{
+    if (!c->closing || c->pending > 0 || c->open_handles > 0)
+        return;
+    for (size_t i = 0; i < c->ndrivers; i++)
+        driver_free(c->drivers[i]);
+    free(c->drivers);
+    map_release(&c->runners, NULL);
+    map_release(&c->dirty, NULL);
+    node_free(c->node);
+    free(c->alloc_root);
+    if (c->close_cb)
+        c->close_cb(c->close_arg);
+    free(c);
+}
+
+static void handle_closed(uv_handle_t *h)
+{
+    struct client *c = h->data;
+
+    c->open_handles--;
+    maybe_free(c);
+}
+
+void client_close(struct client *c, void (*cb)(void *arg), void *arg)
+{
+    struct map_iter it;
+    const char *id;
+    void *v;
+    char **ids = NULL;
+    size_t n = 0;
+
+    c->closing = true;
+    c->close_cb = cb;
+    c->close_arg = arg;
+    uv_timer_stop(&c->heartbeat);
+    uv_timer_stop(&c->batch);
+    uv_close((uv_handle_t *)&c->heartbeat, handle_closed);
+    uv_close((uv_handle_t *)&c->batch, handle_closed);
+    map_iter_init(&it, &c->runners);
+    while (map_next(&it, &id, &v)) {
+        ids = xrealloc(ids, (n + 1) * sizeof(*ids));
+        ids[n++] = xstrdup(id);
+    }
+    /* A dev agent takes its tasks with it; others reattach after restart. */
+    for (size_t i = 0; i < n; i++) {
+        close_runner(c, ids[i], !c->dev);
+        free(ids[i]);
+    }
+    free(ids);
+    maybe_free(c);
+}

@@ -1,0 +1,80 @@
+/*
+ * The client role: fingerprints the node, registers it with the servers,
+ * heartbeats, pulls the allocations placed on it, runs them through the
+ * drivers and reports what their tasks do.
+ *
+ * The client never includes server code: it reaches "the servers" through
+ * struct client_rpc, the messages of the client RPC (Node.Register,
+ * Node.UpdateStatus, Node.GetClientAllocs, Alloc.UpdateClient). In -dev
+ * the composition root answers them in process; a separate client agent
+ * answers them over mesh/rpc.
+ */
+#ifndef CARAVAN_AGENT_CLIENT_CLIENT_H
+#define CARAVAN_AGENT_CLIENT_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+struct alloc;
+struct err;
+struct node;
+struct client;
+
+typedef void (*client_rpc_done)(void *arg, int rc, const struct err *err);
+/* allocs (borrowed for the call) are every alloc of the node at index. */
+typedef void (*client_rpc_allocs)(void *arg,
+                                  int rc,
+                                  struct alloc *const *allocs,
+                                  size_t n,
+                                  uint64_t index,
+                                  const struct err *err);
+
+struct client_rpc
+{
+    void *ctx;
+    void (*node_register)(void *ctx,
+                          const struct node *n,
+                          client_rpc_done done,
+                          void *arg);
+    void (*node_heartbeat)(void *ctx,
+                           const char *node_id,
+                           client_rpc_done done,
+                           void *arg);
+    /* Answers once the node's allocs changed past index (blocking). */
+    void (*node_allocs)(void *ctx,
+                        const char *node_id,
+                        uint64_t index,
+                        client_rpc_allocs done,
+                        void *arg);
+    /* Client-side fields of allocs (status, task states). */
+    void (*alloc_update)(void *ctx,
+                         struct alloc *const *allocs,
+                         size_t n,
+                         client_rpc_done done,
+                         void *arg);
+};
+
+struct client_config
+{
+    const char *data_dir; /* the client keeps <data_dir>/client and /alloc */
+    const char *node_name;
+    const char *datacenter;
+    const char *region;
+    const char *node_pool;
+    const char *bind_ip; /* the address tasks' ports are given on */
+    bool dev;            /* stop tasks at shutdown */
+    bool raw_exec;       /* enable raw_exec (always in -dev, as Nomad) */
+};
+
+int client_new(uv_loop_t *loop,
+               const struct client_config *cfg,
+               const struct client_rpc *rpc,
+               struct client **out,
+               struct err *err);
+const char *client_node_id(const struct client *c);
+/* Stops tasks (dev) or leaves them running, then calls cb. */
+void client_close(struct client *c, void (*cb)(void *arg), void *arg);
+
+#endif
