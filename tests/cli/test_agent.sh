@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# A real dev agent on 127.0.0.1: `job run` places a raw_exec task that
+# serves HTTP on its dynamic port, the API shows it running, a failing
+# task follows its restart policy, and `job stop` kills the processes.
+. "$(dirname "$0")/lib.sh"
+
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+PORT=$(free_port)
+"$CARAVAN" agent -dev -http-port "$PORT" >"$T_TMP/agent.log" 2>&1 &
+AGENT=$!
+trap 'kill -INT $AGENT 2>/dev/null; wait $AGENT 2>/dev/null; rm -rf "$T_TMP"' EXIT
+export CARAVAN_ADDR=http://127.0.0.1:$PORT
+API=$CARAVAN_ADDR/v1
+
+# Waits (bounded) until a command succeeds: a condition, not a delay.
+wait_until() { # tries cmd...
+    local tries=$1
+    shift
+    while [ "$tries" -gt 0 ]; do
+        "$@" >/dev/null 2>&1 && return 0
+        tries=$((tries - 1))
+        sleep 0.1
+    done
+    return 1
+}
+
+node_ready() { curl -sf "$API/nodes" | jq -e '.[0].Status == "ready"'; }
+wait_until 100 node_ready
+t_ok $? "the dev agent registers its node"
+t_contains "agent banner" "$(cat "$T_TMP/agent.log")" "Caravan agent started"
+
+cat >"$T_TMP/web.nomad.hcl" <<'HCL'
+job "web" {
+  group "web" {
+    count = 2
+    network {
+      port "http" {}
+    }
+    task "server" {
+      driver = "raw_exec"
+      config {
+        command = "/usr/bin/python3"
+        args    = ["-m", "http.server", "--bind", "127.0.0.1", "${NOMAD_PORT_http}"]
+      }
+      resources {
+        cpu    = 100
+        memory = 64
+      }
+    }
+  }
+}
+HCL
+t_run "job run places and monitors" 0 "$CARAVAN" job run "$T_TMP/web.nomad.hcl"
+t_contains "monitor names the eval" "$T_OUT" "Monitoring evaluation"
+t_contains "monitor lists allocations" "$T_OUT" 'created: node "'
+t_contains "eval completes" "$T_OUT" 'finished with status "complete"'
+
+running() { curl -sf "$API/job/web/allocations" | jq -e '[.[] | select(.ClientStatus == "running")] | length == 2'; }
+wait_until 100 running
+t_ok $? "both allocations run"
+ALLOC=$(curl -sf "$API/job/web/allocations" | jq -r '.[0].ID')
+HOSTPORT=$(curl -sf "$API/allocation/$ALLOC" | jq -r '.Ports[] | select(.Label == "http") | .Value')
+t_ok $([ "$HOSTPORT" -ge 20000 ] && [ "$HOSTPORT" -le 32000 ]; echo $?) "dynamic port in 20000-32000 ($HOSTPORT)"
+serving() { curl -sf "http://127.0.0.1:$HOSTPORT/" >/dev/null; }
+wait_until 100 serving
+t_ok $? "the task serves on NOMAD_PORT_http"
+t_eq "task events" "$(curl -sf "$API/allocation/$ALLOC" | jq -r '[.TaskStates.server.Events[].Type] | join(",")')" "Received,Task Setup,Started"
+t_eq "job status running" "$(curl -sf "$API/job/web" | jq -r .Status)" "running"
+t_eq "summary running" "$(curl -sf "$API/job/web/summary" | jq -r .Summary.web.Running)" "2"
+
+cat >"$T_TMP/flaky.nomad.hcl" <<'HCL'
+job "flaky" {
+  type = "batch"
+  group "g" {
+    restart {
+      attempts = 1
+      delay    = "1s"
+      interval = "1m"
+      mode     = "fail"
+    }
+    reschedule {
+      attempts  = 0
+      unlimited = false
+    }
+    task "t" {
+      driver = "raw_exec"
+      config {
+        command = "/bin/sh"
+        args    = ["-c", "echo index=${NOMAD_ALLOC_INDEX}; exit 3"]
+      }
+    }
+  }
+}
+HCL
+t_run "failing batch job runs" 0 "$CARAVAN" job run -detach "$T_TMP/flaky.nomad.hcl"
+failed() { curl -sf "$API/job/flaky/allocations" | jq -e '.[0].ClientStatus == "failed"'; }
+wait_until 100 failed
+t_ok $? "the failing task ends failed after its restart"
+EVENTS=$(curl -sf "$API/job/flaky/allocations" | jq -r '[.[0].TaskStates.t.Events[].DisplayMessage] | join("|")')
+t_contains "restart event" "$EVENTS" "Task restarting in"
+t_contains "gave up as Nomad says" "$EVENTS" 'Exceeded allowed attempts 1 in interval 1m0s and mode is "fail"'
+
+PIDS_BEFORE=$(pgrep -f "http.server --bind 127.0.0.1" | wc -l)
+t_ok $([ "$PIDS_BEFORE" -ge 2 ]; echo $?) "task processes exist before stop"
+t_run "job stop" 0 curl -sf -X DELETE "$API/job/web"
+stopped() { curl -sf "$API/job/web/allocations" | jq -e '[.[] | select(.ClientStatus == "complete")] | length == 2'; }
+wait_until 100 stopped
+t_ok $? "stopped allocations complete"
+gone() { ! pgrep -f "http.server --bind 127.0.0.1 $HOSTPORT"; }
+wait_until 100 gone
+t_ok $? "the task processes are gone"
+
+kill -INT $AGENT
+wait $AGENT
+t_ok $? "the agent exits cleanly on SIGINT"
+t_contains "shutdown message" "$(cat "$T_TMP/agent.log")" "Gracefully shutting down agent"
+done_testing
