@@ -1,0 +1,40 @@
+# The tutorial's Redis (examples/getting-started/pytechco-redis.nomad.hcl)
+# on the raw_exec driver, with the redis-server of Debian's package, for a
+# machine without docker. Same port label and service.
+job "pytechco-redis" {
+  type = "service"
+
+  group "ptc-redis" {
+    count = 1
+
+    network {
+      port "redis" {}
+    }
+
+    service {
+      name     = "redis-svc"
+      port     = "redis"
+      provider = "nomad"
+    }
+
+    task "redis-task" {
+      driver = "raw_exec"
+
+      config {
+        command = "/usr/bin/redis-server"
+        args = [
+          "--port", "${NOMAD_PORT_redis}",
+          "--bind", "127.0.0.1",
+          "--save", "",
+          "--appendonly", "no",
+          "--dir", "${NOMAD_TASK_DIR}",
+        ]
+      }
+
+      resources {
+        cpu    = 200
+        memory = 128
+      }
+    }
+  }
+}
