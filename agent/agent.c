@@ -30,6 +30,7 @@ struct agent
     struct http_api *http;
     char *data_dir;
     bool remove_data_dir;
+    bool signals; /* the signal handles exist */
     int pending_closes;
     struct logger lg;
 };
@@ -83,7 +84,7 @@ static void closed_one(void *arg)
     struct agent *a = arg;
 
     a->pending_closes--;
-    if (a->pending_closes == 0) {
+    if (a->pending_closes == 0 && a->signals) {
         uv_close((uv_handle_t *)&a->sigint, NULL);
         uv_close((uv_handle_t *)&a->sigterm, NULL);
     }
@@ -383,19 +384,6 @@ int agent_main(int argc, char **argv)
         fprintf(stderr, "==> Error starting agent: server: %s\n", err.msg);
         goto out;
     }
-    memset(&hcfg, 0, sizeof(hcfg));
-    hcfg.host = bind;
-    hcfg.port = (uint16_t)http_port;
-    hcfg.node_name = node;
-    hcfg.version = CARAVAN_VERSION;
-    rc = http_api_start(&a.loop, a.server, &hcfg, &a.http, &err);
-    if (rc != 0) {
-        fprintf(stderr, "==> Error starting agent: HTTP: %s\n", err.msg);
-        a.pending_closes = 1;
-        server_close(a.server, closed_one, &a);
-        uv_run(&a.loop, UV_RUN_DEFAULT);
-        goto out;
-    }
     if (dev || client) {
         struct client_config ccfg;
         struct client_rpc rpc = {&a, rpc_node_register, rpc_node_heartbeat,
@@ -413,12 +401,27 @@ int agent_main(int argc, char **argv)
         if (rc != 0) {
             fprintf(stderr, "==> Error starting agent: client: %s\n",
                     err.msg);
-            a.pending_closes = 2;
-            http_api_close(a.http, closed_one, &a);
+            a.pending_closes = 1;
             server_close(a.server, closed_one, &a);
             uv_run(&a.loop, UV_RUN_DEFAULT);
             goto out;
         }
+    }
+    memset(&hcfg, 0, sizeof(hcfg));
+    hcfg.host = bind;
+    hcfg.port = (uint16_t)http_port;
+    hcfg.node_name = node;
+    hcfg.version = CARAVAN_VERSION;
+    hcfg.client = a.client;
+    rc = http_api_start(&a.loop, a.server, &hcfg, &a.http, &err);
+    if (rc != 0) {
+        fprintf(stderr, "==> Error starting agent: HTTP: %s\n", err.msg);
+        a.pending_closes = a.client ? 2 : 1;
+        if (a.client)
+            client_close(a.client, closed_one, &a);
+        server_close(a.server, closed_one, &a);
+        uv_run(&a.loop, UV_RUN_DEFAULT);
+        goto out;
     }
     printf("==> Caravan agent configuration:\n\n");
     printf("       Advertise Addrs: HTTP: %s:%u\n", bind,
@@ -439,6 +442,7 @@ int agent_main(int argc, char **argv)
 
     uv_signal_init(&a.loop, &a.sigint);
     uv_signal_init(&a.loop, &a.sigterm);
+    a.signals = true;
     a.sigint.data = a.sigterm.data = &a;
     uv_signal_start(&a.sigint, on_signal, SIGINT);
     uv_signal_start(&a.sigterm, on_signal, SIGTERM);

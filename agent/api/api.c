@@ -157,3 +157,70 @@ int api_status_error(const struct api_response *resp, struct err *err)
     return err_set(err, ERR_IO, "Unexpected response code: %ld (%.*s)",
                    resp->status, (int)len, body);
 }
+
+struct stream_ctx
+{
+    CURL *curl;
+    bool (*sink)(void *arg, const char *data, size_t len);
+    void *arg;
+    struct buf *errbody;
+};
+
+static size_t on_stream(char *data, size_t size, size_t nmemb, void *arg)
+{
+    struct stream_ctx *s = arg;
+    long status = 0;
+
+    curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &status);
+    if (status / 100 != 2) {
+        buf_append(s->errbody, data, size * nmemb);
+        return size * nmemb;
+    }
+    return s->sink(s->arg, data, size * nmemb) ? size * nmemb : 0;
+}
+
+int api_stream(struct api_client *c,
+               const char *path,
+               bool (*sink)(void *arg, const char *data, size_t len),
+               void *arg,
+               struct api_response *resp,
+               struct err *err)
+{
+    struct curl_slist *headers = NULL;
+    char *url = build_url(c, path);
+    char *auth = NULL;
+    struct stream_ctx ctx = {curl_easy_init(), sink, arg, &resp->body};
+    CURLcode cc;
+    int rc = 0;
+
+    if (ctx.curl == NULL) {
+        rc = err_set(err, ERR_IO, "cannot initialise libcurl");
+        goto out;
+    }
+    if (c->token != NULL) {
+        auth = xasprintf("X-Nomad-Token: %s", c->token);
+        headers = curl_slist_append(headers, auth);
+    }
+    curl_easy_setopt(ctx.curl, CURLOPT_URL, url);
+    curl_easy_setopt(ctx.curl, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(ctx.curl, CURLOPT_WRITEFUNCTION, on_stream);
+    curl_easy_setopt(ctx.curl, CURLOPT_WRITEDATA, &ctx);
+    curl_easy_setopt(ctx.curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(ctx.curl, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+    cc = curl_easy_perform(ctx.curl);
+    curl_easy_getinfo(ctx.curl, CURLINFO_RESPONSE_CODE, &resp->status);
+    if (cc == CURLE_COULDNT_CONNECT || cc == CURLE_COULDNT_RESOLVE_HOST)
+        rc = err_set(err, -ECONNREFUSED, "GET %s: %s", url,
+                     curl_easy_strerror(cc));
+    else if (cc != CURLE_OK && cc != CURLE_WRITE_ERROR)
+        rc = err_set(err, ERR_IO, "GET %s: %s", url, curl_easy_strerror(cc));
+out:
+    if (auth != NULL)
+        explicit_bzero(auth, strlen(auth));
+    free(auth);
+    curl_slist_free_all(headers);
+    if (ctx.curl != NULL)
+        curl_easy_cleanup(ctx.curl);
+    free(url);
+    return rc;
+}

@@ -9,6 +9,7 @@
 #ifndef CARAVAN_AGENT_API_API_H
 #define CARAVAN_AGENT_API_API_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "lib/buf.h"
@@ -57,6 +58,18 @@ int api_request(struct api_client *c,
                 size_t body_len,
                 struct api_response *resp,
                 struct err *err);
+
+/*
+ * A GET whose 2xx body is handed to sink as it arrives (log following);
+ * any other body is kept in resp->body for the error. sink returns false
+ * to stop.
+ */
+int api_stream(struct api_client *c,
+               const char *path,
+               bool (*sink)(void *arg, const char *data, size_t len),
+               void *arg,
+               struct api_response *resp,
+               struct err *err);
 
 /* Formats a non-2xx response as Nomad's client does:
  * "Unexpected response code: 404 (job not found)". */

@@ -32,9 +32,11 @@ int cli_usage_error(const struct cli_command *cmd, const char *fmt, ...)
 int cli_cmd_version(const struct cli_command *cmd, int argc, char **argv);
 int cli_cmd_job_validate(const struct cli_command *cmd, int argc, char **argv);
 int cli_cmd_job_run(const struct cli_command *cmd, int argc, char **argv);
+int cli_cmd_alloc_logs(const struct cli_command *cmd, int argc, char **argv);
 
 extern const char cli_help_version[];
 extern const char cli_help_job_validate[];
 extern const char cli_help_job_run[];
+extern const char cli_help_alloc_logs[];
 
 #endif

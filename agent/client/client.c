@@ -463,6 +463,29 @@ const char *client_node_id(const struct client *c)
     return c->node->id;
 }
 
+char *client_alloc_dir(const struct client *c, const char *alloc_id)
+{
+    char *dir;
+    struct stat st;
+
+    /* The id comes from a URL: it must not walk out of alloc_root. */
+    if (!id_is_uuid(alloc_id))
+        return NULL;
+    dir = xasprintf("%s/%s", c->alloc_root, alloc_id);
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        free(dir);
+        return NULL;
+    }
+    return dir;
+}
+
+bool client_alloc_active(const struct client *c, const char *alloc_id)
+{
+    const struct alloc_runner *ar = map_get(&c->runners, alloc_id);
+
+    return ar != NULL && !alloc_runner_done(ar);
+}
+
 static void maybe_free(struct client *c)
 {
     if (!c->closing || c->pending > 0 || c->open_handles > 0)

@@ -74,6 +74,13 @@ int client_new(uv_loop_t *loop,
                struct client **out,
                struct err *err);
 const char *client_node_id(const struct client *c);
+/*
+ * The directory of an alloc this client runs or ran (a heap string), or
+ * NULL when it has none. Its logs are in alloc/logs/<task>.<stream>.<n>.
+ */
+char *client_alloc_dir(const struct client *c, const char *alloc_id);
+/* True while any task of the alloc may still write to its logs. */
+bool client_alloc_active(const struct client *c, const char *alloc_id);
 /* Stops tasks (dev) or leaves them running, then calls cb. */
 void client_close(struct client *c, void (*cb)(void *arg), void *arg);
 

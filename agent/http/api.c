@@ -2,14 +2,18 @@
 #include "agent/http/api.h"
 
 #include <inttypes.h>
+#include <sodium.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "agent/http/httpd.h"
 #include "agent/http/httpd_wait.h"
+#include "agent/client/client.h"
 #include "agent/server/server.h"
 #include "lib/alloc.h"
+#include "lib/buf.h"
 #include "lib/err.h"
 #include "lib/model/alloc.h"
 #include "lib/model/codec_json.h"
@@ -22,6 +26,7 @@ struct http_api
 {
     uv_loop_t *loop;
     struct server *srv;
+    struct client *client;
     struct httpd *httpd;
     char *node_name;
     char *version;
@@ -1073,6 +1078,233 @@ static void get_regions(struct httpd_req *req, void *arg)
     json_decref(v);
 }
 
+/* ---------------------------------------------------------------- logs */
+
+/*
+ * GET /v1/client/fs/logs/:alloc: the task's log files, read in rotation
+ * order as one stream, plain or as Nomad's JSON frames, and followed
+ * while the alloc runs.
+ */
+struct log_stream
+{
+    struct http_api *api;
+    struct httpd_req *req;
+    char *alloc_id;
+    char *base; /* <alloc dir>/alloc/logs/<task>.<type> */
+    char *rel;  /* alloc/logs/<task>.<type> */
+    bool plain;
+    int file;       /* current file index */
+    uint64_t off;   /* read offset within it */
+    uv_timer_t timer;
+    bool quiet_tick; /* nothing new at the last tick */
+};
+
+static int file_size(const char *base, int n, uint64_t *size)
+{
+    char path[4096];
+    struct stat st;
+
+    snprintf(path, sizeof(path), "%s.%d", base, n);
+    if (stat(path, &st) != 0)
+        return -1;
+    *size = (uint64_t)st.st_size;
+    return 0;
+}
+
+/* Writes what is new in the files, as bytes or frames; returns bytes. */
+static size_t pump(struct log_stream *ls, struct buf *out)
+{
+    size_t total = 0;
+
+    for (;;) {
+        char path[4096];
+        uint64_t size, next;
+        FILE *f;
+
+        if (file_size(ls->base, ls->file, &size) != 0)
+            break;
+        if (ls->off < size) {
+            size_t want = (size_t)(size - ls->off), got;
+            char *data = xmalloc(want ? want : 1);
+
+            snprintf(path, sizeof(path), "%s.%d", ls->base, ls->file);
+            f = fopen(path, "rb");
+            got = 0;
+            if (f != NULL) {
+                if (fseek(f, (long)ls->off, SEEK_SET) == 0)
+                    got = fread(data, 1, want, f);
+                fclose(f);
+            }
+            if (ls->plain) {
+                buf_append(out, data, got);
+            } else if (got > 0) {
+                size_t b64len = sodium_base64_ENCODED_LEN(
+                    got, sodium_base64_VARIANT_ORIGINAL);
+                char *b64 = xmalloc(b64len);
+                json_t *frame;
+                char *text;
+
+                sodium_bin2base64(b64, b64len, (const unsigned char *)data,
+                                  got, sodium_base64_VARIANT_ORIGINAL);
+                char file[512];
+
+                snprintf(file, sizeof(file), "%s.%d", ls->rel, ls->file);
+                frame = json_pack("{s:s,s:I,s:s}", "File", file, "Offset",
+                                  (json_int_t)ls->off, "Data", b64);
+                text = json_dumps(frame, JSON_COMPACT | JSON_PRESERVE_ORDER);
+                buf_puts(out, text);
+                free(text);
+                json_decref(frame);
+                free(b64);
+            }
+            ls->off += got;
+            total += got;
+            free(data);
+        }
+        /* A newer file means this one is complete. */
+        if (file_size(ls->base, ls->file + 1, &next) != 0)
+            break;
+        ls->file++;
+        ls->off = 0;
+    }
+    return total;
+}
+
+static void log_stream_free(uv_handle_t *h)
+{
+    struct log_stream *ls = h->data;
+
+    free(ls->alloc_id);
+    free(ls->base);
+    free(ls->rel);
+    free(ls);
+}
+
+static void log_stream_aborted(struct httpd_req *req, void *arg)
+{
+    struct log_stream *ls = arg;
+
+    (void)req;
+    uv_timer_stop(&ls->timer);
+    uv_close((uv_handle_t *)&ls->timer, log_stream_free);
+}
+
+static void log_tick(uv_timer_t *t)
+{
+    struct log_stream *ls = t->data;
+    struct buf out = BUF_INIT;
+    size_t n = pump(ls, &out);
+    bool active = ls->api->client &&
+                  client_alloc_active(ls->api->client, ls->alloc_id);
+
+    if (out.len > 0)
+        httpd_stream_write(ls->req, out.data, out.len);
+    else if (!ls->plain)
+        httpd_stream_write(ls->req, "{}", 2); /* heartbeat frame */
+    buf_release(&out);
+    /* Once the tasks are dead and the files stopped growing, the end. */
+    if (!active && n == 0 && ls->quiet_tick) {
+        httpd_req_on_abort(ls->req, NULL, NULL);
+        httpd_stream_end(ls->req);
+        uv_timer_stop(&ls->timer);
+        uv_close((uv_handle_t *)&ls->timer, log_stream_free);
+        return;
+    }
+    ls->quiet_tick = n == 0;
+}
+
+static void get_logs(struct httpd_req *req, void *arg)
+{
+    struct http_api *api = arg;
+    const char *task = httpd_query_get(req, "task");
+    const char *type = httpd_query_get(req, "type");
+    const char *origin = httpd_query_get(req, "origin");
+    const char *offset_s = httpd_query_get(req, "offset");
+    const char *follow = httpd_query_get(req, "follow");
+    const char *plain = httpd_query_get(req, "plain");
+    struct log_stream *ls;
+    struct buf out = BUF_INIT;
+    uint64_t offset = 0, total = 0, size;
+    char *dir;
+
+    if (task == NULL || task[0] == '\0') {
+        httpd_respond_error(req, 400, "must provide task name");
+        return;
+    }
+    if (type == NULL ||
+        (strcmp(type, "stdout") != 0 && strcmp(type, "stderr") != 0)) {
+        httpd_respond_error(req, 400, "must provide log type (stdout/stderr)");
+        return;
+    }
+    if (origin != NULL && strcmp(origin, "start") != 0 &&
+        strcmp(origin, "end") != 0) {
+        httpd_respond_error(req, 400, "origin must be start or end");
+        return;
+    }
+    if (offset_s != NULL) {
+        char *end;
+
+        offset = strtoull(offset_s, &end, 10);
+        if (*end != '\0' || offset_s[0] == '-') {
+            httpd_respond_error(req, 400, "failed to parse offset: %s",
+                                offset_s);
+            return;
+        }
+    }
+    if (strchr(task, '/') != NULL || api->client == NULL ||
+        (dir = client_alloc_dir(api->client, httpd_req_param(req, "alloc"))) ==
+            NULL) {
+        httpd_respond_error(req, 404, "Unknown allocation \"%s\"",
+                            httpd_req_param(req, "alloc"));
+        return;
+    }
+    ls = xcalloc(1, sizeof(*ls));
+    ls->api = api;
+    ls->req = req;
+    ls->alloc_id = xstrdup(httpd_req_param(req, "alloc"));
+    ls->base = xasprintf("%s/alloc/logs/%s.%s", dir, task, type);
+    ls->rel = xasprintf("alloc/logs/%s.%s", task, type);
+    ls->plain = plain != NULL && strcmp(plain, "true") == 0;
+    free(dir);
+    /* Position: offset bytes from the start, or before the end. */
+    for (int n = 0; file_size(ls->base, n, &size) == 0; n++)
+        total += size;
+    if (origin != NULL && strcmp(origin, "end") == 0)
+        offset = offset > total ? 0 : total - offset;
+    while (file_size(ls->base, ls->file, &size) == 0 && offset > size &&
+           file_size(ls->base, ls->file + 1, &size) == 0) {
+        file_size(ls->base, ls->file, &size);
+        offset -= size;
+        ls->file++;
+    }
+    ls->off = offset;
+    pump(ls, &out);
+    if (follow == NULL || strcmp(follow, "true") != 0) {
+        httpd_respond_buf(req, 200,
+                          ls->plain ? HTTPD_CONTENT_TEXT : HTTPD_CONTENT_JSON,
+                          &out);
+        buf_release(&out);
+        free(ls->alloc_id);
+        free(ls->base);
+        free(ls->rel);
+        free(ls);
+        return;
+    }
+    httpd_req_on_abort(req, log_stream_aborted, ls);
+    if (httpd_stream_begin(req, 200,
+                           ls->plain ? HTTPD_CONTENT_TEXT
+                                     : HTTPD_CONTENT_JSON) != 0) {
+        buf_release(&out);
+        return; /* on_abort frees it */
+    }
+    if (out.len > 0)
+        httpd_stream_write(req, out.data, out.len);
+    buf_release(&out);
+    uv_timer_init(api->loop, &ls->timer);
+    ls->timer.data = ls;
+    uv_timer_start(&ls->timer, log_tick, 250, 250);
+}
+
 /* ------------------------------------------------------------ routing */
 
 static const struct
@@ -1105,6 +1337,7 @@ static const struct
     {"GET /v1/status/leader", get_leader},
     {"GET /v1/agent/self", get_agent_self},
     {"GET /v1/regions", get_regions},
+    {"GET /v1/client/fs/logs/:alloc", get_logs},
 };
 
 int http_api_start(uv_loop_t *loop,
@@ -1122,6 +1355,7 @@ int http_api_start(uv_loop_t *loop,
     hc.port = cfg->port;
     api->loop = loop;
     api->srv = srv;
+    api->client = cfg->client;
     api->node_name = xstrdup(cfg->node_name ? cfg->node_name : "");
     api->version = xstrdup(cfg->version ? cfg->version : "");
     api->httpd = httpd_new(loop, &hc);

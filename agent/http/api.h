@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+struct client;
 struct err;
 struct http_api;
 struct server;
@@ -19,6 +20,7 @@ struct http_api_config
     uint16_t port;    /* 4646; 0 picks one */
     const char *node_name;
     const char *version;
+    struct client *client; /* answers /v1/client/...; NULL without one */
 };
 
 int http_api_start(uv_loop_t *loop,
