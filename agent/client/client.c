@@ -22,7 +22,7 @@
 #include "lib/time.h"
 
 #define HEARTBEAT_MS 10000
-#define UPDATE_BATCH_MS 200
+#define UPDATE_BATCH_MS 10 /* coalesces the changes of one burst */
 
 struct client
 {

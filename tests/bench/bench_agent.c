@@ -1,0 +1,188 @@
+/*
+ * The dev agent as a user meets it: start to HTTP ready, idle memory, and
+ * `job run` to a running raw_exec task (/bin/sleep), measured against the
+ * caravan binary of the build tree ($TOP_BUILDDIR/caravan).
+ */
+#include <curl/curl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/buf.h"
+
+static double now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static size_t collect(char *d, size_t s, size_t n, void *arg)
+{
+    buf_append(arg, d, s * n);
+    return s * n;
+}
+
+/* One request; returns the HTTP status (0 when nothing answered). */
+static long http(const char *method,
+                 const char *url,
+                 const char *body,
+                 struct buf *out)
+{
+    CURL *c = curl_easy_init();
+    long status = 0;
+
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
+    if (body)
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+    if (curl_easy_perform(c) == CURLE_OK)
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_cleanup(c);
+    return status;
+}
+
+static int free_port(void)
+{
+    struct sockaddr_in a = {0};
+    socklen_t len = sizeof(a);
+    int fd = socket(AF_INET, SOCK_STREAM, 0), port;
+
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(fd, (struct sockaddr *)&a, sizeof(a));
+    getsockname(fd, (struct sockaddr *)&a, &len);
+    port = ntohs(a.sin_port);
+    close(fd);
+    return port;
+}
+
+static long rss_kb(pid_t pid)
+{
+    char path[64], line[256];
+    long kb = -1;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+    f = fopen(path, "r");
+    if (f == NULL)
+        return -1;
+    while (fgets(line, sizeof(line), f)) {
+        if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
+            break;
+    }
+    fclose(f);
+    return kb;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+
+    return (x > y) - (x < y);
+}
+
+int main(void)
+{
+    const char *top = getenv("TOP_BUILDDIR");
+    char bin[4096], base[64], url[256], port_s[16];
+    double t0, ready = -1, runs[20];
+    int port = free_port(), nruns = 0;
+    pid_t pid;
+
+    snprintf(bin, sizeof(bin), "%s/caravan", top ? top : ".");
+    snprintf(port_s, sizeof(port_s), "%d", port);
+    snprintf(base, sizeof(base), "http://127.0.0.1:%d", port);
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    t0 = now_ms();
+    pid = fork();
+    if (pid == 0) {
+        freopen("/dev/null", "w", stdout);
+        freopen("/dev/null", "w", stderr);
+        execl(bin, "caravan", "agent", "-dev", "-http-port", port_s,
+              "-log-level", "error", (char *)NULL);
+        _exit(127);
+    }
+    snprintf(url, sizeof(url), "%s/v1/status/leader", base);
+    while (now_ms() - t0 < 10000) {
+        struct buf b = BUF_INIT;
+        long st = http("GET", url, NULL, &b);
+
+        buf_release(&b);
+        if (st == 200) {
+            ready = now_ms() - t0;
+            break;
+        }
+    }
+    if (ready < 0) {
+        fprintf(stderr, "bench_agent: the agent at %s never answered\n", bin);
+        kill(pid, SIGKILL);
+        return 1;
+    }
+    printf("agent -dev start to HTTP ready: %.1f ms (target < 50 ms)\n",
+           ready);
+    {
+        struct timespec settle = {1, 0}; /* let the client register */
+
+        nanosleep(&settle, NULL);
+    }
+    printf("agent -dev idle RSS: %.1f MB (target < 10 MB)\n",
+           (double)rss_kb(pid) / 1024.0);
+
+    for (int i = 0; i < 20; i++) {
+        char body[1024], jurl[256];
+        struct buf b = BUF_INIT;
+        double start;
+        bool running = false;
+
+        snprintf(body, sizeof(body),
+                 "{\"Job\":{\"ID\":\"sleep%d\",\"Type\":\"batch\","
+                 "\"TaskGroups\":[{\"Name\":\"g\",\"Tasks\":[{\"Name\":\"t\","
+                 "\"Driver\":\"raw_exec\",\"Config\":{\"command\":"
+                 "\"/bin/sleep\",\"args\":[\"30\"]},\"Resources\":{\"CPU\":"
+                 "10,\"MemoryMB\":10}}]}]}}",
+                 i);
+        snprintf(url, sizeof(url), "%s/v1/jobs", base);
+        start = now_ms();
+        if (http("PUT", url, body, &b) != 200) {
+            fprintf(stderr, "bench_agent: register failed: %s\n",
+                    buf_str(&b));
+            break;
+        }
+        buf_release(&b);
+        snprintf(jurl, sizeof(jurl), "%s/v1/job/sleep%d/allocations", base,
+                 i);
+        while (!running && now_ms() - start < 10000) {
+            struct buf a = BUF_INIT;
+
+            if (http("GET", jurl, NULL, &a) == 200 &&
+                strstr(buf_str(&a), "\"ClientStatus\":\"running\""))
+                running = true;
+            buf_release(&a);
+        }
+        if (!running)
+            break;
+        runs[nruns++] = now_ms() - start;
+    }
+    if (nruns > 0) {
+        qsort(runs, (size_t)nruns, sizeof(runs[0]), cmp_double);
+        printf("job run -> task running (raw_exec /bin/sleep), median of "
+               "%d: %.1f ms (target < 30 ms)\n",
+               nruns, runs[nruns / 2]);
+    }
+    kill(pid, SIGINT);
+    waitpid(pid, NULL, 0);
+    curl_global_cleanup();
+    return nruns == 20 ? 0 : 1;
+}
