@@ -231,8 +231,7 @@ int cgroup_create(struct cgroup *cg,
         if (cg->dirs[i] == NULL)
             continue;
         rc = make_path(base_of(env, i), rel,
-                       i == CGROUP_DIR_UNIFIED &&
-                           env->mode == CGROUP_MODE_V2);
+                       i == CGROUP_DIR_UNIFIED && env->mode == CGROUP_MODE_V2);
         if (rc != 0) {
             err_set(err, rc, "creating cgroup %s: %s", cg->dirs[i],
                     strerror(-rc));
@@ -244,7 +243,8 @@ int cgroup_create(struct cgroup *cg,
     return 0;
 }
 
-void cgroup_open(struct cgroup *cg, const struct cgroup_env *env,
+void cgroup_open(struct cgroup *cg,
+                 const struct cgroup_env *env,
                  const char *rel)
 {
     struct stat st;
@@ -389,15 +389,18 @@ static size_t kill_listed(const char *dir)
 
 void cgroup_kill(const struct cgroup *cg)
 {
+    /* Any hierarchy lists the same processes; pids is the usual one. */
+    static const enum cgroup_dir order[] = {CGROUP_DIR_PIDS, CGROUP_DIR_MEMORY,
+                                            CGROUP_DIR_CPU, CGROUP_DIR_UNIFIED};
     const char *v2 = cg->dirs[CGROUP_DIR_UNIFIED];
     const char *listed = NULL;
 
+    /* cgroup.kill (Linux 5.14) kills the whole cgroup at once, forks in
+     * flight included. */
     if (v2 != NULL && write_file(v2, "cgroup.kill", "1") == 0)
         return;
-    for (int i = 0; i < CGROUP_DIRS && listed == NULL; i++)
-        listed = cg->dirs[i];
-    if (cg->dirs[CGROUP_DIR_PIDS] != NULL)
-        listed = cg->dirs[CGROUP_DIR_PIDS];
+    for (size_t i = 0; i < 4 && listed == NULL; i++)
+        listed = cg->dirs[order[i]];
     if (listed == NULL)
         return;
     for (int round = 0; round < KILL_ROUNDS; round++) {
@@ -412,12 +415,11 @@ bool cgroup_oom_killed(const struct cgroup *cg)
     uint64_t n = 0;
 
     if (cg->dirs[CGROUP_DIR_MEMORY] != NULL) {
-        if (read_file(cg->dirs[CGROUP_DIR_MEMORY], "memory.oom_control",
-                      &b) == 0)
+        if (read_file(cg->dirs[CGROUP_DIR_MEMORY], "memory.oom_control", &b) ==
+            0)
             n = keyed_value(buf_str(&b), "oom_kill");
     } else if (cg->dirs[CGROUP_DIR_UNIFIED] != NULL) {
-        if (read_file(cg->dirs[CGROUP_DIR_UNIFIED], "memory.events", &b) ==
-            0)
+        if (read_file(cg->dirs[CGROUP_DIR_UNIFIED], "memory.events", &b) == 0)
             n = keyed_value(buf_str(&b), "oom_kill");
     }
     buf_release(&b);
@@ -431,8 +433,8 @@ uint64_t cgroup_memory_bytes(const struct cgroup *cg)
     int rc = -ENOENT;
 
     if (cg->dirs[CGROUP_DIR_MEMORY] != NULL)
-        rc = read_file(cg->dirs[CGROUP_DIR_MEMORY], "memory.usage_in_bytes",
-                       &b);
+        rc =
+            read_file(cg->dirs[CGROUP_DIR_MEMORY], "memory.usage_in_bytes", &b);
     else if (cg->dirs[CGROUP_DIR_UNIFIED] != NULL)
         rc = read_file(cg->dirs[CGROUP_DIR_UNIFIED], "memory.current", &b);
     if (rc == 0)

@@ -37,7 +37,7 @@ struct cgroup_env
     char v1_memory[CGROUP_PATH_MAX]; /* hierarchy mounts; "" when absent */
     char v1_cpu[CGROUP_PATH_MAX];
     char v1_pids[CGROUP_PATH_MAX];
-    char v2[CGROUP_PATH_MAX]; /* unified mount: limits (v2), kill (v1) */
+    char v2[CGROUP_PATH_MAX];        /* unified mount: limits (v2), kill (v1) */
     char desc[CGROUP_PATH_MAX + 64]; /* "v1 (memory cpu pids) + v2 for kill" */
 };
 
@@ -72,7 +72,8 @@ int cgroup_create(struct cgroup *cg,
                   const char *rel,
                   struct err *err);
 /* Finds the existing cgroups of rel (after an agent restart). */
-void cgroup_open(struct cgroup *cg, const struct cgroup_env *env,
+void cgroup_open(struct cgroup *cg,
+                 const struct cgroup_env *env,
                  const char *rel);
 void cgroup_release(struct cgroup *cg);
 

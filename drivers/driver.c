@@ -153,8 +153,7 @@ json_t *driver_task_state_to_json(const struct driver_task_state *s)
 static int copy_field(char *dst, size_t size, const char *src, struct err *err)
 {
     if (strlen(src) >= size)
-        return err_set(err, ERR_MALFORMED, "task state: \"%s\" too long",
-                       src);
+        return err_set(err, ERR_MALFORMED, "task state: \"%s\" too long", src);
     memcpy(dst, src, strlen(src) + 1);
     return 0;
 }
@@ -169,12 +168,11 @@ int driver_task_state_from_json(const json_t *j,
     int rc;
 
     memset(out, 0, sizeof(*out));
-    if (json_unpack_ex((json_t *)j, &jerr, 0,
-                       "{s:s, s:I, s:I, s:I, s:s, s:s, s:I, s:I}", "driver",
-                       &drv, "pid", &pid, "start_ticks", &ticks,
-                       "started_unix_ms", &started, "cgroup", &cg, "handle_id",
-                       &hid, "kill_signal", &sig, "kill_timeout_ms",
-                       &timeout) != 0)
+    if (json_unpack_ex(
+            (json_t *)j, &jerr, 0, "{s:s, s:I, s:I, s:I, s:s, s:s, s:I, s:I}",
+            "driver", &drv, "pid", &pid, "start_ticks", &ticks,
+            "started_unix_ms", &started, "cgroup", &cg, "handle_id", &hid,
+            "kill_signal", &sig, "kill_timeout_ms", &timeout) != 0)
         return err_set(err, ERR_MALFORMED, "task state: %s", jerr.text);
     if (pid < 0 || pid > INT32_MAX || ticks < 0 || timeout < 0 || sig < 0 ||
         sig > 64)
@@ -288,8 +286,8 @@ size_t driver__config_check(const json_t *config,
         }
         if (!type_ok(v, f->type)) {
             driver__problem(problems,
-                            "Incorrect type for field %s: expected %s",
-                            f->name, type_name(f->type));
+                            "Incorrect type for field %s: expected %s", f->name,
+                            type_name(f->type));
             n++;
         }
     }

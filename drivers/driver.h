@@ -33,6 +33,9 @@
  * When the main process exits, whatever else the task started (its process
  * group for raw_exec, its cgroup and pid namespace for exec) is killed too:
  * nothing of a task outlives it.
+ *
+ * The process must not set SIGCHLD to SIG_IGN: the kernel would then reap
+ * the tasks itself and their exit codes would be lost.
  */
 #ifndef CARAVAN_DRIVERS_DRIVER_H
 #define CARAVAN_DRIVERS_DRIVER_H
@@ -61,9 +64,9 @@ struct driver_attr
 
 struct driver_fingerprint
 {
-    bool detected;          /* the driver can exist here (enabled, Linux) */
-    bool healthy;           /* and it can run tasks right now */
-    char health_desc[256];  /* "Healthy", or why not */
+    bool detected;         /* the driver can exist here (enabled, Linux) */
+    bool healthy;          /* and it can run tasks right now */
+    char health_desc[256]; /* "Healthy", or why not */
     size_t attrs_len;
     struct driver_attr attrs[DRIVER_ATTRS_MAX];
 };
@@ -109,14 +112,14 @@ struct driver_task_spec
 {
     const char *task_name;
     const char *alloc_id;
-    const json_t *config;   /* the task's driver `config` block, validated */
-    char *const *env;       /* "K=V" strings, NULL-terminated, complete */
-    const char *user;       /* NULL or "": the driver's default */
+    const json_t *config; /* the task's driver `config` block, validated */
+    char *const *env;     /* "K=V" strings, NULL-terminated, complete */
+    const char *user;     /* NULL or "": the driver's default */
     struct driver_task_dirs dirs;
-    int stdout_fd;          /* the task writes here; the caller keeps */
-    int stderr_fd;          /* ownership and may close after start() */
+    int stdout_fd; /* the task writes here; the caller keeps */
+    int stderr_fd; /* ownership and may close after start() */
     struct driver_resources resources;
-    int kill_signal;        /* 0 = SIGINT (Nomad's default) */
+    int kill_signal;          /* 0 = SIGINT (Nomad's default) */
     uint64_t kill_timeout_ms; /* 0 = SIGKILL at once */
 };
 
@@ -135,10 +138,10 @@ struct driver_task_spec
 struct driver_task_state
 {
     char driver[DRIVER_NAME_MAX];
-    int32_t pid;                 /* main process, in the host pid namespace */
-    uint64_t start_ticks;        /* /proc/<pid>/stat starttime */
+    int32_t pid;          /* main process, in the host pid namespace */
+    uint64_t start_ticks; /* /proc/<pid>/stat starttime */
     int64_t started_unix_ms;
-    char cgroup[DRIVER_CGROUP_MAX]; /* "caravan/<alloc>-<task>" or "" */
+    char cgroup[DRIVER_CGROUP_MAX];       /* "caravan/<alloc>-<task>" or "" */
     char handle_id[DRIVER_HANDLE_ID_MAX]; /* driver-specific (mock id) */
     int kill_signal;
     uint64_t kill_timeout_ms;
@@ -172,7 +175,7 @@ struct driver_task_status
     enum driver_task_run_state state;
     int32_t pid;
     int64_t started_unix_ms;
-    int64_t exited_unix_ms; /* 0 while running */
+    int64_t exited_unix_ms;  /* 0 while running */
     struct driver_exit exit; /* valid once EXITED */
     uint64_t memory_bytes;   /* cgroup usage or RSS; 0 when unknown */
     char cgroup[DRIVER_CGROUP_MAX];
@@ -274,7 +277,8 @@ int driver_validate_config(struct driver *d,
                            struct err *err);
 
 /*
- * Starts a task and returns its handle in *out, RUNNING. Returns once the
+ * Validates spec->config, starts the task and returns its handle in *out,
+ * RUNNING; the handle keeps no pointer into spec. Returns once the
  * program has been exec'd, or with the reason it could not be: ERR_INVALID
  * when retrying cannot help (bad config, unknown user), any other code when
  * a restart might (missing binary, a failing mount, resources).

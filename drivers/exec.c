@@ -38,9 +38,9 @@
 
 /* Nomad's capabilities.NomadDefaults(): what exec tasks get and may add. */
 static const char *const default_caps[] = {
-    "audit_write",      "chown",   "dac_override", "fowner", "fsetid",
-    "kill",             "mknod",   "net_bind_service",
-    "setfcap",          "setgid",  "setpcap",      "setuid", "sys_chroot",
+    "audit_write", "chown",  "dac_override",     "fowner",  "fsetid",
+    "kill",        "mknod",  "net_bind_service", "setfcap", "setgid",
+    "setpcap",     "setuid", "sys_chroot",
 };
 
 struct exec_driver
@@ -87,8 +87,7 @@ static uint64_t default_cap_set(void)
 {
     uint64_t set = 0;
 
-    for (size_t i = 0; i < sizeof(default_caps) / sizeof(default_caps[0]);
-         i++)
+    for (size_t i = 0; i < sizeof(default_caps) / sizeof(default_caps[0]); i++)
         set |= UINT64_C(1) << proc_cap_parse(default_caps[i]);
     return set;
 }
@@ -161,16 +160,18 @@ static int parse_plugin(struct exec_driver *ex,
                         "cgroup_parent must be a relative path, got \"%s\"",
                         parent);
     snprintf(ex->cgroup_parent, sizeof(ex->cgroup_parent), "%s", parent);
-    ex->allow_caps = allow ? cap_list(allow, "allow_caps", problems)
-                           : default_cap_set();
+    ex->allow_caps =
+        allow ? cap_list(allow, "allow_caps", problems) : default_cap_set();
     if (parse_mode(driver__config_str(config, "default_pid_mode", NULL),
                    &ex->pid_host_default) != 0)
-        driver__problem(problems, "default_pid_mode must be \"private\" or "
-                                  "\"host\"");
+        driver__problem(problems,
+                        "default_pid_mode must be \"private\" or "
+                        "\"host\"");
     if (parse_mode(driver__config_str(config, "default_ipc_mode", NULL),
                    &ex->ipc_host_default) != 0)
-        driver__problem(problems, "default_ipc_mode must be \"private\" or "
-                                  "\"host\"");
+        driver__problem(problems,
+                        "default_ipc_mode must be \"private\" or "
+                        "\"host\"");
     return problems->len > 0 ? ERR_INVALID : 0;
 }
 
@@ -249,8 +250,8 @@ static void check_caps(const struct exec_driver *ex,
                        const json_t *config,
                        struct buf *problems)
 {
-    uint64_t add = cap_list(json_object_get(config, "cap_add"), "cap_add",
-                            problems);
+    uint64_t add =
+        cap_list(json_object_get(config, "cap_add"), "cap_add", problems);
     uint64_t denied;
     struct buf names = BUF_INIT;
     int last = proc_cap_last();
@@ -286,9 +287,8 @@ static int exec_validate(struct driver *d,
         if (*cmd == '\0')
             driver__problem(&problems, "command must not be empty");
         if (wd != NULL && wd[0] != '/')
-            driver__problem(&problems,
-                            "work_dir must be an absolute path, got \"%s\"",
-                            wd);
+            driver__problem(
+                &problems, "work_dir must be an absolute path, got \"%s\"", wd);
         check_modes(config, &problems);
         check_caps(d->impl, config, &problems);
     }
@@ -444,8 +444,9 @@ static int prepare(struct exec_driver *ex,
 
     if (!driver__is_path_component(spec->alloc_id) ||
         !driver__is_path_component(spec->task_name))
-        return err_set(err, ERR_INVALID, "alloc id and task name must be "
-                                         "plain names");
+        return err_set(err, ERR_INVALID,
+                       "alloc id and task name must be "
+                       "plain names");
     if (ex->cg_env.mode == CGROUP_MODE_NONE)
         return err_set(err, ERR_UNSUPPORTED, "cgroups unavailable: %s",
                        ex->cg_env.desc);
@@ -453,8 +454,8 @@ static int prepare(struct exec_driver *ex,
     if (rc == 0)
         rc = resolve_command(spec, cmd, &p->path, err);
     if (rc == 0)
-        rc = exec_root_plan(spec->dirs.task_dir, spec->dirs.alloc_dir,
-                            &p->root, err);
+        rc = exec_root_plan(spec->dirs.task_dir, spec->dirs.alloc_dir, &p->root,
+                            err);
     if (rc != 0)
         return rc;
     snprintf(p->rel, sizeof(p->rel), "%s/%s-%s", ex->cgroup_parent,
@@ -467,8 +468,8 @@ static int prepare(struct exec_driver *ex,
     if (rc != 0)
         return rc;
     p->argv = driver__strv_build(cmd, json_object_get(cfg, "args"));
-    p->envp = driver__env_filter(spec->env,
-                                 json_object_get(cfg, "denied_envvars"));
+    p->envp =
+        driver__env_filter(spec->env, json_object_get(cfg, "denied_envvars"));
     return 0;
 }
 
@@ -627,8 +628,7 @@ static int exec_recover(struct driver *d,
 
 const struct driver_ops driver_exec_ops = {
     .name = "exec",
-    .caps = {.send_signals = true,
-             .fs_isolation = DRIVER_FS_ISOLATION_CHROOT},
+    .caps = {.send_signals = true, .fs_isolation = DRIVER_FS_ISOLATION_CHROOT},
     .init = exec_init,
     .release = exec_release,
     .fingerprint = exec_fingerprint,

@@ -135,10 +135,14 @@ static void plan_dev(struct exec_root *r)
 
     add_op(r, MNT_TMPFS, NULL, "/dev", "mode=755,size=64k");
     for (size_t i = 0; i < DEV_FILES_LEN; i++) {
+        struct stat st;
         char host[64];
 
         snprintf(rel, sizeof(rel), "/dev/%s", dev_files[i]);
         snprintf(host, sizeof(host), "/dev/%s", dev_files[i]);
+        /* Hosts that are containers themselves may lack some (tty). */
+        if (stat(host, &st) == -1 || !S_ISCHR(st.st_mode))
+            continue;
         add_op(r, MNT_MKFILE, NULL, rel, NULL);
         add_op(r, MNT_BIND_RW, host, rel, NULL);
     }
@@ -216,16 +220,14 @@ const char *exec_root_step_name(void *arg, int step)
         snprintf(r->step_buf, sizeof(r->step_buf), "binding %s", r->root);
         return r->step_buf;
     case STEP_PIVOT:
-        snprintf(r->step_buf, sizeof(r->step_buf), "pivot_root to %s",
-                 r->root);
+        snprintf(r->step_buf, sizeof(r->step_buf), "pivot_root to %s", r->root);
         return r->step_buf;
     default:
         break;
     }
     if (step < 0 || (size_t)step >= r->len)
         return "mount";
-    snprintf(r->step_buf, sizeof(r->step_buf), "mounting %s",
-             r->ops[step].dst);
+    snprintf(r->step_buf, sizeof(r->step_buf), "mounting %s", r->ops[step].dst);
     return r->step_buf;
 }
 

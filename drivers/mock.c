@@ -49,7 +49,7 @@ struct mock_task
 {
     struct driver_task base; /* first */
     struct mock_script script;
-    uint64_t deadline_ms;    /* monotonic end of run_for */
+    uint64_t deadline_ms; /* monotonic end of run_for */
     uv_timer_t run_timer;
     uv_timer_t kill_timer;
     uv_timer_t notify_timer;
@@ -105,7 +105,8 @@ static void mock_fingerprint(struct driver *d, struct driver_fingerprint *fp)
     driver__fp_attr(fp, "driver.mock_driver", "1");
 }
 
-static int mock_validate(struct driver *d, const json_t *config,
+static int mock_validate(struct driver *d,
+                         const json_t *config,
                          struct err *err)
 {
     struct buf problems = BUF_INIT;
@@ -131,8 +132,7 @@ static void parse_script(const json_t *c, struct mock_script *s)
     memset(s, 0, sizeof(*s));
     s->run_for_ms = duration_ms(c, "run_for");
     s->exit_code = (int)json_integer_value(json_object_get(c, "exit_code"));
-    s->exit_signal =
-        (int)json_integer_value(json_object_get(c, "exit_signal"));
+    s->exit_signal = (int)json_integer_value(json_object_get(c, "exit_signal"));
     s->oom_killed = json_is_true(json_object_get(c, "oom_killed"));
     snprintf(s->exit_msg, sizeof(s->exit_msg), "%s",
              driver__config_str(c, "exit_err_msg", ""));
@@ -258,6 +258,9 @@ static struct mock_task *task_new(struct driver *d,
     mt->base.state = *state;
     mt->script = *script;
     mt->deadline_ms = time_mono_ms() + run_ms;
+    /* Timers count from the loop's cached time, which may be stale when
+     * we are called from outside a callback. */
+    uv_update_time(d->loop);
     uv_timer_init(d->loop, &mt->run_timer);
     uv_timer_init(d->loop, &mt->kill_timer);
     uv_timer_init(d->loop, &mt->notify_timer);
@@ -278,7 +281,8 @@ static int mock_start(struct driver *d,
     struct mock_script script;
 
     if (start_error != NULL) {
-        bool again = json_is_true(json_object_get(c, "start_error_recoverable"));
+        bool again =
+            json_is_true(json_object_get(c, "start_error_recoverable"));
 
         return err_set(err, again ? ERR_IO : ERR_INVALID, "%s", start_error);
     }
@@ -357,6 +361,7 @@ static void mock_stop(struct driver_task *t, driver_stop_cb cb, void *arg)
     if (mt->stopping)
         return;
     mt->stopping = true;
+    uv_update_time(t->driver->loop);
     if (mt->script.kill_after_ms < timeout)
         uv_timer_start(&mt->kill_timer, on_killed_by_signal,
                        mt->script.kill_after_ms, 0);
@@ -390,9 +395,7 @@ static void on_closed(uv_handle_t *h)
         cb(arg);
 }
 
-static void close_handles(struct mock_task *mt,
-                          driver_close_cb cb,
-                          void *arg)
+static void close_handles(struct mock_task *mt, driver_close_cb cb, void *arg)
 {
     mt->closing = true;
     mt->close_cb = cb;
@@ -430,8 +433,7 @@ static void mock_close(struct driver_task *t, driver_close_cb cb, void *arg)
 
 const struct driver_ops driver_mock_ops = {
     .name = "mock_driver",
-    .caps = {.send_signals = true,
-             .fs_isolation = DRIVER_FS_ISOLATION_NONE},
+    .caps = {.send_signals = true, .fs_isolation = DRIVER_FS_ISOLATION_NONE},
     .fingerprint = mock_fingerprint,
     .validate_config = mock_validate,
     .start = mock_start,

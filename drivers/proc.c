@@ -45,20 +45,47 @@
 /* ------------------------------------------------------------ capabilities */
 
 static const char *const cap_names[] = {
-    "chown",           "dac_override",     "dac_read_search",
-    "fowner",          "fsetid",           "kill",
-    "setgid",          "setuid",           "setpcap",
-    "linux_immutable", "net_bind_service", "net_broadcast",
-    "net_admin",       "net_raw",          "ipc_lock",
-    "ipc_owner",       "sys_module",       "sys_rawio",
-    "sys_chroot",      "sys_ptrace",       "sys_pacct",
-    "sys_admin",       "sys_boot",         "sys_nice",
-    "sys_resource",    "sys_time",         "sys_tty_config",
-    "mknod",           "lease",            "audit_write",
-    "audit_control",   "setfcap",          "mac_override",
-    "mac_admin",       "syslog",           "wake_alarm",
-    "block_suspend",   "audit_read",       "perfmon",
-    "bpf",             "checkpoint_restore",
+    "chown",
+    "dac_override",
+    "dac_read_search",
+    "fowner",
+    "fsetid",
+    "kill",
+    "setgid",
+    "setuid",
+    "setpcap",
+    "linux_immutable",
+    "net_bind_service",
+    "net_broadcast",
+    "net_admin",
+    "net_raw",
+    "ipc_lock",
+    "ipc_owner",
+    "sys_module",
+    "sys_rawio",
+    "sys_chroot",
+    "sys_ptrace",
+    "sys_pacct",
+    "sys_admin",
+    "sys_boot",
+    "sys_nice",
+    "sys_resource",
+    "sys_time",
+    "sys_tty_config",
+    "mknod",
+    "lease",
+    "audit_write",
+    "audit_control",
+    "setfcap",
+    "mac_override",
+    "mac_admin",
+    "syslog",
+    "wake_alarm",
+    "block_suspend",
+    "audit_read",
+    "perfmon",
+    "bpf",
+    "checkpoint_restore",
 };
 
 #define CAP_NAMES_LEN ((int)(sizeof(cap_names) / sizeof(cap_names[0])))
@@ -584,9 +611,8 @@ int proc_spawn(const struct proc_spawn_opts *o,
         close_fds(&f);
         return rc;
     }
-    c = (struct child_ctx){o,          f.in,      f.out,
-                           f.errf,     f.go[0],   f.report[1],
-                           proc_cap_last()};
+    c = (struct child_ctx){o,       f.in,        f.out,          f.errf,
+                           f.go[0], f.report[1], proc_cap_last()};
     sigfillset(&all);
     pthread_sigmask(SIG_BLOCK, &all, &old);
     out->pid = do_clone(o, &pidfd);

@@ -52,14 +52,14 @@ struct proc_spawn_opts
     const char *path; /* executable, as the child sees it after setup */
     char *const *argv;
     char *const *envp;
-    const char *cwd;  /* chdir() target after setup; NULL: stay */
+    const char *cwd; /* chdir() target after setup; NULL: stay */
     int stdout_fd;
     int stderr_fd;
-    uint64_t clone_flags; /* CLONE_NEW* for exec, 0 for raw_exec */
-    proc_child_setup_cb child_setup;       /* optional */
+    uint64_t clone_flags;            /* CLONE_NEW* for exec, 0 for raw_exec */
+    proc_child_setup_cb child_setup; /* optional */
     proc_child_step_name_cb child_step_name;
     void *child_arg;
-    proc_parent_setup_cb parent_setup;     /* optional */
+    proc_parent_setup_cb parent_setup; /* optional */
     void *parent_arg;
     const struct proc_cred *cred; /* NULL: keep the agent's identity */
     bool limit_caps;              /* keep only caps (bounding set too) */

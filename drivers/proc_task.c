@@ -42,7 +42,7 @@ static struct proc_task *to_pt(struct driver_task *t)
 static void notify(struct proc_task *pt)
 {
     driver_stop_cb stop_cb = pt->stop_cb;
-    driver_exit_cb wait_cb = pt->wait_cb;
+    driver_exit_cb wait_cb;
 
     if (!pt->exited || pt->closing || pt->destroying)
         return;
@@ -110,8 +110,7 @@ static void cleanup_step(struct proc_task *pt)
 
     if (rc == -EBUSY && pt->cleanup_tries++ < CLEANUP_TRIES_MAX) {
         pt->hooks->kill_all(pt);
-        uv_timer_start(&pt->kill_timer, on_cleanup_retry, CLEANUP_RETRY_MS,
-                       0);
+        uv_timer_start(&pt->kill_timer, on_cleanup_retry, CLEANUP_RETRY_MS, 0);
         return;
     }
     if (rc != 0)
@@ -207,8 +206,7 @@ static void on_pidfd(uv_poll_t *h, int status, int events)
 static void force_kill(struct proc_task *pt)
 {
     pt->hooks->kill_all(pt);
-    if (pidfd_send_signal(pt->pidfd, SIGKILL, NULL, 0) == -1 &&
-        errno != ESRCH)
+    if (pidfd_send_signal(pt->pidfd, SIGKILL, NULL, 0) == -1 && errno != ESRCH)
         log_warn(&pt->base.driver->log, "task pid=%d: SIGKILL: %s",
                  (int)pt->base.state.pid, strerror(errno));
 }
@@ -296,6 +294,9 @@ void proc_task_stop(struct driver_task *t, driver_stop_cb cb, void *arg)
     if (pidfd_send_signal(pt->pidfd, sig, NULL, 0) == -1 && errno != ESRCH)
         log_warn(&t->driver->log, "task pid=%d: signal %d: %s",
                  (int)t->state.pid, sig, strerror(errno));
+    /* The loop's cached time may be stale outside a callback; the grace
+     * period must not come out short. */
+    uv_update_time(t->driver->loop);
     uv_timer_start(&pt->kill_timer, on_kill_timeout, t->state.kill_timeout_ms,
                    0);
 }

@@ -21,7 +21,8 @@
 #include "lib/err.h"
 #include "lib/time.h"
 
-#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define DEFAULT_PATH \
+    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 struct raw_exec
 {
@@ -104,9 +105,8 @@ static int raw_validate(struct driver *d, const json_t *config, struct err *err)
         if (*cmd == '\0')
             driver__problem(&problems, "command must not be empty");
         if (wd != NULL && wd[0] != '/')
-            driver__problem(&problems,
-                            "work_dir must be an absolute path, got \"%s\"",
-                            wd);
+            driver__problem(
+                &problems, "work_dir must be an absolute path, got \"%s\"", wd);
         if (adj != NULL &&
             (json_integer_value(adj) < 0 || json_integer_value(adj) > 1000))
             driver__problem(&problems,
@@ -168,7 +168,9 @@ static int resolve_command(const struct driver_task_spec *spec,
                    cmd);
 }
 
-static int lookup_user(const char *user, struct proc_cred *cred, bool *use,
+static int lookup_user(const char *user,
+                       struct proc_cred *cred,
+                       bool *use,
                        struct err *err)
 {
     int rc;
@@ -283,7 +285,8 @@ static int raw_start(struct driver *d,
     if (rc != 0)
         return rc;
     argv = driver__strv_build(cmd, json_object_get(cfg, "args"));
-    envp = driver__env_filter(spec->env, json_object_get(cfg, "denied_envvars"));
+    envp =
+        driver__env_filter(spec->env, json_object_get(cfg, "denied_envvars"));
     memset(&o, 0, sizeof(o));
     o.path = path;
     o.argv = argv;
@@ -335,8 +338,7 @@ static int raw_recover(struct driver *d,
 
 const struct driver_ops driver_raw_exec_ops = {
     .name = "raw_exec",
-    .caps = {.send_signals = true,
-             .fs_isolation = DRIVER_FS_ISOLATION_NONE},
+    .caps = {.send_signals = true, .fs_isolation = DRIVER_FS_ISOLATION_NONE},
     .init = raw_init,
     .release = raw_release,
     .fingerprint = raw_fingerprint,

@@ -170,6 +170,16 @@ static int mkdirs(const char *path)
     return rc;
 }
 
+/* Task-writable dirs: exec tasks run as nobody by default, as in Nomad. */
+static int mkdirs_shared(const char *path)
+{
+    int rc = mkdirs(path);
+
+    if (rc == 0 && chmod(path, 01777) != 0)
+        rc = -errno;
+    return rc;
+}
+
 /* ----------------------------------------------------------- environment */
 
 struct env
@@ -708,7 +718,7 @@ void alloc_runner_run(struct alloc_runner *ar)
                                                       "alloc/tmp", NULL};
          *d && rc == 0; d++) {
         sub = xasprintf("%s/%s", ar->dir, *d);
-        rc = mkdirs(sub);
+        rc = mkdirs_shared(sub);
         free(sub);
     }
     for (size_t i = 0; i < ar->ntasks; i++) {
@@ -719,7 +729,7 @@ void alloc_runner_run(struct alloc_runner *ar)
                                                           "tmp", NULL};
              *d && rc == 0; d++) {
             sub = xasprintf("%s/%s", tr->task_dir, *d);
-            rc = mkdirs(sub);
+            rc = mkdirs_shared(sub);
             free(sub);
         }
         if (rc != 0) {

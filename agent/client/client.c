@@ -430,7 +430,7 @@ int client_new(uv_loop_t *loop,
         struct err derr = ERR_INIT;
 
         /* The mock driver is for tests only. */
-        if (strcmp(ops[i]->name, "mock") == 0)
+        if (strncmp(ops[i]->name, "mock", 4) == 0)
             continue;
         json_t *pcfg = NULL;
         int drc;
