@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "agent/api/api.h"
 #include "agent/cli/format.h"
@@ -26,6 +27,7 @@ struct monitor
     struct api_client *c;
     bool verbose;
     bool seen_job, seen_node, seen_deployment;
+    char deployment_id[64];
     char *status;
     struct seen_alloc *allocs;
     size_t nallocs;
@@ -182,6 +184,122 @@ static void report_failures(json_t *failed)
     fflush(stdout);
 }
 
+/* The deployment block Nomad prints (non-TTY form). */
+static void print_deployment(json_t *d, bool verbose)
+{
+    struct buf b = BUF_INIT;
+    char id[9], version[32];
+    const char *kv[10];
+    const char **cells;
+    const char *name;
+    json_t *g, *groups = json_object_get(d, "TaskGroups");
+    size_t rows = 0, n = json_object_size(groups) + 1;
+    char (*nums)[4][24] = xcalloc(n, sizeof(*nums));
+    char (*dl)[64] = xcalloc(n, sizeof(*dl));
+
+    snprintf(version, sizeof(version), "%lld",
+             (long long)json_integer_value(json_object_get(d, "JobVersion")));
+    kv[0] = "ID";
+    kv[1] = format_short_id(jstr(d, "ID"), verbose, id);
+    kv[2] = "Job ID";
+    kv[3] = jstr(d, "JobID");
+    kv[4] = "Job Version";
+    kv[5] = version;
+    kv[6] = "Status";
+    kv[7] = jstr(d, "Status");
+    kv[8] = "Description";
+    kv[9] = jstr(d, "StatusDescription");
+    format_kv(&b, kv, 5);
+    buf_puts(&b, "\n\nDeployed\n");
+    cells = xcalloc(n * 6, sizeof(*cells));
+    cells[0] = "Task Group";
+    cells[1] = "Desired";
+    cells[2] = "Placed";
+    cells[3] = "Healthy";
+    cells[4] = "Unhealthy";
+    cells[5] = "Progress Deadline";
+    rows = 1;
+    json_object_foreach(groups, name, g)
+    {
+        int64_t by = json_integer_value(json_object_get(g, "RequireProgressBy"));
+        const char *keys[4] = {"DesiredTotal", "PlacedAllocs", "HealthyAllocs",
+                               "UnhealthyAllocs"};
+
+        cells[rows * 6] = name;
+        for (int k = 0; k < 4; k++) {
+            snprintf(nums[rows][k], sizeof(nums[rows][k]), "%lld",
+                     (long long)json_integer_value(json_object_get(g, keys[k])));
+            cells[rows * 6 + 1 + (size_t)k] = nums[rows][k];
+        }
+        if (by > 0)
+            format_time_rfc3339(by, dl[rows], sizeof(dl[rows]));
+        else
+            snprintf(dl[rows], sizeof(dl[rows]), "N/A");
+        cells[rows * 6 + 5] = dl[rows];
+        rows++;
+    }
+    format_list(&b, cells, rows, 6);
+    {
+        char ts[64];
+
+        stamp(ts, sizeof(ts));
+        printf("    \n%s\n%s\n", ts, buf_str(&b));
+    }
+    fflush(stdout);
+    free(cells);
+    free(nums);
+    free(dl);
+    buf_release(&b);
+}
+
+/* Follows a deployment to its end; 0 when it succeeded. */
+static int monitor_deployment(struct monitor *m)
+{
+    char path[160], b1[9];
+    char *last = NULL;
+    int status = 1;
+
+    line(true, "Monitoring deployment \"%s\"",
+         short_id(m, m->deployment_id, b1));
+    for (;;) {
+        struct err err = ERR_INIT;
+        json_t *d;
+        char *text;
+        const char *st;
+
+        snprintf(path, sizeof(path), "/v1/deployment/%s", m->deployment_id);
+        if (get_json(m->c, path, &d, &err) != 0) {
+            fprintf(stderr, "Error reading deployment: %s\n", err.msg);
+            break;
+        }
+        text = json_dumps(d, JSON_COMPACT);
+        if (last == NULL || strcmp(last, text) != 0)
+            print_deployment(d, m->verbose);
+        free(last);
+        last = text;
+        st = jstr(d, "Status");
+        if (strcmp(st, "running") != 0 && strcmp(st, "paused") != 0 &&
+            strcmp(st, "pending") != 0) {
+            status = strcmp(st, "successful") == 0 ? 0 : 1;
+            if (isatty(STDOUT_FILENO))
+                printf("  %s Deployment \"%s\" %s\n",
+                       status == 0 ? "\xe2\x9c\x93" : "!",
+                       short_id(m, m->deployment_id, b1), st);
+            json_decref(d);
+            break;
+        }
+        json_decref(d);
+        {
+            /* The poll interval; each poll reads the state afresh. */
+            struct timespec ts = {0, 500 * 1000 * 1000};
+
+            nanosleep(&ts, NULL);
+        }
+    }
+    free(last);
+    return status;
+}
+
 static bool terminal(const char *status)
 {
     return strcmp(status, "complete") == 0 || strcmp(status, "failed") == 0 ||
@@ -190,7 +308,7 @@ static bool terminal(const char *status)
 
 int monitor_eval(struct api_client *c, const char *eval_id, bool verbose)
 {
-    struct monitor m = {c, verbose, false, false, false, NULL, NULL, 0};
+    struct monitor m = {c, verbose, false, false, false, "", NULL, NULL, 0};
     char id[64], b1[9];
     int status = 0;
 
@@ -219,6 +337,8 @@ int monitor_eval(struct api_client *c, const char *eval_id, bool verbose)
         }
         if (!m.seen_deployment && jstr(e, "DeploymentID")[0]) {
             m.seen_deployment = true;
+            snprintf(m.deployment_id, sizeof(m.deployment_id), "%s",
+                     jstr(e, "DeploymentID"));
             line(false, "Evaluation within deployment: \"%s\"",
                  short_id(&m, jstr(e, "DeploymentID"), b1));
         }
@@ -253,6 +373,8 @@ int monitor_eval(struct api_client *c, const char *eval_id, bool verbose)
             if (strcmp(st, "complete") != 0)
                 status = 2;
             json_decref(e);
+            if (m.seen_deployment && status == 0)
+                status = monitor_deployment(&m);
             break;
         }
         json_decref(e);

@@ -55,6 +55,9 @@ struct alloc_runner
     void *close_arg;
     bool closing;
     bool leave_running;
+    uv_timer_t health; /* min_healthy_time of a deployment */
+    bool health_open;
+    bool health_set;
 };
 
 static void changed(struct alloc_runner *ar);
@@ -142,9 +145,74 @@ static void recompute(struct alloc_runner *ar)
     }
 }
 
+static void set_health(struct alloc_runner *ar, bool healthy)
+{
+    struct alloc_deployment_status *ds = ar->alloc->deployment_status;
+
+    if (ar->health_set)
+        return;
+    ar->health_set = true;
+    if (ds == NULL) {
+        ds = xcalloc(1, sizeof(*ds));
+        ar->alloc->deployment_status = ds;
+    }
+    ds->healthy = tri_from_bool(healthy);
+    ds->timestamp_unix_ns = time_wall_unix_ns();
+    log_info(&ar->lg, "alloc is %s for deployment %.8s",
+             healthy ? "healthy" : "unhealthy", ar->alloc->deployment_id);
+}
+
+static void health_timer_fired(uv_timer_t *t)
+{
+    struct alloc_runner *ar = t->data;
+
+    if (strcmp(model_str(ar->alloc->client_status), ALLOC_CLIENT_RUNNING) ==
+        0) {
+        set_health(ar, true);
+        changed(ar);
+    }
+}
+
+/*
+ * Deployment health from task states (Nomad's health_check =
+ * "task_states", and "checks" until checks exist): healthy once every task
+ * has run for min_healthy_time, unhealthy if one fails before.
+ */
+static void track_health(struct alloc_runner *ar)
+{
+    const char *cs = model_str(ar->alloc->client_status);
+    int64_t min_ns = 10 * NS_PER_SEC;
+
+    if (ar->alloc->deployment_id == NULL || ar->health_set || ar->closing)
+        return;
+    if (ar->group && ar->group->update &&
+        ar->group->update->min_healthy_time_ns != MODEL_UNSET)
+        min_ns = ar->group->update->min_healthy_time_ns;
+    if (strcmp(cs, ALLOC_CLIENT_FAILED) == 0) {
+        set_health(ar, false);
+        return;
+    }
+    for (size_t i = 0; i < ar->ntasks; i++) {
+        const struct task_state *st = &ar->alloc->task_states[i];
+
+        if (st->restarts > 0 || (st->failed && ar->tasks[i].dead)) {
+            set_health(ar, false);
+            return;
+        }
+    }
+    if (strcmp(cs, ALLOC_CLIENT_RUNNING) == 0 && !ar->health_open) {
+        uv_timer_init(ar->env.loop, &ar->health);
+        ar->health.data = ar;
+        ar->health_open = true;
+        uv_timer_start(&ar->health, health_timer_fired,
+                       (uint64_t)(min_ns / 1000000), 0);
+    }
+}
+
 static void changed(struct alloc_runner *ar)
 {
     recompute(ar);
+    track_health(ar);
     if (ar->env.changed && !ar->closing)
         ar->env.changed(ar->env.arg, ar);
 }
@@ -534,6 +602,8 @@ static void after_exit(struct task_runner *tr, int code, bool fatal)
 
         duration_format((int64_t)d.delay_ms * 1000000, delay, sizeof(delay));
         event(tr, "Restarting", "Task restarting in %s", delay);
+        state_of(tr)->restarts++;
+        state_of(tr)->last_restart_unix_ns = time_wall_unix_ns();
         set_state(tr, TASK_STATE_PENDING);
         if (!tr->timer_open) {
             uv_timer_init(ar->env.loop, &tr->timer);
@@ -806,6 +876,14 @@ bool alloc_runner_done(const struct alloc_runner *ar)
     return true;
 }
 
+static void health_closed(uv_handle_t *h)
+{
+    struct alloc_runner *ar = h->data;
+
+    ar->open--;
+    maybe_closed(ar);
+}
+
 static void timer_closed(uv_handle_t *h)
 {
     struct task_runner *tr = h->data;
@@ -859,6 +937,13 @@ void alloc_runner_close(struct alloc_runner *ar,
     ar->leave_running = leave_running;
     ar->stopping = true;
     ar->open++; /* held until the loop below is done */
+    if (ar->health_open) {
+        uv_timer_stop(&ar->health);
+        ar->open++;
+        ar->health.data = ar;
+        uv_close((uv_handle_t *)&ar->health, health_closed);
+        ar->health_open = false;
+    }
     for (size_t i = 0; i < ar->ntasks; i++) {
         struct task_runner *tr = &ar->tasks[i];
 

@@ -232,8 +232,10 @@ static void flush_updates(uv_timer_t *t)
 
             u->task_states = copy->task_states;
             u->ntask_states = copy->ntask_states;
+            u->deployment_status = copy->deployment_status;
             copy->task_states = NULL;
             copy->ntask_states = 0;
+            copy->deployment_status = NULL;
             alloc_free(copy);
         }
         batch = xrealloc(batch, (n + 1) * sizeof(*batch));

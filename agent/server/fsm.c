@@ -387,7 +387,20 @@ static int apply_deployment(struct state_txn *txn,
 
     deployment_init(&d);
     rc = state_get_deployment(view, c->id, &d, err);
-    if (rc == 0 && c->type == CMD_DEPLOYMENT_STATUS) {
+    if (rc == 0 && c->deployment != NULL) {
+        /* The watcher's recount: groups and status together. */
+        int64_t created = d.create_time_unix_ns;
+
+        deployment_release(&d);
+        deployment_init(&d);
+        {
+            struct deployment *copy = deployment_copy(c->deployment);
+
+            d = *copy;
+            free(copy);
+        }
+        d.create_time_unix_ns = created;
+    } else if (rc == 0 && c->type == CMD_DEPLOYMENT_STATUS) {
         model_set_str(&d.status, c->status);
         model_set_str(&d.status_description, c->description);
     } else if (rc == 0) {
