@@ -30,12 +30,17 @@ wait_until() { # tries cmd...
 node_ready() { curl -sf "$API/nodes" | jq -e '.[0].Status == "ready"'; }
 wait_until 100 node_ready
 t_ok $? "the dev agent registers its node"
-t_contains "agent banner" "$(cat "$T_TMP/agent.log")" "Caravan agent started"
+banner() { grep -q "Caravan agent started" "$T_TMP/agent.log"; }
+wait_until 100 banner
+t_ok $? "agent banner"
 
 cat >"$T_TMP/web.nomad.hcl" <<'HCL'
 job "web" {
   group "web" {
     count = 2
+    update {
+      min_healthy_time = "500ms"
+    }
     network {
       port "http" {}
     }
@@ -57,6 +62,10 @@ t_run "job run places and monitors" 0 "$CARAVAN" job run "$T_TMP/web.nomad.hcl"
 t_contains "monitor names the eval" "$T_OUT" "Monitoring evaluation"
 t_contains "monitor lists allocations" "$T_OUT" 'created: node "'
 t_contains "eval completes" "$T_OUT" 'finished with status "complete"'
+t_contains "eval within a deployment" "$T_OUT" "Evaluation within deployment"
+t_contains "the deployment is followed" "$T_OUT" "Monitoring deployment"
+t_contains "the deployment succeeds" "$T_OUT" "Deployment completed successfully"
+t_eq "the version is stable" "$(curl -sf "$API/job/web" | jq -r .Stable)" "true"
 
 running() { curl -sf "$API/job/web/allocations" | jq -e '[.[] | select(.ClientStatus == "running")] | length == 2'; }
 wait_until 100 running
