@@ -37,6 +37,7 @@ struct task_runner
     bool killing;
     bool dead;
     bool closing;
+    bool recover_lost; /* recovered without its process */
     char *task_dir;
 };
 
@@ -626,13 +627,15 @@ static void task_exited(struct driver_task *t,
     (void)t;
     if (tr->killing)
         return; /* the stop callback takes it from here */
-    if (ex->signal)
+    if (!ex->status_known) /* a reattached task that is not our child */
+        event(tr, "Terminated", "Exit status unknown: %s", ex->message);
+    else if (ex->signal)
         event(tr, "Terminated", "Exit Code: %d, Signal: %d", ex->exit_code,
               ex->signal);
     else
         event(tr, "Terminated", "Exit Code: %d", ex->exit_code);
     drop_handle(tr);
-    after_exit(tr, ex->exit_code, false);
+    after_exit(tr, ex->status_known ? ex->exit_code : -1, false);
 }
 
 static void start_task(struct task_runner *tr)
@@ -770,10 +773,20 @@ struct alloc_runner *alloc_runner_new(const struct alloc_runner_env *env,
     return ar;
 }
 
+static void recover_run(struct alloc_runner *ar);
+
 void alloc_runner_run(struct alloc_runner *ar)
 {
     char *sub;
     int rc = 0;
+
+    for (size_t i = 0; i < ar->ntasks; i++) {
+        if (ar->tasks[i].recover_lost || ar->tasks[i].handle != NULL ||
+            ar->tasks[i].dead) {
+            recover_run(ar); /* a recovered runner: nothing to set up */
+            return;
+        }
+    }
 
     if (ar->group == NULL) {
         model_set_str(&ar->alloc->client_status, ALLOC_CLIENT_FAILED);
@@ -810,6 +823,86 @@ void alloc_runner_run(struct alloc_runner *ar)
             continue;
         }
         start_task(tr);
+    }
+    changed(ar);
+}
+
+json_t *alloc_runner_handles(const struct alloc_runner *ar)
+{
+    json_t *o = json_object();
+
+    for (size_t i = 0; i < ar->ntasks; i++) {
+        if (ar->tasks[i].handle != NULL)
+            json_object_set_new(
+                o, ar->tasks[i].task->name,
+                driver_task_state_to_json(&ar->tasks[i].handle->state));
+    }
+    return o;
+}
+
+struct alloc_runner *alloc_runner_recover(const struct alloc_runner_env *env,
+                                          const struct alloc *a,
+                                          const json_t *handles)
+{
+    struct alloc_runner *ar = xcalloc(1, sizeof(*ar));
+
+    ar->env = *env;
+    ar->alloc = alloc_copy(a);
+    ar->dir = xasprintf("%s/%s", env->alloc_root, a->id);
+    logger_init(&ar->lg, "client.alloc_runner", "alloc=%.8s", a->id);
+    ar->group = job_find_group(ar->alloc->job, model_str(a->task_group));
+    if (ar->group == NULL || ar->alloc->ntask_states != ar->group->ntasks)
+        return ar;
+    ar->ntasks = ar->group->ntasks;
+    ar->tasks = xcalloc(ar->ntasks, sizeof(*ar->tasks));
+    for (size_t i = 0; i < ar->ntasks; i++) {
+        struct task_runner *tr = &ar->tasks[i];
+        struct task_state *st = &ar->alloc->task_states[i];
+        const json_t *h = json_object_get(handles, model_str(st->task));
+        struct driver *d;
+        struct driver_task_state ds;
+        struct err err = ERR_INIT;
+
+        tr->ar = ar;
+        tr->index = i;
+        tr->task = &ar->group->tasks[i];
+        tr->task_dir = xasprintf("%s/%s", ar->dir, tr->task->name);
+        if (strcmp(model_str(st->state), TASK_STATE_DEAD) == 0) {
+            tr->dead = true;
+            continue;
+        }
+        d = env->driver(env->arg, model_str(tr->task->driver));
+        if (h != NULL && d != NULL &&
+            driver_task_state_from_json(h, &ds, &err) == 0 &&
+            driver_recover(d, &ds, &tr->handle, &err) == 0) {
+            log_info(&ar->lg, "task %s: reattached to pid %d",
+                     tr->task->name, (int)ds.pid);
+            driver_task_wait(tr->handle, task_exited, tr);
+            continue;
+        }
+        tr->handle = NULL;
+        tr->recover_lost = true;
+    }
+    return ar;
+}
+
+/* Starts what a recovered runner could not reattach to. */
+static void recover_run(struct alloc_runner *ar)
+{
+    for (size_t i = 0; i < ar->ntasks; i++) {
+        struct task_runner *tr = &ar->tasks[i];
+
+        if (!tr->recover_lost)
+            continue;
+        tr->recover_lost = false;
+        if (strcmp(model_str(state_of(tr)->state), TASK_STATE_RUNNING) == 0) {
+            event(tr, "Terminated",
+                  "Exit status unknown: the task ended while the agent was "
+                  "down");
+            after_exit(tr, -1, false);
+        } else {
+            start_task(tr);
+        }
     }
     changed(ar);
 }

@@ -6,6 +6,7 @@
 #ifndef CARAVAN_AGENT_CLIENT_ALLOC_RUNNER_H
 #define CARAVAN_AGENT_CLIENT_ALLOC_RUNNER_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <uv.h>
 
@@ -30,6 +31,17 @@ struct alloc_runner *alloc_runner_new(const struct alloc_runner_env *env,
                                       const struct alloc *a);
 /* Starts the tasks. */
 void alloc_runner_run(struct alloc_runner *ar);
+/*
+ * A runner for an alloc an earlier agent ran: a (with its task states, as
+ * it was saved) and handles (task name -> saved driver state). Running
+ * tasks are reattached, not started again; one that ended meanwhile goes
+ * through its restart policy; dead tasks stay dead.
+ */
+struct alloc_runner *alloc_runner_recover(const struct alloc_runner_env *env,
+                                          const struct alloc *a,
+                                          const json_t *handles);
+/* task name -> driver state of every task with a live handle (new ref). */
+json_t *alloc_runner_handles(const struct alloc_runner *ar);
 /* The server's newer view: a desired stop kills the tasks. */
 void alloc_runner_update(struct alloc_runner *ar, const struct alloc *a);
 /* The alloc with the client's fields; borrowed until the next change. */

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "agent/client/alloc_runner.h"
+#include "agent/client/client_state.h"
 #include "drivers/driver.h"
 #include "lib/alloc.h"
 #include "lib/buf.h"
@@ -18,6 +19,7 @@
 #include "lib/log.h"
 #include "lib/map.h"
 #include "lib/model/alloc.h"
+#include "lib/model/codec_json.h"
 #include "lib/model/node.h"
 #include "lib/time.h"
 
@@ -42,6 +44,7 @@ struct client
     uv_timer_t batch;
     bool batch_armed;
     struct map dirty; /* alloc ids whose client state changed */
+    struct client_state *state;
     bool closing;
     int pending; /* runners closing, rpc calls in flight */
     void (*close_cb)(void *arg);
@@ -252,10 +255,30 @@ static void flush_updates(uv_timer_t *t)
     free(batch);
 }
 
+/* Saves what a restarted agent needs to find this alloc's tasks again. */
+static void persist(struct client *c, const struct alloc_runner *ar)
+{
+    json_t *rec = json_object();
+    struct err err = ERR_INIT;
+    char *text;
+
+    if (c->state == NULL)
+        return;
+    json_object_set_new(rec, "Alloc", alloc_to_json(alloc_runner_alloc(ar)));
+    json_object_set_new(rec, "Handles", alloc_runner_handles(ar));
+    text = json_dumps(rec, JSON_COMPACT);
+    if (client_state_put(c->state, alloc_runner_alloc(ar)->id, text,
+                         strlen(text), &err) != 0)
+        log_warn(&c->lg, "saving alloc state: %s", err.msg);
+    free(text);
+    json_decref(rec);
+}
+
 static void runner_changed(void *arg, struct alloc_runner *ar)
 {
     struct client *c = arg;
 
+    persist(c, ar);
     map_put(&c->dirty, alloc_runner_alloc(ar)->id, NULL);
     if (!c->batch_armed && !c->closing) {
         c->batch_armed = true;
@@ -390,6 +413,34 @@ static void registered(void *arg, int rc, const struct err *err)
     watch_allocs(c);
 }
 
+static void recover_one(void *arg, const char *id, const void *data, size_t len)
+{
+    struct client *c = arg;
+    struct alloc_runner_env env = {c->loop, c->alloc_root, c->node,
+                                   driver_by_name, runner_changed, c};
+    json_t *rec = json_loadb(data, len, 0, NULL);
+    struct alloc *a = alloc_new();
+    struct err err = ERR_INIT;
+    struct alloc_runner *ar;
+
+    if (rec == NULL ||
+        alloc_from_json(json_object_get(rec, "Alloc"), a, &err) != 0) {
+        log_warn(&c->lg, "alloc %s: unreadable saved state, dropped", id);
+        client_state_del(c->state, id, &err);
+        goto out;
+    }
+    if (alloc_client_is_terminal(a)) {
+        goto out; /* finished before the restart: nothing to run */
+    }
+    ar = alloc_runner_recover(&env, a, json_object_get(rec, "Handles"));
+    map_put(&c->runners, a->id, ar);
+    log_info(&c->lg, "recovering alloc %.8s", a->id);
+    alloc_runner_run(ar);
+out:
+    alloc_free(a);
+    json_decref(rec);
+}
+
 static int mkdir_p(const char *path)
 {
     if (mkdir(path, 0755) != 0 && errno != EEXIST)
@@ -449,6 +500,17 @@ int client_new(uv_loop_t *loop,
         c->drivers[c->ndrivers++] = d;
     }
     fingerprint(c, cfg, client_dir);
+    {
+        char *sdir = xasprintf("%s/state", client_dir);
+        struct err serr = ERR_INIT;
+
+        if (client_state_open(sdir, &c->state, &serr) != 0)
+            log_warn(&c->lg, "%s: tasks will not survive a restart",
+                     serr.msg);
+        else
+            client_state_each(c->state, recover_one, c, &serr);
+        free(sdir);
+    }
     free(client_dir);
     uv_timer_init(loop, &c->heartbeat);
     uv_timer_init(loop, &c->batch);
@@ -497,6 +559,7 @@ static void maybe_free(struct client *c)
     free(c->drivers);
     map_release(&c->runners, NULL);
     map_release(&c->dirty, NULL);
+    client_state_close(c->state);
     node_free(c->node);
     free(c->alloc_root);
     if (c->close_cb)

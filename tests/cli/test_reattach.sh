@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# An agent with a data dir (server and client) is killed with -9 while a
+# task runs; the restarted agent finds the task again by pid and start
+# time instead of starting a second copy, and still sees it exit.
+. "$(dirname "$0")/lib.sh"
+
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+wait_until() { # tries cmd...
+    local tries=$1
+    shift
+    while [ "$tries" -gt 0 ]; do
+        "$@" >/dev/null 2>&1 && return 0
+        tries=$((tries - 1))
+        sleep 0.1
+    done
+    return 1
+}
+
+PORT=$(free_port)
+DATA=$T_TMP/data
+start_agent() {
+    "$CARAVAN" agent -server -client -data-dir "$DATA" -bind 127.0.0.1 \
+        -http-port "$PORT" >>"$T_TMP/agent.log" 2>&1 &
+    AGENT=$!
+}
+start_agent
+trap 'kill -9 $AGENT 2>/dev/null; pkill -f "caravan-reattach-marker" 2>/dev/null; rm -rf "$T_TMP"' EXIT
+export CARAVAN_ADDR=http://127.0.0.1:$PORT
+API=$CARAVAN_ADDR/v1
+node_ready() { curl -sf "$API/nodes" | jq -e '.[0].Status == "ready"'; }
+wait_until 100 node_ready
+t_ok $? "server+client agent with a data dir is up"
+
+MARK=$T_TMP/done
+cat >"$T_TMP/long.nomad.hcl" <<HCL
+job "long" {
+  type = "batch"
+  group "g" {
+    task "t" {
+      driver = "raw_exec"
+      config {
+        command = "/bin/sh"
+        args    = ["-c", "exec -a caravan-reattach-marker /bin/sh -c 'while [ ! -e $MARK ]; do sleep 0.1; done; exit 0'"]
+      }
+    }
+  }
+}
+HCL
+t_run "run a long task" 0 "$CARAVAN" job run -detach "$T_TMP/long.nomad.hcl"
+running() { curl -sf "$API/job/long/allocations" | jq -e '.[0].ClientStatus == "running"'; }
+wait_until 100 running
+t_ok $? "the task runs"
+PID1=$(pgrep -f caravan-reattach-marker | head -1)
+t_ok $([ -n "$PID1" ]; echo $?) "the task process exists ($PID1)"
+
+kill -9 $AGENT
+wait $AGENT 2>/dev/null
+t_ok $(kill -0 "$PID1" 2>/dev/null; echo $?) "the task survives kill -9 of the agent"
+
+start_agent
+wait_until 100 node_ready
+t_ok $? "the agent restarts on its data dir"
+t_contains "the alloc is recovered" "$(cat "$T_TMP/agent.log")" "reattached to pid $PID1"
+t_eq "one process, not two" "$(pgrep -f caravan-reattach-marker | wc -l)" "1"
+t_eq "the same process" "$(pgrep -f caravan-reattach-marker | head -1)" "$PID1"
+t_eq "the alloc still runs" "$(curl -sf "$API/job/long/allocations" | jq -r '.[0].ClientStatus')" "running"
+
+touch "$MARK"
+ended() { curl -sf "$API/job/long/allocations" | jq -e '.[0].TaskStates.t.State == "dead"'; }
+wait_until 150 ended
+t_ok $? "the exit of the reattached task is observed"
+
+kill -INT $AGENT
+wait $AGENT
+t_ok $? "the agent exits cleanly"
+done_testing
