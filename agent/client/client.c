@@ -455,7 +455,7 @@ int client_new(uv_loop_t *loop,
                struct err *err)
 {
     struct client *c = xcalloc(1, sizeof(*c));
-    char *client_dir = xasprintf("%s/client", cfg->data_dir);
+    char *client_dir = xasprintf("%s/client", cfg->data_dir), *cdir;
     size_t n;
     const struct driver_ops *const *ops = driver_registry_list(&n);
     int rc;
@@ -500,8 +500,14 @@ int client_new(uv_loop_t *loop,
         c->drivers[c->ndrivers++] = d;
     }
     fingerprint(c, cfg, client_dir);
+    cdir = client_dir;
+    uv_timer_init(loop, &c->heartbeat);
+    uv_timer_init(loop, &c->batch);
+    c->heartbeat.data = c->batch.data = c;
+    c->open_handles = 2;
+    /* After the timers: recovered runners report changes at once. */
     {
-        char *sdir = xasprintf("%s/state", client_dir);
+        char *sdir = xasprintf("%s/state", cdir);
         struct err serr = ERR_INIT;
 
         if (client_state_open(sdir, &c->state, &serr) != 0)
@@ -511,11 +517,7 @@ int client_new(uv_loop_t *loop,
             client_state_each(c->state, recover_one, c, &serr);
         free(sdir);
     }
-    free(client_dir);
-    uv_timer_init(loop, &c->heartbeat);
-    uv_timer_init(loop, &c->batch);
-    c->heartbeat.data = c->batch.data = c;
-    c->open_handles = 2;
+    free(cdir);
     c->pending++;
     c->rpc.node_register(c->rpc.ctx, c->node, registered, c);
     *out = c;

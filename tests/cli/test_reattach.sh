@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# An agent with a data dir (server and client) is killed with -9 while a
-# task runs; the restarted agent finds the task again by pid and start
+# An agent with a data dir (server and client) is killed with -9 while an
+# exec task runs (raw_exec is off outside -dev, as in Nomad); the restarted agent finds the task again by pid and start
 # time instead of starting a second copy, and still sees it exit.
 . "$(dirname "$0")/lib.sh"
 
@@ -26,23 +26,22 @@ start_agent() {
     AGENT=$!
 }
 start_agent
-trap 'kill -9 $AGENT 2>/dev/null; pkill -f "caravan-reattach-marker" 2>/dev/null; rm -rf "$T_TMP"' EXIT
+trap 'kill -9 $AGENT 2>/dev/null; pkill -9 -f "caravan-reattach-marker" 2>/dev/null; rm -rf "$T_TMP"' EXIT
 export CARAVAN_ADDR=http://127.0.0.1:$PORT
 API=$CARAVAN_ADDR/v1
 node_ready() { curl -sf "$API/nodes" | jq -e '.[0].Status == "ready"'; }
 wait_until 100 node_ready
 t_ok $? "server+client agent with a data dir is up"
 
-MARK=$T_TMP/done
-cat >"$T_TMP/long.nomad.hcl" <<HCL
+cat >"$T_TMP/long.nomad.hcl" <<'HCL'
 job "long" {
   type = "batch"
   group "g" {
     task "t" {
-      driver = "raw_exec"
+      driver = "exec"
       config {
         command = "/bin/sh"
-        args    = ["-c", "exec -a caravan-reattach-marker /bin/sh -c 'while [ ! -e $MARK ]; do sleep 0.1; done; exit 0'"]
+        args    = ["-c", "while [ ! -e /local/done ]; do sleep 0.1; done", "caravan-reattach-marker"]
       }
     }
   }
@@ -67,7 +66,8 @@ t_eq "one process, not two" "$(pgrep -f caravan-reattach-marker | wc -l)" "1"
 t_eq "the same process" "$(pgrep -f caravan-reattach-marker | head -1)" "$PID1"
 t_eq "the alloc still runs" "$(curl -sf "$API/job/long/allocations" | jq -r '.[0].ClientStatus')" "running"
 
-touch "$MARK"
+ALLOC=$(curl -sf "$API/job/long/allocations" | jq -r '.[0].ID')
+touch "$DATA/alloc/$ALLOC/t/local/done"
 ended() { curl -sf "$API/job/long/allocations" | jq -e '.[0].TaskStates.t.State == "dead"'; }
 wait_until 150 ended
 t_ok $? "the exit of the reattached task is observed"
