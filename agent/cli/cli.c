@@ -1,5 +1,6 @@
 /* Command table, dispatch and help for the caravan CLI. */
 #include "agent/cli/cli.h"
+#include "agent/cli/cmd_status.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -8,13 +9,36 @@
 static int run_parent(const struct cli_command *cmd, int argc, char **argv);
 
 static const struct cli_command commands[] = {
+    {"alloc", "Interact with allocations", NULL, run_parent, 1},
+    {"alloc logs", "Streams the logs of a task.", cli_help_alloc_logs,
+     cli_cmd_alloc_logs, 0},
+    {"alloc status", "Display allocation status information and metadata",
+     cli_help_alloc_status, cli_cmd_alloc_status, 0},
+    {"eval", "Interact with evaluations", NULL, run_parent, 0},
+    {"eval list", "List the set of evaluations processed by Caravan",
+     cli_help_eval_list, cli_cmd_eval_list, 0},
+    {"eval status", "Display evaluation status and placement failure reasons",
+     cli_help_eval_status, cli_cmd_eval_status, 0},
     {"job", "Interact with jobs", NULL, run_parent, 1},
+    {"job allocs", "List allocations for a job", cli_help_job_allocs,
+     cli_cmd_job_allocs, 0},
     {"job run", "Run a new job or update an existing job", cli_help_job_run,
      cli_cmd_job_run, 0},
+    {"job status", "Display status information about a job",
+     cli_help_job_status, cli_cmd_job_status, 0},
+    {"job stop", "Stop a running job", cli_help_job_stop, cli_cmd_job_stop, 0},
     {"job validate", "Checks if a given job specification is valid",
      cli_help_job_validate, cli_cmd_job_validate, 0},
+    {"logs", "Streams the logs of a task.", cli_help_alloc_logs,
+     cli_cmd_alloc_logs, 0},
+    {"node", "Interact with nodes", NULL, run_parent, 1},
+    {"node status", "Display status information about nodes",
+     cli_help_node_status, cli_cmd_node_status, 0},
     {"run", "Run a new job or update an existing job", cli_help_job_run,
      cli_cmd_job_run, 1},
+    {"status", "Display the status output for a resource", cli_help_status,
+     cli_cmd_status, 1},
+    {"stop", "Stop a running job", cli_help_job_stop, cli_cmd_job_stop, 1},
     {"validate", "Checks if a given job specification is valid",
      cli_help_job_validate, cli_cmd_job_validate, 1},
     {"version", "Prints the Caravan version", cli_help_version, cli_cmd_version,
