@@ -229,10 +229,13 @@ struct latest_eval
     struct eval *e;
 };
 
+/* The newest eval that counted what is still to place. */
 static int newest_eval(const struct eval *e, void *arg)
 {
     struct latest_eval *l = arg;
 
+    if (!e->queued_allocations.set)
+        return 0;
     if (l->e == NULL || e->create_index > l->e->create_index) {
         eval_free(l->e);
         l->e = eval_copy(e);

@@ -564,6 +564,50 @@ static bool plan_fits(struct server *s, const struct sched_plan *p)
     return ok;
 }
 
+struct blocked_scan
+{
+    const char *keep1;
+    const char *keep2;
+    struct cmd *c;
+};
+
+static int cancel_blocked_cb(const struct eval *e, void *arg)
+{
+    struct blocked_scan *b = arg;
+    struct eval *x;
+
+    if (strcmp(model_str(e->status), EVAL_STATUS_BLOCKED) != 0 ||
+        strcmp(e->id, b->keep1) == 0 ||
+        (b->keep2 != NULL && strcmp(e->id, b->keep2) == 0))
+        return 0;
+    x = eval_copy(e);
+    model_set_str(&x->status, EVAL_STATUS_CANCELED);
+    model_set_str(&x->status_description,
+                  "evaluation canceled: a newer evaluation of the job ran");
+    cmd_add_eval(b->c, x);
+    return 0;
+}
+
+/*
+ * A newer evaluation of a job makes its older blocked ones pointless (it
+ * saw the same capacity, and a newer job): cancel them, as Nomad does.
+ */
+static void cancel_older_blocked(struct server *s,
+                                 const struct eval *e,
+                                 const struct eval *new_blocked,
+                                 struct cmd *c)
+{
+    struct blocked_scan b = {e->id, new_blocked ? new_blocked->id : NULL, c};
+    struct state_snap *snap;
+    struct err err = ERR_INIT;
+
+    if (state_snapshot(s->state, &snap, &err) != 0)
+        return;
+    state_each_eval_by_job(snap, e->namespace, e->job_id, cancel_blocked_cb,
+                           &b, &err);
+    state_snap_release(snap);
+}
+
 static void run_after(uv_work_t *w, int status)
 {
     struct run *r = w->data;
@@ -617,6 +661,7 @@ static void run_after(uv_work_t *w, int status)
     e->nfailed_tg_allocs = p->nfailed;
     p->failed = NULL;
     p->nfailed = 0;
+    cancel_older_blocked(s, r->eval, p->blocked_eval, c);
     if (p->create_blocked_eval && p->blocked_eval != NULL) {
         model_set_str(&e->blocked_eval, p->blocked_eval->id);
         model_set_str(&p->blocked_eval->status, EVAL_STATUS_BLOCKED);
