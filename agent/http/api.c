@@ -20,6 +20,8 @@
 #include "lib/model/deployment.h"
 #include "lib/model/eval.h"
 #include "lib/model/job.h"
+#include "lib/model/jobspec.h"
+#include "lib/hcl/hcl.h"
 #include "lib/model/node.h"
 
 struct http_api
@@ -1045,6 +1047,72 @@ static void put_validate(struct httpd_req *req, void *arg)
     job_free(job);
 }
 
+/* POST /v1/jobs/parse: HCL to the API's job JSON, on the agent. */
+static void put_jobs_parse(struct httpd_req *req, void *arg)
+{
+    size_t len;
+    const char *body = httpd_req_body(req, &len);
+    struct hcl_options opts;
+    struct err err = ERR_INIT;
+    struct job *job = NULL;
+    json_t *in, *hcl, *out;
+    json_error_t jerr;
+
+    (void)arg;
+    in = json_loadb(body, len, 0, &jerr);
+    if (in == NULL) {
+        httpd_respond_error(req, 400, "%d:%d: %s", jerr.line, jerr.column,
+                            jerr.text);
+        return;
+    }
+    hcl = json_object_get(in, "JobHCL");
+    if (!json_is_string(hcl) || json_string_length(hcl) == 0) {
+        json_decref(in);
+        httpd_respond_error(req, 400, "Job spec is empty");
+        return;
+    }
+    memset(&opts, 0, sizeof(opts)); /* no file functions on the server */
+    if (jobspec_parse(json_string_value(hcl), json_string_length(hcl),
+                      "input.hcl", &opts, &job, &err) != 0) {
+        json_decref(in);
+        httpd_respond_error(req, 400, "Failed to parse job: %s", err.msg);
+        return;
+    }
+    if (json_is_true(json_object_get(in, "Canonicalize")))
+        job_canonicalize(job);
+    out = job_to_json(job);
+    httpd_respond_json(req, 200, out);
+    json_decref(out);
+    json_decref(in);
+    job_free(job);
+}
+
+static void get_agent_health(struct httpd_req *req, void *arg)
+{
+    struct http_api *api = arg;
+    json_t *v = json_pack("{s:{s:b,s:s}}", "server", "ok", true, "message",
+                          "ok");
+
+    if (api->client != NULL)
+        json_object_set_new(v, "client",
+                            json_pack("{s:b,s:s}", "ok", true, "message",
+                                      "ok"));
+    httpd_respond_json(req, 200, v);
+    json_decref(v);
+}
+
+static void get_peers(struct httpd_req *req, void *arg)
+{
+    struct http_api *api = arg;
+    char addr[64];
+    json_t *v;
+
+    snprintf(addr, sizeof(addr), "127.0.0.1:%u", httpd_port(api->httpd));
+    v = json_pack("[s]", addr);
+    httpd_respond_json(req, 200, v);
+    json_decref(v);
+}
+
 /* ------------------------------------------------------ status, agent */
 
 static void get_leader(struct httpd_req *req, void *arg)
@@ -1338,6 +1406,9 @@ static const struct
     {"GET /v1/deployments", get_deployments},
     {"GET /v1/deployment/:id", get_deployment},
     {"GET /v1/status/leader", get_leader},
+    {"GET /v1/status/peers", get_peers},
+    {"GET /v1/agent/health", get_agent_health},
+    {"PUT|POST /v1/jobs/parse", put_jobs_parse},
     {"GET /v1/agent/self", get_agent_self},
     {"GET /v1/regions", get_regions},
     {"GET /v1/client/fs/logs/:alloc", get_logs},

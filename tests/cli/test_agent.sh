@@ -122,6 +122,28 @@ gone() { ! pgrep -f "http.server --bind 127.0.0.1 $HOSTPORT"; }
 wait_until 100 gone
 t_ok $? "the task processes are gone"
 
+# The API refuses bad requests with Nomad's codes and texts.
+code() { curl -s -o "$T_TMP/body" -w '%{http_code}' "$@"; }
+t_eq "malformed JSON is 400" "$(code -X PUT --data '{"Job": {' "$API/jobs")" "400"
+t_contains "with the position" "$(cat "$T_TMP/body")" "1:"
+t_eq "empty body is 400" "$(code -X PUT "$API/jobs")" "400"
+t_contains "Nomad's text" "$(cat "$T_TMP/body")" "Request body is empty"
+t_eq "invalid job is 500" "$(code -X PUT --data '{"Job":{"ID":"x","TaskGroups":[{"Name":"g","Tasks":[{"Name":"t"}]}]}}' "$API/jobs")" "500"
+t_contains "validation text" "$(cat "$T_TMP/body")" "Missing task driver"
+t_eq "unknown route is 404" "$(code "$API/nope")" "404"
+t_eq "wrong method is 405" "$(code -X DELETE "$API/jobs")" "405"
+t_eq "unknown job is 404" "$(code "$API/job/nope")" "404"
+t_eq "bad index is 400" "$(code "$API/jobs?index=x")" "400"
+t_eq "jobs/parse" "$(curl -sf -X PUT --data "$(jq -Rs '{JobHCL: ., Canonicalize: true}' "$T_TMP/web.nomad.hcl")" "$API/jobs/parse" | jq -r '.TaskGroups[0].Count, .Priority' | tr '\n' ' ')" "2 50 "
+t_eq "jobs/parse reports HCL errors" "$(code -X PUT --data '{"JobHCL": "job {"}' "$API/jobs/parse")" "400"
+t_eq "agent health" "$(curl -sf "$API/agent/health" | jq -r '.server.ok, .client.ok' | tr '\n' ' ')" "true true "
+
+# A blocking query waits for the index to move, then answers.
+IDX=$(curl -sf -D - -o /dev/null "$API/jobs" | tr -d '\r' | awk -F': ' 'tolower($1) == "x-nomad-index" {print $2}')
+( sleep 0.5; "$CARAVAN" job run -detach "$T_TMP/flaky.nomad.hcl" >/dev/null 2>&1 ) &
+NEWIDX=$(curl -sf -D - -o /dev/null "$API/jobs?index=$IDX&wait=10s" | tr -d '\r' | awk -F': ' 'tolower($1) == "x-nomad-index" {print $2}')
+t_ok $([ "$NEWIDX" -gt "$IDX" ]; echo $?) "blocking query returns past index $IDX ($NEWIDX)"
+
 kill -INT $AGENT
 wait $AGENT
 t_ok $? "the agent exits cleanly on SIGINT"
