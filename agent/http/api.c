@@ -187,6 +187,34 @@ static bool ns_match(struct httpd_req *req, const char *ns)
     return strcmp(want, "*") == 0 || strcmp(want, model_str(ns)) == 0;
 }
 
+/*
+ * GET of one record by :id: read it from a snapshot into its JSON, or
+ * Nomad's "<what> not found".
+ */
+#define ONE_RECORD(name, type, prefix, table, what)                           \
+    static json_t *build_##name(struct http_api *api,                        \
+                                struct httpd_req *req,                       \
+                                struct state_snap *snap,                     \
+                                struct err *err)                             \
+    {                                                                        \
+        struct type x;                                                       \
+        json_t *j = NULL;                                                    \
+                                                                             \
+        (void)api;                                                           \
+        prefix##_init(&x);                                                   \
+        if (server_read_##prefix(snap, httpd_req_param(req, "id"), &x,       \
+                                 err) == 0)                                  \
+            j = prefix##_to_json(&x);                                        \
+        else if (err->code == ERR_NOT_FOUND)                                 \
+            err_set(err, ERR_NOT_FOUND, what " not found");                  \
+        prefix##_release(&x);                                                \
+        return j;                                                            \
+    }                                                                        \
+    static void get_##name(struct httpd_req *req, void *arg)                 \
+    {                                                                        \
+        serve_read(arg, req, build_##name, table);                           \
+    }
+
 /* --------------------------------------------------------------- jobs */
 
 struct summary_ctx
@@ -543,28 +571,7 @@ static void get_allocs(struct httpd_req *req, void *arg)
     serve_read(arg, req, build_allocs, SERVER_ALLOCS);
 }
 
-static json_t *build_alloc(struct http_api *api,
-                           struct httpd_req *req,
-                           struct state_snap *snap,
-                           struct err *err)
-{
-    struct alloc a;
-    json_t *j = NULL;
-
-    (void)api;
-    alloc_init(&a);
-    if (server_read_alloc(snap, httpd_req_param(req, "id"), &a, err) == 0)
-        j = alloc_to_json(&a);
-    else if (err->code == ERR_NOT_FOUND)
-        err_set(err, ERR_NOT_FOUND, "alloc not found");
-    alloc_release(&a);
-    return j;
-}
-
-static void get_alloc(struct httpd_req *req, void *arg)
-{
-    serve_read(arg, req, build_alloc, SERVER_ALLOCS);
-}
+ONE_RECORD(alloc, alloc, alloc, SERVER_ALLOCS, "alloc")
 
 /* --------------------------------------------------------------- evals */
 
@@ -623,28 +630,7 @@ static void get_evals(struct httpd_req *req, void *arg)
     serve_read(arg, req, build_evals, SERVER_EVALS);
 }
 
-static json_t *build_eval(struct http_api *api,
-                          struct httpd_req *req,
-                          struct state_snap *snap,
-                          struct err *err)
-{
-    struct eval e;
-    json_t *j = NULL;
-
-    (void)api;
-    eval_init(&e);
-    if (server_read_eval(snap, httpd_req_param(req, "id"), &e, err) == 0)
-        j = eval_to_json(&e);
-    else if (err->code == ERR_NOT_FOUND)
-        err_set(err, ERR_NOT_FOUND, "eval not found");
-    eval_release(&e);
-    return j;
-}
-
-static void get_eval(struct httpd_req *req, void *arg)
-{
-    serve_read(arg, req, build_eval, SERVER_EVALS);
-}
+ONE_RECORD(eval, eval, eval, SERVER_EVALS, "eval")
 
 struct eval_allocs
 {
@@ -815,28 +801,8 @@ static void get_deployments(struct httpd_req *req, void *arg)
     serve_read(arg, req, build_deployments, SERVER_DEPLOYMENTS);
 }
 
-static json_t *build_deployment(struct http_api *api,
-                                struct httpd_req *req,
-                                struct state_snap *snap,
-                                struct err *err)
-{
-    struct deployment d;
-    json_t *j = NULL;
-
-    (void)api;
-    deployment_init(&d);
-    if (server_read_deployment(snap, httpd_req_param(req, "id"), &d, err) == 0)
-        j = deployment_to_json(&d);
-    else if (err->code == ERR_NOT_FOUND)
-        err_set(err, ERR_NOT_FOUND, "deployment not found");
-    deployment_release(&d);
-    return j;
-}
-
-static void get_deployment(struct httpd_req *req, void *arg)
-{
-    serve_read(arg, req, build_deployment, SERVER_DEPLOYMENTS);
-}
+ONE_RECORD(deployment, deployment, deployment, SERVER_DEPLOYMENTS,
+           "deployment")
 
 struct newest_dep
 {
