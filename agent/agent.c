@@ -12,6 +12,7 @@
 
 #include "agent/cli/flags.h"
 #include "agent/client/client.h"
+#include "agent/config.h"
 #include "agent/http/api.h"
 #include "agent/server/server.h"
 #include "lib/alloc.h"
@@ -42,6 +43,10 @@ static const char usage[] =
     "  The agent may be a client and/or server.\n"
     "\n"
     "General Options:\n"
+    "\n"
+    "  -config=<path>\n"
+    "    The path to either a single config file or a directory of config\n"
+    "    files (*.hcl, *.json) to use for configuring the agent. Repeatable.\n"
     "\n"
     "  -dev\n"
     "    Start the agent in development mode: a server with its data in a\n"
@@ -269,10 +274,13 @@ static void rpc_node_allocs(void *ctx,
 int agent_main(int argc, char **argv)
 {
     bool dev = false, server = false, client = false, log_json = false;
-    const char *data_dir = NULL, *bind = NULL, *region = "global",
-               *dc = "dc1", *node = NULL, *log_level = NULL;
-    int64_t http_port = 4646;
+    const char *data_dir = NULL, *bind = NULL, *region = NULL, *dc = NULL,
+               *node = NULL, *log_level = NULL;
+    int64_t http_port = -1;
+    struct flag_list config_paths = {NULL, 0};
+    struct agent_config cfg;
     struct flag flags[] = {
+        {"config", FLAG_STRLIST, &config_paths, "config file or directory"},
         {"dev", FLAG_BOOL, &dev, "development mode"},
         {"server", FLAG_BOOL, &server, "server mode"},
         {"client", FLAG_BOOL, &client, "client mode"},
@@ -306,11 +314,45 @@ int agent_main(int argc, char **argv)
     }
     if (first < argc) {
         fprintf(stderr, "This command takes no arguments\n\n%s", usage);
+        flag_list_release(&config_paths);
         return 1;
     }
+    /* Files first; flags given on the command line win over them. */
+    agent_config_init(&cfg);
+    for (size_t i = 0; i < config_paths.n; i++) {
+        if (agent_config_load(&cfg, config_paths.items[i], &err) != 0) {
+            fprintf(stderr, "==> Error loading configuration from %s: %s\n",
+                    config_paths.items[i], err.msg);
+            flag_list_release(&config_paths);
+            agent_config_release(&cfg);
+            return 1;
+        }
+    }
+    flag_list_release(&config_paths);
+    if (data_dir == NULL)
+        data_dir = cfg.data_dir;
+    if (bind == NULL)
+        bind = cfg.bind_addr;
+    if (region == NULL)
+        region = cfg.region ? cfg.region : "global";
+    if (dc == NULL)
+        dc = cfg.datacenter ? cfg.datacenter : "dc1";
+    if (node == NULL)
+        node = cfg.name;
+    if (log_level == NULL)
+        log_level = cfg.log_level;
+    if (!log_json && cfg.log_json == 1)
+        log_json = true;
+    if (!server && cfg.server_enabled == 1)
+        server = true;
+    if (!client && cfg.client_enabled == 1)
+        client = true;
+    if (http_port < 0)
+        http_port = cfg.http_port > 0 ? cfg.http_port : 4646;
     if (!dev && !server && !client) {
         fprintf(stderr, "Must specify either server, client or dev mode for "
                         "the agent.\n");
+        agent_config_release(&cfg);
         return 1;
     }
     if (client && !dev && !server) {
@@ -318,30 +360,36 @@ int agent_main(int argc, char **argv)
         fprintf(stderr, "A client-only agent is not available in this "
                         "version of Caravan yet; run -server -client, or "
                         "-dev.\n");
+        agent_config_release(&cfg);
         return 1;
     }
     if (!dev && data_dir == NULL) {
         fprintf(stderr, "Must specify \"data_dir\" config option or "
                         "\"data-dir\" CLI flag\n");
+        agent_config_release(&cfg);
         return 1;
     }
     if (data_dir != NULL && data_dir[0] != '/') {
         fprintf(stderr, "data_dir must be an absolute path: %s\n", data_dir);
+        agent_config_release(&cfg);
         return 1;
     }
     if (strcmp(dc, "*") == 0 || dc[0] == '\0') {
         fprintf(stderr, "Invalid datacenter name \"%s\"\n", dc);
+        agent_config_release(&cfg);
         return 1;
     }
     if (http_port < 0 || http_port > 65535) {
         fprintf(stderr, "Invalid -http-port %lld: must be 0..65535\n",
                 (long long)http_port);
+        agent_config_release(&cfg);
         return 1;
     }
     if (log_level == NULL)
         log_level = dev ? "debug" : "info";
     if (log_level_parse(log_level, &level) != 0) {
         fprintf(stderr, "Invalid log level: %s\n", log_level);
+        agent_config_release(&cfg);
         return 1;
     }
     log_set_level(level);
@@ -358,7 +406,8 @@ int agent_main(int argc, char **argv)
         if (mkdtemp(tmpl) == NULL) {
             fprintf(stderr, "Cannot create a temporary data directory: %s\n",
                     strerror(errno));
-            return 1;
+            agent_config_release(&cfg);
+        return 1;
         }
         a.data_dir = xstrdup(tmpl);
         a.remove_data_dir = true;
@@ -370,7 +419,10 @@ int agent_main(int argc, char **argv)
 
     logger_init(&a.lg, "agent", NULL);
     uv_loop_init(&a.loop);
-    printf("==> No configuration files loaded\n");
+    if (cfg.nloaded == 0)
+        printf("==> No configuration files loaded\n");
+    for (int i = 0; i < cfg.nloaded; i++)
+        printf("==> Loaded configuration from %s\n", cfg.loaded[i]);
     printf("==> Starting Caravan agent...\n");
     fflush(stdout);
 
@@ -396,7 +448,7 @@ int agent_main(int argc, char **argv)
         ccfg.region = region;
         ccfg.bind_ip = strcmp(bind, "0.0.0.0") == 0 ? "127.0.0.1" : bind;
         ccfg.dev = dev;
-        ccfg.raw_exec = dev;
+        ccfg.raw_exec = dev || cfg.raw_exec_enabled == 1;
         rc = client_new(&a.loop, &ccfg, &rpc, &a.client, &err);
         if (rc != 0) {
             fprintf(stderr, "==> Error starting agent: client: %s\n",
@@ -453,5 +505,6 @@ out:
     if (a.remove_data_dir)
         remove_tree(a.data_dir);
     free(a.data_dir);
+    agent_config_release(&cfg);
     return rc == 0 ? 0 : 1;
 }

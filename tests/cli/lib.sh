@@ -38,6 +38,14 @@ t_run() {
     t_ok $([ "$got" -eq "$want" ]; echo $?) "$name (exit $want)"
 }
 
+# api_check URL JQ-FILTER: true when the agent answers URL and the filter
+# holds. (jq -e alone succeeds on empty input, as when nothing answered.)
+api_check() {
+    local body
+    body=$(curl -sf "$1") || return 1
+    [ -n "$body" ] && jq -e "$2" <<<"$body" >/dev/null
+}
+
 # t_contains NAME HAYSTACK NEEDLE
 t_contains() {
     case $2 in

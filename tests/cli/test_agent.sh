@@ -27,7 +27,7 @@ wait_until() { # tries cmd...
     return 1
 }
 
-node_ready() { curl -sf "$API/nodes" | jq -e '.[0].Status == "ready"'; }
+node_ready() { api_check "$API/nodes" '.[0].Status == "ready"'; }
 wait_until 100 node_ready
 t_ok $? "the dev agent registers its node"
 banner() { grep -q "Caravan agent started" "$T_TMP/agent.log"; }
@@ -67,7 +67,7 @@ t_contains "the deployment is followed" "$T_OUT" "Monitoring deployment"
 t_contains "the deployment succeeds" "$T_OUT" "Deployment completed successfully"
 t_eq "the version is stable" "$(curl -sf "$API/job/web" | jq -r .Stable)" "true"
 
-running() { curl -sf "$API/job/web/allocations" | jq -e '[.[] | select(.ClientStatus == "running")] | length == 2'; }
+running() { api_check "$API/job/web/allocations" '[.[] | select(.ClientStatus == "running")] | length == 2'; }
 wait_until 100 running
 t_ok $? "both allocations run"
 ALLOC=$(curl -sf "$API/job/web/allocations" | jq -r '.[0].ID')
@@ -105,7 +105,7 @@ job "flaky" {
 }
 HCL
 t_run "failing batch job runs" 0 "$CARAVAN" job run -detach "$T_TMP/flaky.nomad.hcl"
-failed() { curl -sf "$API/job/flaky/allocations" | jq -e '.[0].ClientStatus == "failed"'; }
+failed() { api_check "$API/job/flaky/allocations" '.[0].ClientStatus == "failed"'; }
 wait_until 100 failed
 t_ok $? "the failing task ends failed after its restart"
 EVENTS=$(curl -sf "$API/job/flaky/allocations" | jq -r '[.[0].TaskStates.t.Events[].DisplayMessage] | join("|")')
@@ -115,7 +115,7 @@ t_contains "gave up as Nomad says" "$EVENTS" 'Exceeded allowed attempts 1 in int
 PIDS_BEFORE=$(pgrep -f "http.server --bind 127.0.0.1" | wc -l)
 t_ok $([ "$PIDS_BEFORE" -ge 2 ]; echo $?) "task processes exist before stop"
 t_run "job stop" 0 curl -sf -X DELETE "$API/job/web"
-stopped() { curl -sf "$API/job/web/allocations" | jq -e '[.[] | select(.ClientStatus == "complete")] | length == 2'; }
+stopped() { api_check "$API/job/web/allocations" '[.[] | select(.ClientStatus == "complete")] | length == 2'; }
 wait_until 100 stopped
 t_ok $? "stopped allocations complete"
 gone() { ! pgrep -f "http.server --bind 127.0.0.1 $HOSTPORT"; }

@@ -29,7 +29,7 @@ start_agent
 trap 'kill -9 $AGENT 2>/dev/null; pkill -9 -f "caravan-reattach-marker" 2>/dev/null; rm -rf "$T_TMP"' EXIT
 export CARAVAN_ADDR=http://127.0.0.1:$PORT
 API=$CARAVAN_ADDR/v1
-node_ready() { curl -sf "$API/nodes" | jq -e '.[0].Status == "ready"'; }
+node_ready() { api_check "$API/nodes" '.[0].Status == "ready"'; }
 wait_until 100 node_ready
 t_ok $? "server+client agent with a data dir is up"
 
@@ -48,7 +48,7 @@ job "long" {
 }
 HCL
 t_run "run a long task" 0 "$CARAVAN" job run -detach "$T_TMP/long.nomad.hcl"
-running() { curl -sf "$API/job/long/allocations" | jq -e '.[0].ClientStatus == "running"'; }
+running() { api_check "$API/job/long/allocations" '.[0].ClientStatus == "running"'; }
 wait_until 100 running
 t_ok $? "the task runs"
 PID1=$(pgrep -f caravan-reattach-marker | head -1)
@@ -68,7 +68,7 @@ t_eq "the alloc still runs" "$(curl -sf "$API/job/long/allocations" | jq -r '.[0
 
 ALLOC=$(curl -sf "$API/job/long/allocations" | jq -r '.[0].ID')
 touch "$DATA/alloc/$ALLOC/t/local/done"
-ended() { curl -sf "$API/job/long/allocations" | jq -e '.[0].TaskStates.t.State == "dead"'; }
+ended() { api_check "$API/job/long/allocations" '.[0].TaskStates.t.State == "dead"'; }
 wait_until 150 ended
 t_ok $? "the exit of the reattached task is observed"
 

@@ -1,0 +1,231 @@
+/* Agent configuration files (see config.h). */
+#include "agent/config.h"
+
+#include <dirent.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "lib/alloc.h"
+#include "lib/buf.h"
+#include "lib/err.h"
+#include "lib/hcl/hcl.h"
+
+void agent_config_init(struct agent_config *c)
+{
+    memset(c, 0, sizeof(*c));
+    c->log_json = c->server_enabled = c->client_enabled = -1;
+    c->raw_exec_enabled = -1;
+}
+
+void agent_config_release(struct agent_config *c)
+{
+    free(c->data_dir);
+    free(c->bind_addr);
+    free(c->region);
+    free(c->datacenter);
+    free(c->name);
+    free(c->log_level);
+    for (int i = 0; i < c->nloaded; i++)
+        free(c->loaded[i]);
+    free(c->loaded);
+    agent_config_init(c);
+}
+
+/*
+ * Both formats are read through one JSON shape: HCL bodies become objects
+ * (blocks: key -> object, labelled blocks: key -> label -> object).
+ */
+static json_t *value_json(const struct hcl_value *v)
+{
+    json_t *o;
+
+    switch (v->type) {
+    case HCL_BOOL:
+        return json_boolean(v->u.b);
+    case HCL_NUMBER:
+        return json_real(v->u.num);
+    case HCL_STRING:
+        return json_string(v->u.str.s);
+    case HCL_LIST:
+        o = json_array();
+        for (size_t i = 0; i < v->u.list.n; i++)
+            json_array_append_new(o, value_json(&v->u.list.items[i]));
+        return o;
+    case HCL_OBJECT:
+        o = json_object();
+        for (size_t i = 0; i < v->u.obj.n; i++)
+            json_object_set_new(o, v->u.obj.items[i].key,
+                                value_json(&v->u.obj.items[i].value));
+        return o;
+    case HCL_NULL:
+    default:
+        return json_null();
+    }
+}
+
+static json_t *body_json(const struct hcl_body *b)
+{
+    json_t *o = json_object();
+
+    for (size_t i = 0; i < b->nattrs; i++)
+        json_object_set_new(o, b->attrs[i].name, value_json(&b->attrs[i].value));
+    for (size_t i = 0; i < b->nblocks; i++) {
+        const struct hcl_block *blk = &b->blocks[i];
+        json_t *at = o;
+
+        for (size_t l = 0; l < blk->nlabels + 1; l++) {
+            const char *key = l == 0 ? blk->type : blk->labels[l - 1];
+            json_t *next = json_object_get(at, key);
+
+            if (l == blk->nlabels) {
+                json_t *body = body_json(blk->body);
+
+                if (json_is_object(next))
+                    json_object_update(next, body);
+                else
+                    json_object_set(at, key, body);
+                json_decref(body);
+                break;
+            }
+            if (!json_is_object(next)) {
+                next = json_object();
+                json_object_set_new(at, key, next);
+            }
+            at = next;
+        }
+    }
+    return o;
+}
+
+static void set_str(char **dst, const json_t *v)
+{
+    if (json_is_string(v)) {
+        free(*dst);
+        *dst = xstrdup(json_string_value(v));
+    }
+}
+
+static void set_bool(int *dst, const json_t *v)
+{
+    if (json_is_boolean(v))
+        *dst = json_is_true(v);
+}
+
+static int apply(struct agent_config *c, const json_t *o, const char *file,
+                 struct err *err)
+{
+    static const char *const known[] = {
+        "data_dir", "bind_addr", "region", "datacenter", "name",
+        "log_level", "log_json", "server", "client", "ports", "plugin",
+        "advertise", "addresses", "leave_on_interrupt", "leave_on_terminate",
+        "enable_debug", "disable_update_check", NULL};
+    const char *key;
+    json_t *v;
+
+    json_object_foreach((json_t *)o, key, v)
+    {
+        bool ok = false;
+
+        for (const char *const *k = known; *k; k++)
+            ok = ok || strcmp(*k, key) == 0;
+        if (!ok)
+            return err_set(err, ERR_INVALID,
+                           "%s: unexpected keys %s", file, key);
+    }
+    set_str(&c->data_dir, json_object_get(o, "data_dir"));
+    set_str(&c->bind_addr, json_object_get(o, "bind_addr"));
+    set_str(&c->region, json_object_get(o, "region"));
+    set_str(&c->datacenter, json_object_get(o, "datacenter"));
+    set_str(&c->name, json_object_get(o, "name"));
+    set_str(&c->log_level, json_object_get(o, "log_level"));
+    set_bool(&c->log_json, json_object_get(o, "log_json"));
+    set_bool(&c->server_enabled,
+             json_object_get(json_object_get(o, "server"), "enabled"));
+    set_bool(&c->client_enabled,
+             json_object_get(json_object_get(o, "client"), "enabled"));
+    v = json_object_get(json_object_get(o, "ports"), "http");
+    if (json_is_number(v)) {
+        double p = json_number_value(v);
+
+        if (p < 1 || p > 65535 || p != (double)(int64_t)p)
+            return err_set(err, ERR_INVALID, "%s: ports.http must be a port "
+                                             "number, got %g",
+                           file, p);
+        c->http_port = (int64_t)p;
+    }
+    set_bool(&c->raw_exec_enabled,
+             json_object_get(json_object_get(json_object_get(
+                                 json_object_get(o, "plugin"), "raw_exec"),
+                                 "config"),
+                             "enabled"));
+    return 0;
+}
+
+static int load_file(struct agent_config *c, const char *path, struct err *err)
+{
+    size_t n = strlen(path);
+    json_t *o = NULL;
+    int rc;
+
+    if (n > 5 && strcmp(path + n - 5, ".json") == 0) {
+        json_error_t jerr;
+
+        o = json_load_file(path, 0, &jerr);
+        if (o == NULL)
+            return err_set(err, ERR_INVALID, "%s:%d:%d: %s", path, jerr.line,
+                           jerr.column, jerr.text);
+    } else {
+        struct hcl_doc *doc;
+
+        rc = hcl_parse_file(path, NULL, &doc, err);
+        if (rc != 0)
+            return rc;
+        o = body_json(&doc->body);
+        hcl_doc_free(doc);
+    }
+    rc = apply(c, o, path, err);
+    json_decref(o);
+    if (rc == 0) {
+        c->loaded = xrealloc(c->loaded, (size_t)(c->nloaded + 1) * sizeof(char *));
+        c->loaded[c->nloaded++] = xstrdup(path);
+    }
+    return rc;
+}
+
+static int config_file(const struct dirent *d)
+{
+    size_t n = strlen(d->d_name);
+
+    return (n > 4 && strcmp(d->d_name + n - 4, ".hcl") == 0) ||
+           (n > 5 && strcmp(d->d_name + n - 5, ".json") == 0);
+}
+
+int agent_config_load(struct agent_config *c, const char *path, struct err *err)
+{
+    struct dirent **names;
+    struct stat st;
+    int n, rc = 0;
+
+    if (stat(path, &st) != 0)
+        return err_set(err, ERR_NOT_FOUND, "Error loading configuration from "
+                                           "%s: no such file or directory",
+                       path);
+    if (!S_ISDIR(st.st_mode))
+        return load_file(c, path, err);
+    n = scandir(path, &names, config_file, alphasort);
+    if (n < 0)
+        return err_set(err, ERR_IO, "cannot read directory %s", path);
+    for (int i = 0; i < n; i++) {
+        char *f = xasprintf("%s/%s", path, names[i]->d_name);
+
+        if (rc == 0)
+            rc = load_file(c, f, err);
+        free(f);
+        free(names[i]);
+    }
+    free(names);
+    return rc;
+}

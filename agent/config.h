@@ -1,0 +1,37 @@
+/*
+ * The agent's configuration files (`caravan agent -config FILE|DIR`), in
+ * Nomad's HCL or JSON format: the subset this agent uses. Command-line
+ * flags override what the files say; files in a directory are read in
+ * lexical order, later ones overriding earlier ones.
+ */
+#ifndef CARAVAN_AGENT_CONFIG_H
+#define CARAVAN_AGENT_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct err;
+
+struct agent_config
+{
+    char *data_dir;
+    char *bind_addr;
+    char *region;
+    char *datacenter;
+    char *name;
+    char *log_level;
+    int log_json; /* -1 unset */
+    int server_enabled; /* -1 unset */
+    int client_enabled; /* -1 unset */
+    int64_t http_port;  /* 0 unset */
+    int raw_exec_enabled; /* plugin "raw_exec" { config { enabled } } */
+    char **loaded; /* files read, for the banner */
+    int nloaded;
+};
+
+void agent_config_init(struct agent_config *c);
+void agent_config_release(struct agent_config *c);
+/* Reads path (a file, or a directory of *.hcl and *.json) into c. */
+int agent_config_load(struct agent_config *c, const char *path, struct err *err);
+
+#endif
