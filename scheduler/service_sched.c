@@ -358,22 +358,54 @@ static int64_t compute_limit(const struct sched *s,
 
 /* ============================================================= placements */
 
+/*
+ * The alloc indexes in use in a group. A bitmap answers "is it used" in
+ * constant time, so placing count allocs stays linear in count (a count of
+ * 10,000 is an ordinary batch job); hint is where the free search resumes.
+ */
 struct names
 {
     int64_t *used;
     size_t n, cap;
+    unsigned char *bits;
+    size_t nbits;
+    int64_t hint;
 };
+
+#define NAMES_BITMAP_MAX ((int64_t)1 << 24)
+
+static void names_add(struct names *nm, int64_t idx)
+{
+    XGROW(nm->used, nm->cap, nm->n + 1);
+    nm->used[nm->n++] = idx;
+    if (idx < 0 || idx >= NAMES_BITMAP_MAX)
+        return;
+    if ((size_t)idx / 8 >= nm->nbits) {
+        size_t old = nm->nbits, want = (size_t)idx / 8 + 1;
+
+        XGROW(nm->bits, nm->nbits, want);
+        memset(nm->bits + old, 0, nm->nbits - old);
+    }
+    nm->bits[idx / 8] = (unsigned char)(nm->bits[idx / 8] | (1u << (idx % 8)));
+}
+
+static void names_release(struct names *nm)
+{
+    free(nm->used);
+    free(nm->bits);
+}
 
 static void names_add_set(struct names *nm, const struct sched_aset *set)
 {
-    for (size_t i = 0; i < set->n; i++) {
-        XGROW(nm->used, nm->cap, nm->n + 1);
-        nm->used[nm->n++] = alloc_name_index(set->v[i]);
-    }
+    for (size_t i = 0; i < set->n; i++)
+        names_add(nm, alloc_name_index(set->v[i]));
 }
 
 static bool names_has(const struct names *nm, int64_t idx)
 {
+    if (idx >= 0 && idx < NAMES_BITMAP_MAX)
+        return (size_t)idx / 8 < nm->nbits &&
+               (nm->bits[idx / 8] & (1u << (idx % 8))) != 0;
     for (size_t i = 0; i < nm->n; i++) {
         if (nm->used[i] == idx)
             return true;
@@ -384,12 +416,12 @@ static bool names_has(const struct names *nm, int64_t idx)
 /* The lowest index nobody uses; it is used from then on. */
 static int64_t names_next(struct names *nm)
 {
-    int64_t idx = 0;
+    int64_t idx = nm->hint;
 
     while (names_has(nm, idx))
         idx++;
-    XGROW(nm->used, nm->cap, nm->n + 1);
-    nm->used[nm->n++] = idx;
+    nm->hint = idx + 1;
+    names_add(nm, idx);
     return idx;
 }
 
@@ -423,12 +455,11 @@ static void place_canaries(struct sched *s,
             p.index = alloc_name_index(g->destructive.v[next++]);
         else
             p.index = names_next(nm);
-        XGROW(taken.used, taken.cap, taken.n + 1);
-        taken.used[taken.n++] = p.index;
+        names_add(&taken, p.index);
         sched__placements_push(&s->place, &p);
     }
     sched__desired(s, g->tg->name)->canary += want;
-    free(taken.used);
+    names_release(&taken);
 }
 
 /* Reschedules, lost replacements and missing indexes, in that order. */
@@ -639,7 +670,7 @@ static void reconcile_group(struct sched *s, struct group_state *g)
     create_followups(s, g);
     maybe_create_deployment(s, g, require_canary);
     free(place.v);
-    free(nm.used);
+    names_release(&nm);
 }
 
 /* Stops the allocs of groups the job no longer has. */
