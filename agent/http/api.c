@@ -326,7 +326,9 @@ static json_t *job_summary(struct state_snap *snap, const struct job *job)
         }
         eval_free(le.e);
     }
-    server_each_job(snap, "", count_child, &ch, &err);
+    /* Only periodic and parameterized parents have children. */
+    if (job->periodic != NULL || job->parameterized != NULL)
+        server_each_job(snap, "", count_child, &ch, &err);
     s = json_pack("{s:s,s:s,s:o,s:{s:i,s:i,s:i},s:I,s:I}", "JobID",
                   model_str(job->id), "Namespace", model_str(job->namespace),
                   "Summary", c.summary, "Children", "Pending", ch.pending,

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -86,6 +87,81 @@ static long rss_kb(pid_t pid)
     return kb;
 }
 
+struct reg_thread
+{
+    const char *base;
+    int first, n, failed;
+};
+
+/* One client registering its share of jobs on one keep-alive connection. */
+static void *register_jobs(void *arg)
+{
+    struct reg_thread *t = arg;
+    CURL *c = curl_easy_init();
+    char url[256], body[1024];
+    struct buf sink = BUF_INIT;
+
+    snprintf(url, sizeof(url), "%s/v1/jobs", t->base);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "PUT");
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
+    for (int i = t->first; i < t->first + t->n; i++) {
+        long status = 0;
+
+        snprintf(body, sizeof(body),
+                 "{\"Job\":{\"ID\":\"reg%d\",\"Type\":\"batch\","
+                 "\"Datacenters\":[\"nowhere\"],\"TaskGroups\":[{\"Name\":"
+                 "\"g\",\"Tasks\":[{\"Name\":\"t\",\"Driver\":"
+                 "\"raw_exec\",\"Config\":{\"command\":\"/bin/true\"}}]}]}}",
+                 i);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+        buf_reset(&sink);
+        if (curl_easy_perform(c) != CURLE_OK ||
+            curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status) !=
+                CURLE_OK ||
+            status != 200)
+            t->failed++;
+    }
+    buf_release(&sink);
+    curl_easy_cleanup(c);
+    return NULL;
+}
+
+/* 10,000 registrations from 16 concurrent clients; all must read back. */
+static int bench_registrations(const char *base)
+{
+    enum { CLIENTS = 16, JOBS = 10000 };
+    struct reg_thread t[CLIENTS];
+    pthread_t th[CLIENTS];
+    struct buf b = BUF_INIT;
+    char url[256];
+    double t0, dt;
+    int failed = 0, found = 0;
+    const char *p;
+
+    t0 = now_ms();
+    for (int i = 0; i < CLIENTS; i++) {
+        t[i] = (struct reg_thread){base, i * (JOBS / CLIENTS), JOBS / CLIENTS,
+                                   0};
+        pthread_create(&th[i], NULL, register_jobs, &t[i]);
+    }
+    for (int i = 0; i < CLIENTS; i++) {
+        pthread_join(th[i], NULL);
+        failed += t[i].failed;
+    }
+    dt = now_ms() - t0;
+    snprintf(url, sizeof(url), "%s/v1/jobs?prefix=reg", base);
+    http("GET", url, NULL, &b);
+    for (p = buf_str(&b); (p = strstr(p, "\"ID\":\"reg")) != NULL; p++)
+        found++;
+    buf_release(&b);
+    printf("%d job registrations over HTTP by %d clients: %.0f/s, %d failed, "
+           "%d readable (target >= 5000/s, all readable)\n",
+           JOBS, CLIENTS, JOBS / (dt / 1000.0), failed, found);
+    return failed == 0 && found == JOBS ? 0 : 1;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -101,6 +177,7 @@ int main(void)
     int port = free_port(), nruns = 0;
     pid_t pid;
 
+    setvbuf(stdout, NULL, _IOLBF, 0);
     snprintf(bin, sizeof(bin), "%s/caravan", top ? top : ".");
     snprintf(port_s, sizeof(port_s), "%d", port);
     snprintf(base, sizeof(base), "http://127.0.0.1:%d", port);
@@ -181,8 +258,12 @@ int main(void)
                "%d: %.1f ms (target < 30 ms)\n",
                nruns, runs[nruns / 2]);
     }
-    kill(pid, SIGINT);
-    waitpid(pid, NULL, 0);
-    curl_global_cleanup();
-    return nruns == 20 ? 0 : 1;
+    {
+        int reg = bench_registrations(base);
+
+        kill(pid, SIGINT);
+        waitpid(pid, NULL, 0);
+        curl_global_cleanup();
+        return nruns == 20 && reg == 0 ? 0 : 1;
+    }
 }
