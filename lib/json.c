@@ -214,11 +214,18 @@ void jw_str(struct jw *w, const char *s)
 
 void jw_int(struct jw *w, int64_t v)
 {
-    char num[24];
-    int n = snprintf(num, sizeof(num), "%" PRId64, v);
+    char num[24], *p = num + sizeof(num);
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
 
+    /* Hand-rolled: snprintf was a tenth of the time of encoding a job. */
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u != 0);
+    if (v < 0)
+        *--p = '-';
     before(w);
-    buf_append(w->out, num, (size_t)n);
+    buf_append(w->out, p, (size_t)(num + sizeof(num) - p));
 }
 
 void jw_real(struct jw *w, double v)
@@ -328,13 +335,26 @@ int jr_syntax(struct jr *r, const char *what)
                    col, what, (unsigned char)*r->p);
 }
 
+/* Indented JSON is mostly spaces: skip them a word at a time. */
 static inline void ws(struct jr *r)
 {
-    if (r->p < r->end && (unsigned char)*r->p > ' ')
-        return;
-    while (r->p < r->end &&
-           (*r->p == ' ' || *r->p == '\n' || *r->p == '\t' || *r->p == '\r'))
-        r->p++;
+    const char *p = r->p, *end = r->end;
+
+    for (;;) {
+        while (end - p >= 8) {
+            uint64_t w;
+
+            memcpy(&w, p, 8);
+            if (w != UINT64_C(0x2020202020202020))
+                break;
+            p += 8;
+        }
+        if (p < end && (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r'))
+            p++;
+        else
+            break;
+    }
+    r->p = p;
 }
 
 enum jr_type jr_peek(struct jr *r)
@@ -544,12 +564,12 @@ static int number_span(struct jr *r, const char **end, bool *integral)
 static int read_number(struct jr *r, double *d, int64_t *i, bool *is_int)
 {
     char tmp[64];
-    const char *end;
+    const char *end = NULL;
     bool integral;
     size_t n;
 
     ws(r);
-    if (number_span(r, &end, &integral) != 0)
+    if (number_span(r, &end, &integral) != 0 || end == NULL)
         return ERR_MALFORMED;
     n = (size_t)(end - r->p);
     if (n >= sizeof(tmp)) {
