@@ -201,7 +201,9 @@ static void apply_after(uv_work_t *w, int status)
     struct server *s = r->s;
 
     (void)status;
-    s->applying = false;
+    /* applying stays set through the callbacks below: one of them may end
+     * the last scheduling run of a closing server, which must not free it
+     * under our feet. */
     if (r->rc == 0) {
         handle_effects(s, &r->fx);
         notify_watches(s, r->fx.tables_changed, r->index);
@@ -217,6 +219,7 @@ static void apply_after(uv_work_t *w, int status)
     cmd_release(r->cmd);
     free(r->cmd);
     free(r);
+    s->applying = false;
     start_next_apply(s);
     if (maybe_free(s))
         return;
