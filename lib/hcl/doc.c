@@ -21,18 +21,37 @@
 /* ---- bodies ---- */
 
 static int eval_body(struct eval *e,
-                     const struct ast_body *ab,
+                     struct ast_body *ab,
                      struct hcl_body *out,
                      bool top);
 
-static struct hcl_block *push_block(struct hcl_body *out, size_t *cap)
+static struct hcl_block *push_block(struct eval *e,
+                                    struct hcl_body *out,
+                                    size_t *cap)
 {
     struct hcl_block *blk;
 
-    XGROW(out->blocks, *cap, out->nblocks + 1);
+    if (out->nblocks == *cap) {
+        /* Only dynamic blocks outgrow the count of the syntax tree. */
+        struct hcl_block *blocks;
+
+        *cap = *cap ? *cap * 2 : 4;
+        blocks = hcl_arena_alloc(e->arena, *cap * sizeof(*blocks));
+        if (out->nblocks > 0)
+            memcpy(blocks, out->blocks, out->nblocks * sizeof(*blocks));
+        out->blocks = blocks;
+    }
     blk = &out->blocks[out->nblocks++];
     memset(blk, 0, sizeof(*blk));
     return blk;
+}
+
+static struct hcl_body *new_body(struct eval *e)
+{
+    struct hcl_body *body = hcl_arena_alloc(e->arena, sizeof(*body));
+
+    memset(body, 0, sizeof(*body));
+    return body;
 }
 
 static const struct ast_attr *find_ast_attr(const struct ast_body *b,
@@ -63,7 +82,9 @@ static int dynamic_labels(struct eval *e,
         hcl_val_free(&v);
         return -1;
     }
-    blk->labels = xcalloc(v.u.list.n + 1, sizeof(*blk->labels));
+    blk->labels =
+        hcl_arena_alloc(e->arena, (v.u.list.n + 1) * sizeof(*blk->labels));
+    blk->labels[0] = NULL;
     for (size_t i = 0; i < v.u.list.n; i++) {
         struct buf b = BUF_INIT;
 
@@ -75,7 +96,10 @@ static int dynamic_labels(struct eval *e,
             hcl_val_free(&v);
             return -1;
         }
-        blk->labels[blk->nlabels++] = b.data ? buf_detach(&b) : xstrdup("");
+        blk->labels[blk->nlabels++] =
+            hcl_arena_strndup(e->arena, buf_str(&b), b.len);
+        blk->labels[blk->nlabels] = NULL;
+        buf_release(&b);
     }
     hcl_val_free(&v);
     return 0;
@@ -180,10 +204,10 @@ static int eval_dynamic(struct eval *e,
         s.val = &iter;
         s.up = saved;
         e->scope = &s;
-        blk = push_block(out, cap);
-        blk->type = xstrdup(ab->labels[0]);
+        blk = push_block(e, out, cap);
+        blk->type = ab->labels[0];
         blk->pos = ab->pos;
-        blk->body = xcalloc(1, sizeof(*blk->body));
+        blk->body = new_body(e);
         rc = dynamic_labels(e, la, blk);
         if (rc == 0)
             rc = eval_body(e, content->body, blk->body, false);
@@ -194,27 +218,86 @@ static int eval_dynamic(struct eval *e,
     return rc;
 }
 
+/*
+ * Whether prefilled values that take lit to evaluate can be taken as they
+ * are: the checks evaluating them would make must all pass, else they are
+ * evaluated to fail the same way; and no iterator may shadow a reference.
+ */
+static bool literals_pass(const struct eval *e, const struct ast_lit *lit)
+{
+    return !e->failed && e->depth + lit->depth <= e->max_depth &&
+           e->budget >= lit->cost && (!lit->scoped || e->scope == NULL);
+}
+
 static int eval_body(struct eval *e,
-                     const struct ast_body *ab,
+                     struct ast_body *ab,
                      struct hcl_body *out,
                      bool top)
 {
-    size_t cap_blocks = 0;
+    bool fresh = ab->taken;
+    size_t cap_blocks = ab->doc.nblocks;
+    /* out may be ab->doc itself, whose blocks are replaced below. */
+    const struct hcl_block *parsed = ab->doc.blocks;
 
-    memset(out, 0, sizeof(*out));
-    if (ab->nattrs > 0)
-        out->attrs = xcalloc(ab->nattrs, sizeof(*out->attrs));
-    for (size_t i = 0; i < ab->nattrs; i++) {
-        const struct ast_attr *a = &ab->attrs[i];
-        struct hcl_attr *oa = &out->attrs[out->nattrs];
-
-        if (hcl_eval_expr(e, a->expr, &oa->value) != 0)
-            return -1;
-        hcl_finalize(&oa->value);
-        oa->name = xstrdup(a->name);
-        oa->pos = a->pos;
-        out->nattrs++;
+    /*
+     * The doc the parser began is completed in place; a body evaluated
+     * again (dynamic content) gets copies, sharing only literal values.
+     */
+    if (!fresh) {
+        ab->taken = true;
+        if (out != &ab->doc)
+            *out = ab->doc;
+    } else {
+        memset(out, 0, sizeof(*out));
+        out->nattrs = ab->doc.nattrs;
+        if (ab->doc.nattrs > 0) {
+            out->attrs =
+                hcl_arena_alloc(e->arena, ab->doc.nattrs * sizeof(*out->attrs));
+            memcpy(out->attrs, ab->doc.attrs,
+                   ab->doc.nattrs * sizeof(*out->attrs));
+        }
     }
+    if (ab->all_lit && literals_pass(e, &ab->lit)) {
+        e->budget -= ab->lit.cost;
+    } else {
+        for (size_t i = 0; i < ab->nattrs; i++) {
+            const struct ast_attr *a = &ab->attrs[i];
+            struct hcl_value *v = &out->attrs[i].value;
+
+            if (a->lit.cost > 0 && literals_pass(e, &a->lit))
+                e->budget -= a->lit.cost;
+            else if (hcl_eval_doc_value(e, a->expr, v) != 0)
+                return -1;
+        }
+    }
+    if (!fresh && !top && !ab->has_dynamic) {
+        /*
+         * The blocks are the parser's, each body completed in place; those
+         * of leaves need not even be looked at.
+         */
+        for (size_t i = 0; i < ab->nblocks; i++) {
+            struct ast_block *b = &ab->blocks[i];
+            int rc = 0;
+
+            if (++e->depth > e->max_depth) {
+                hcl_eerr(e, b->pos, "Blocks nested too deeply");
+                return -1;
+            }
+            if (b->leaf && literals_pass(e, &b->lit))
+                e->budget -= b->lit.cost;
+            else
+                rc = eval_body(e, b->body, &b->body->doc, false);
+            e->depth--;
+            if (rc != 0)
+                return rc;
+        }
+        return 0;
+    }
+    out->nblocks = 0;
+    out->blocks = NULL;
+    if (ab->nblocks > 0)
+        out->blocks =
+            hcl_arena_alloc(e->arena, ab->nblocks * sizeof(*out->blocks));
     for (size_t i = 0; i < ab->nblocks; i++) {
         const struct ast_block *b = &ab->blocks[i];
         struct hcl_block *blk;
@@ -223,7 +306,7 @@ static int eval_body(struct eval *e,
         if (top && (strcmp(b->type, "variable") == 0 ||
                     strcmp(b->type, "locals") == 0))
             continue;
-        if (strcmp(b->type, "dynamic") == 0) {
+        if (b->type[0] == 'd' && strcmp(b->type, "dynamic") == 0) {
             if (++e->depth > e->max_depth) {
                 hcl_eerr(e, b->pos, "Blocks nested too deeply");
                 return -1;
@@ -234,13 +317,10 @@ static int eval_body(struct eval *e,
                 return rc;
             continue;
         }
-        blk = push_block(out, &cap_blocks);
-        blk->type = xstrdup(b->type);
-        blk->pos = b->pos;
-        blk->labels = xcalloc(b->nlabels + 1, sizeof(*blk->labels));
-        for (size_t j = 0; j < b->nlabels; j++)
-            blk->labels[blk->nlabels++] = xstrdup(b->labels[j]);
-        blk->body = xcalloc(1, sizeof(*blk->body));
+        blk = push_block(e, out, &cap_blocks);
+        *blk = parsed[i];
+        if (b->body->taken)
+            blk->body = new_body(e);
         if (++e->depth > e->max_depth) {
             hcl_eerr(e, b->pos, "Blocks nested too deeply");
             return -1;
@@ -425,14 +505,16 @@ static int var_from_string(struct eval *e,
         break;
     case VK_COLLECTION: {
         struct node *n = NULL;
+        struct hcl_arena *arena = NULL;
         char *fname = xasprintf("<value for var.%s>", d->name);
         struct eval sub =
             eval_init(fname, s, opts, max_depth, &e->budget, e->err);
-        int rc = hcl_ast_parse_expr(s, strlen(s), fname, max_depth, &n, e->err);
+        int rc = hcl_ast_parse_expr(s, strlen(s), fname, max_depth, &arena, &n,
+                                    e->err);
 
         if (rc == 0)
             rc = hcl_eval_expr(&sub, n, &v);
-        hcl_node_free(n);
+        hcl_arena_free(arena);
         free(fname);
         e->budget = sub.budget;
         if (rc != 0) {
@@ -714,23 +796,31 @@ int hcl_parse(const char *src,
         }
     }
     if (rc == 0) {
-        doc = xcalloc(1, sizeof(*doc));
-        doc->filename = xstrdup(filename);
+        struct hcl_doc_impl *di = hcl_arena_alloc(ast->arena, sizeof(*di));
+
+        memset(di, 0, sizeof(*di));
+        di->arena = ast->arena;
+        doc = &di->doc;
+        doc->filename =
+            hcl_arena_strndup(di->arena, filename, strlen(filename));
+        e.arena = di->arena;
         if (eval_body(&e, ast, &doc->body, true) != 0)
             rc = ERR_INVALID;
     }
     if (rc != 0) {
         if (!e.failed && rc == ERR_INVALID)
             hcl_eerr(&e, (struct hcl_pos){1, 1}, "Invalid input");
-        hcl_doc_free(doc);
         doc = NULL;
     }
     for (size_t i = 0; i < e.nlocals; i++)
         hcl_val_free(&e.locals[i].val);
     free(e.locals);
+    buf_release(&e.scratch);
     hcl_val_free(&varobj);
     vars_free(&vs);
-    hcl_ast_body_free(ast);
+    /* A document keeps the tree's arena, which holds both. */
+    if (doc == NULL)
+        hcl_ast_body_free(ast);
     *out = doc;
     return rc;
 }

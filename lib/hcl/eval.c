@@ -151,6 +151,76 @@ void hcl_finalize(struct hcl_value *v)
     }
 }
 
+/*
+ * The bookkeeping hcl_eval_expr() does on entering node n: the depth
+ * bound and one step of the budget. On success the caller must decrement
+ * e->depth once done with n. Shortcuts that skip hcl_eval_expr() call it
+ * as often as the long way would, so limits trip at the same place.
+ */
+static bool eval_enter(struct eval *e, const struct node *n)
+{
+    if (e->failed)
+        return false;
+    if (++e->depth > e->max_depth) {
+        hcl_eerr(e, n->pos,
+                 "Expression nested too deeply; more than %d "
+                 "levels while evaluating",
+                 e->max_depth);
+        e->depth--;
+        return false;
+    }
+    if (!hcl_charge(e, n->pos, 1)) {
+        e->depth--;
+        return false;
+    }
+    return true;
+}
+
+static bool in_scope(const struct eval *e, const char *name)
+{
+    for (const struct scope *s = e->scope; s != NULL; s = s->up)
+        if (strcmp(s->name, name) == 0)
+            return true;
+    return false;
+}
+
+/*
+ * Whether n is a reference for Nomad to resolve (NOMAD_PORT_http,
+ * attr.kernel.name): a root that is neither var, local nor an iterator,
+ * with attribute names after it. Such a node evaluates to an unknown
+ * carrying its own source text, which callers can use without building
+ * the value. Returns the number of nodes evaluating it would enter, or 0.
+ */
+static int runtime_ref(const struct eval *e, const struct node *n)
+{
+    int count = 1;
+
+    while (n->kind == N_GETATTR) {
+        n = n->a;
+        count++;
+    }
+    if (n->kind != N_ROOT || strcmp(n->name, "var") == 0 ||
+        strcmp(n->name, "local") == 0 || in_scope(e, n->name))
+        return 0;
+    return count;
+}
+
+/* Enters the count nodes of a runtime reference as evaluating it would. */
+static bool enter_runtime_ref(struct eval *e, const struct node *n, int count)
+{
+    int entered = 0;
+    bool ok = true;
+
+    for (; entered < count; entered++, n = n->a) {
+        if (!eval_enter(e, n)) {
+            ok = false;
+            break;
+        }
+    }
+    e->depth -= entered;
+    return ok;
+}
+
 /* ---- conversions ---- */
 
 bool hcl_to_number(const struct hcl_value *v, double *d)
@@ -440,8 +510,16 @@ static int render_seq(struct eval *e, const struct node *seq, struct buf *b);
 static int render_interp(struct eval *e, const struct node *part, struct buf *b)
 {
     struct hcl_value v = {0};
-    int rc = hcl_eval_expr(e, part->a, &v);
+    int count = runtime_ref(e, part->a);
+    int rc;
 
+    if (count > 0) {
+        if (!enter_runtime_ref(e, part->a, count))
+            return -1;
+        buf_append(b, e->src + part->start, part->end - part->start);
+        return 0;
+    }
+    rc = hcl_eval_expr(e, part->a, &v);
     if (rc != 0)
         return rc;
     if (v.type == HCL_UNKNOWN) {
@@ -573,7 +651,16 @@ static int eval_template(struct eval *e,
     /* "${x}" alone yields x itself, not its string form. */
     if (n->nkids == 1 && n->kids[0]->kind == N_INTERP) {
         const struct node *part = n->kids[0];
+        int count = runtime_ref(e, part->a);
 
+        if (count > 0) {
+            /* Evaluated once to find it unknown, then once to render it. */
+            if (!enter_runtime_ref(e, part->a, count) ||
+                !enter_runtime_ref(e, part->a, count))
+                return -1;
+            hcl_val_string(out, e->src + part->start, part->end - part->start);
+            return 0;
+        }
         rc = hcl_eval_expr(e, part->a, out);
         if (rc == 0 && out->type == HCL_UNKNOWN) {
             hcl_val_free(out);
@@ -1013,20 +1100,8 @@ int hcl_eval_expr(struct eval *e, const struct node *n, struct hcl_value *out)
     int rc;
 
     memset(out, 0, sizeof(*out));
-    if (e->failed)
+    if (!eval_enter(e, n))
         return -1;
-    if (++e->depth > e->max_depth) {
-        hcl_eerr(e, n->pos,
-                 "Expression nested too deeply; more than %d "
-                 "levels while evaluating",
-                 e->max_depth);
-        e->depth--;
-        return -1;
-    }
-    if (!hcl_charge(e, n->pos, 1)) {
-        e->depth--;
-        return -1;
-    }
     switch (n->kind) {
     case N_LIT:
         hcl_val_copy(out, &n->lit);
@@ -1088,5 +1163,108 @@ int hcl_eval_expr(struct eval *e, const struct node *n, struct hcl_value *out)
         return -1;
     }
     out->pos = n->pos;
+    return 0;
+}
+
+/* hcl_eval_doc_value() of a template: rendered straight into the arena. */
+static int doc_template(struct eval *e,
+                        const struct node *n,
+                        struct hcl_value *out)
+{
+    struct buf *b = &e->scratch;
+    int rc = 0;
+
+    if (n->nkids == 1 && n->kids[0]->kind == N_INTERP) {
+        const struct node *part = n->kids[0];
+        int count = runtime_ref(e, part->a);
+        struct hcl_value v;
+
+        if (count == 0) {
+            /* "${x}" alone is x, of any type: the long way. */
+            if (hcl_eval_expr(e, n, &v) != 0)
+                return -1;
+            hcl_finalize(&v);
+            hcl_val_to_arena(e->arena, out, &v);
+            hcl_val_free(&v);
+            return 0;
+        }
+        /* As eval_template(): once to find it unknown, once to render. */
+        if (!eval_enter(e, n))
+            return -1;
+        if (!enter_runtime_ref(e, part->a, count) ||
+            !enter_runtime_ref(e, part->a, count)) {
+            e->depth--;
+            return -1;
+        }
+        e->depth--;
+        out->type = HCL_STRING;
+        out->u.str.len = part->end - part->start;
+        out->u.str.s =
+            hcl_arena_strndup(e->arena, e->src + part->start, out->u.str.len);
+        out->pos = n->pos;
+        return 0;
+    }
+    if (!eval_enter(e, n))
+        return -1;
+    buf_reset(b);
+    rc = render_seq(e, n, b);
+    e->depth--;
+    if (rc != 0) {
+        buf_reset(b);
+        if (!e->failed)
+            hcl_eerr(e, n->pos, "Invalid expression");
+        return -1;
+    }
+    out->type = HCL_STRING;
+    out->u.str.len = b->len;
+    out->u.str.s = hcl_arena_strndup(e->arena, buf_str(b), b->len);
+    out->pos = n->pos;
+    buf_reset(b);
+    return 0;
+}
+
+int hcl_eval_doc_value(struct eval *e,
+                       const struct node *n,
+                       struct hcl_value *out)
+{
+    struct hcl_value v;
+
+    memset(out, 0, sizeof(*out));
+    if (n->kind == N_LIT) {
+        if (!eval_enter(e, n))
+            return -1;
+        e->depth--;
+        *out = n->lit;
+        out->pos = n->pos;
+        return 0;
+    }
+    if (n->kind == N_LIST) {
+        if (!eval_enter(e, n))
+            return -1;
+        out->type = HCL_LIST;
+        if (n->nkids > 0)
+            out->u.list.items = hcl_arena_alloc(
+                e->arena, n->nkids * sizeof(*out->u.list.items));
+        for (size_t i = 0; i < n->nkids; i++) {
+            if (hcl_eval_doc_value(e, n->kids[i], &out->u.list.items[i]) != 0) {
+                e->depth--;
+                memset(out, 0, sizeof(*out));
+                if (!e->failed)
+                    hcl_eerr(e, n->pos, "Invalid expression");
+                return -1;
+            }
+            out->u.list.n = i + 1;
+        }
+        e->depth--;
+        out->pos = n->pos;
+        return 0;
+    }
+    if (n->kind == N_TEMPLATE)
+        return doc_template(e, n, out);
+    if (hcl_eval_expr(e, n, &v) != 0)
+        return -1;
+    hcl_finalize(&v);
+    hcl_val_to_arena(e->arena, out, &v);
+    hcl_val_free(&v);
     return 0;
 }

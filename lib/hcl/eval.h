@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "lib/buf.h"
 #include "lib/hcl/hcl_int.h"
 
 struct scope
@@ -48,6 +49,8 @@ struct eval
     int max_value_depth; /* bound on nesting of values being copied */
     unsigned long budget;
     struct hcl_fctx fx;
+    struct hcl_arena *arena; /* where the document is built */
+    struct buf scratch;      /* templates rendered into the document */
 };
 
 /* Records the first error as "<file>:<line>:<col>: message". */
@@ -68,6 +71,14 @@ const char *hcl_kind_name(const struct hcl_value *v);
 void hcl_finalize(struct hcl_value *v);
 /* Evaluates n into *out (overwritten); -1 with e->err set on failure. */
 int hcl_eval_expr(struct eval *e, const struct node *n, struct hcl_value *out);
+
+/*
+ * Evaluates n as hcl_eval_expr() and hcl_finalize() would, into a value
+ * that lives in e->arena and may share the literals of the syntax tree.
+ */
+int hcl_eval_doc_value(struct eval *e,
+                       const struct node *n,
+                       struct hcl_value *out);
 
 /* HCL's automatic conversions: "12" is a number, "true" a bool. */
 bool hcl_to_number(const struct hcl_value *v, double *d);

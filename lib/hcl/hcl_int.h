@@ -6,6 +6,10 @@
  * walks it with variables, locals and iterator scopes in hand. Keeping the
  * two apart is what lets locals refer to each other in any order and lets
  * dynamic blocks evaluate their content once per element.
+ *
+ * The tree, and the document evaluated from it, live in one arena freed at
+ * once; a document shares names and literal strings with its tree instead
+ * of copying them.
  */
 #ifndef CARAVAN_LIB_HCL_HCL_INT_H
 #define CARAVAN_LIB_HCL_HCL_INT_H
@@ -16,6 +20,59 @@
 #include "lib/hcl/hcl.h"
 
 struct buf;
+
+/*
+ * Bump allocator that holds a whole syntax tree. A tree has as many small
+ * pieces as its source has tokens, and it is freed as a whole, so carving
+ * them out of large chunks saves a malloc and a free for each.
+ */
+struct hcl_arena_chunk;
+
+struct hcl_arena
+{
+    struct hcl_arena_chunk *chunks;
+    char *cur;
+    size_t left;
+    size_t next_size;
+};
+
+/*
+ * Under AddressSanitizer every piece is a malloc() of its own, so that an
+ * overrun of one is caught rather than landing in the next.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define HCL_ARENA_EACH 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define HCL_ARENA_EACH 1
+#endif
+#endif
+#ifndef HCL_ARENA_EACH
+#define HCL_ARENA_EACH 0
+#endif
+
+struct hcl_arena *hcl_arena_new(void);
+void hcl_arena_free(struct hcl_arena *a);
+void *hcl_arena_alloc_slow(struct hcl_arena *a, size_t size);
+
+/* Returns size bytes aligned for any of the tree's structures. */
+static inline void *hcl_arena_alloc(struct hcl_arena *a, size_t size)
+{
+    size_t need = (size + 7) & ~(size_t)7;
+    void *p;
+
+    if (HCL_ARENA_EACH)
+        return hcl_arena_alloc_slow(a, size);
+    if (need > a->left)
+        return hcl_arena_alloc_slow(a, need);
+    p = a->cur;
+    a->cur += need;
+    a->left -= need;
+    return p;
+}
+
+/* A NUL-terminated copy of the n bytes at s. */
+char *hcl_arena_strndup(struct hcl_arena *a, const char *s, size_t n);
 
 /*
  * A value Nomad resolves later (attr.x, NOMAD_PORT_y, ...). It only exists
@@ -61,25 +118,58 @@ enum binop {
     OP_MOD,
 };
 
+/*
+ * One node per expression; a 1 MB file holds tens of thousands, so what
+ * no kind uses at the same time shares storage.
+ */
 struct node
 {
     enum node_kind kind;
+    int op;
     struct hcl_pos pos;
     size_t start, end; /* byte span of the expression in the source */
-    struct hcl_value lit;
-    char *name;
-    char *name2;
-    struct node *a, *b, *c, *d;
-    struct node **kids;
-    size_t nkids;
-    int op;
-    bool expand;    /* N_CALL: f(list...) */
-    bool is_object; /* N_FOR: {for ...} rather than [for ...] */
-    bool group;     /* N_FOR: value followed by "..." */
+    bool expand;       /* N_CALL: f(list...) */
+    bool is_object;    /* N_FOR: {for ...} rather than [for ...] */
+    bool group;        /* N_FOR: value followed by "..." */
+    union
+    {
+        struct hcl_value lit; /* N_LIT only */
+        struct
+        {
+            char *name;
+            char *name2;
+            struct node *a;
+            union
+            {
+                struct
+                {
+                    struct node *b, *c, *d;
+                };
+                struct
+                {
+                    struct node **kids;
+                    size_t nkids;
+                };
+            };
+        };
+    };
     /*
      * N_FOR: name = key var (or NULL), name2 = value var, a = collection,
      * b = key expression (objects), c = value expression, d = condition.
      */
+};
+
+/*
+ * What evaluating an expression the parser could already evaluate takes:
+ * a literal, a runtime reference alone in a string ("${NOMAD_PORT_x}"),
+ * or a list of such. Its value is prefilled in the document; evaluation
+ * only has to account for it, as long as no limit trips on the way.
+ */
+struct ast_lit
+{
+    unsigned long cost; /* evaluation steps; 0 when not prefilled */
+    int depth;          /* levels of nesting entered */
+    bool scoped;        /* its references hold only where no iterator is */
 };
 
 struct ast_attr
@@ -87,6 +177,7 @@ struct ast_attr
     char *name;
     struct hcl_pos pos;
     struct node *expr;
+    struct ast_lit lit;
 };
 
 struct ast_body;
@@ -99,14 +190,37 @@ struct ast_block
     size_t nlabels;
     struct hcl_pos pos;
     struct ast_body *body;
+    /*
+     * The body has only prefilled attributes and no blocks: lit, a copy of
+     * its own, is all there is to evaluate, and nothing in its doc is ever
+     * written, so documents may share it.
+     */
+    bool leaf;
+    struct ast_lit lit;
 };
 
+/*
+ * Everything in a tree lives in its arena; only the root body owns it.
+ * What evaluation reads of a body comes first, to share a cache line.
+ */
 struct ast_body
 {
+    /*
+     * The document body as far as the parser can tell it: names, block
+     * types and labels, and the values of literal attributes; each block's
+     * body points to the doc of its ast_body. Evaluation completes it in
+     * place the first time (taken), and works on copies after that.
+     */
+    struct hcl_body doc;
+    struct ast_lit lit; /* of all attributes, when all_lit */
+    bool all_lit;       /* every attribute is prefilled */
+    bool has_dynamic;   /* some block is "dynamic" */
+    bool taken;
     struct ast_attr *attrs;
-    size_t nattrs, cap_attrs;
+    size_t nattrs;
     struct ast_block *blocks;
-    size_t nblocks, cap_blocks;
+    size_t nblocks;
+    struct hcl_arena *arena; /* set on the root body only */
 };
 
 /* parse.c */
@@ -121,15 +235,19 @@ int hcl_ast_parse(const char *src,
                   int max_depth,
                   struct ast_body **out,
                   struct err *err);
-/* Parses src as one expression, for -var values of list and map types. */
+/*
+ * Parses src as one expression, for -var values of list and map types. On
+ * success *arena holds the tree, for hcl_arena_free().
+ */
 int hcl_ast_parse_expr(const char *src,
                        size_t len,
                        const char *filename,
                        int max_depth,
+                       struct hcl_arena **arena,
                        struct node **out,
                        struct err *err);
+/* Frees a whole tree; body must be the root hcl_ast_parse() returned. */
 void hcl_ast_body_free(struct ast_body *body);
-void hcl_node_free(struct node *n);
 
 /* value.c */
 
@@ -159,7 +277,20 @@ void hcl_json_encode(struct buf *b, const struct hcl_value *v);
 bool hcl_val_has_unknown(const struct hcl_value *v);
 /* Parses a whole string as an HCL number ("12", "-1.5e3"). */
 bool hcl_parse_number(const char *s, size_t len, double *out);
-void hcl_body_free(struct hcl_body *body);
+/* A deep copy of src, all of it in a. */
+void hcl_val_to_arena(struct hcl_arena *a,
+                      struct hcl_value *dst,
+                      const struct hcl_value *src);
+
+/*
+ * What hcl_parse() hands out: the document and everything in it live in
+ * the arena of its syntax tree, so hcl_doc_free() is one hcl_arena_free().
+ */
+struct hcl_doc_impl
+{
+    struct hcl_doc doc; /* first, so a struct hcl_doc * converts back */
+    struct hcl_arena *arena;
+};
 
 /* func.c */
 

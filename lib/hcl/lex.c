@@ -5,6 +5,7 @@
  */
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,14 +42,18 @@ struct hcl_pos hcl_cur_pos(const struct parser *p)
 
 void hcl_adv(struct parser *p, size_t n)
 {
-    while (n-- > 0 && p->pos < p->len) {
-        if (p->src[p->pos] == '\n') {
-            p->line++;
-            p->col = 1;
-        } else {
-            p->col++;
+    size_t end = p->len - p->pos < n ? p->len : p->pos + n;
+
+    while (p->pos < end) {
+        const char *nl = memchr(p->src + p->pos, '\n', end - p->pos);
+
+        if (nl == NULL) {
+            hcl_adv_in_line(p, end - p->pos);
+            break;
         }
-        p->pos++;
+        p->line++;
+        p->col = 1;
+        p->pos = (size_t)(nl - p->src) + 1;
     }
 }
 
@@ -138,18 +143,52 @@ void hcl_unexpected(struct parser *p, const struct tok *t, const char *expected)
     free(d);
 }
 
+/* The index of the first byte from i on that is not a space. */
+static inline size_t skip_spaces(const char *src, size_t len, size_t i)
+{
+#ifdef HCL_SWAR
+    /*
+     * Indentation is much of a file: runs of spaces are measured eight
+     * bytes at a time, the count being the zero bytes of w ^ "        "
+     * below its lowest set bit.
+     */
+    while (i + 8 <= len) {
+        uint64_t w;
+
+        memcpy(&w, src + i, 8);
+        w ^= 0x2020202020202020u;
+        if (w != 0)
+            return i + (size_t)__builtin_ctzll(w) / 8;
+        i += 8;
+    }
+#endif
+    while (i < len && src[i] == ' ')
+        i++;
+    return i;
+}
+
 /* Skips blanks and comments; stops at a newline, which is a token. */
 static bool skip_space(struct parser *p)
 {
-    for (;;) {
-        int c = hcl_at(p, 0);
+    const char *src = p->src;
+    size_t len = p->len;
 
-        if (c == ' ' || c == '\t' || c == '\r') {
-            hcl_adv(p, 1);
-        } else if (c == '#' || (c == '/' && hcl_at(p, 1) == '/')) {
-            while (p->pos < p->len && p->src[p->pos] != '\n')
-                hcl_adv(p, 1);
-        } else if (c == '/' && hcl_at(p, 1) == '*') {
+    for (;;) {
+        size_t i = p->pos;
+        char c;
+
+        i = skip_spaces(src, len, i);
+        while (i < len && (src[i] == ' ' || src[i] == '\t' || src[i] == '\r'))
+            i++;
+        hcl_adv_in_line(p, i - p->pos);
+        if (i >= len)
+            return true;
+        c = src[i];
+        if (c == '#' || (c == '/' && i + 1 < len && src[i + 1] == '/')) {
+            const char *nl = memchr(src + i, '\n', len - i);
+
+            hcl_adv_in_line(p, (nl != NULL ? (size_t)(nl - src) : len) - i);
+        } else if (c == '/' && i + 1 < len && src[i + 1] == '*') {
             struct hcl_pos start = hcl_cur_pos(p);
             const char *end = NULL;
 
@@ -229,12 +268,30 @@ static bool lex_number(struct parser *p, struct tok *t)
     return true;
 }
 
-/* Lexes one token at the cursor and moves past it. */
-static void lex(struct parser *p, struct tok *t)
+/*
+ * Bytes that are a token of their own whatever follows, the bulk of the
+ * punctuation: looked up rather than switched on, which mispredicts less.
+ * 0 for all others (T_EOF never stands for a byte).
+ */
+static const unsigned char single_tok[256] = {
+    ['\n'] = T_NL,    ['"'] = T_OQUOTE, ['{'] = T_LBRACE,   ['}'] = T_RBRACE,
+    ['['] = T_LBRACK, [']'] = T_RBRACK, ['('] = T_LPAREN,   [')'] = T_RPAREN,
+    [','] = T_COMMA,  [':'] = T_COLON,  ['?'] = T_QUESTION, ['+'] = T_PLUS,
+    ['-'] = T_MINUS,  ['*'] = T_STAR,   ['/'] = T_SLASH,    ['%'] = T_PERCENT,
+    ['~'] = T_TILDE,
+};
+
+/*
+ * Lexes one token at the cursor and moves past it. Kept out of line: it is
+ * the rarer way, and inlined it would slow down lex_common()'s callers.
+ */
+static __attribute__((noinline)) void lex(struct parser *p, struct tok *t)
 {
     int c, c1;
 
-    memset(t, 0, sizeof(*t));
+    t->mstart = 0;
+    t->mlen = 0;
+    t->strip = false;
     t->kind = T_ERROR;
     if (!skip_space(p)) {
         t->start = t->end = p->pos;
@@ -250,9 +307,20 @@ static void lex(struct parser *p, struct tok *t)
         t->end = p->pos;
         return;
     }
+    if (single_tok[c] != 0) {
+        t->kind = (enum tok_kind)single_tok[c];
+        p->pos++;
+        if (c == '\n') {
+            p->line++;
+            p->col = 1;
+        } else {
+            p->col++;
+        }
+        t->end = p->pos;
+        return;
+    }
     if (is_id_start(c)) {
-        while (is_id_cont(hcl_at(p, 0)))
-            hcl_adv(p, 1);
+        hcl_adv_in_line(p, hcl_ident_end(p->src, p->len, p->pos + 1) - p->pos);
         t->kind = T_IDENT;
     } else if (is_digit(c)) {
         lex_number(p, t);
@@ -264,57 +332,6 @@ static void lex(struct parser *p, struct tok *t)
         size_t n = 1;
 
         switch (c) {
-        case '\n':
-            k = T_NL;
-            break;
-        case '"':
-            k = T_OQUOTE;
-            break;
-        case '{':
-            k = T_LBRACE;
-            break;
-        case '}':
-            k = T_RBRACE;
-            break;
-        case '[':
-            k = T_LBRACK;
-            break;
-        case ']':
-            k = T_RBRACK;
-            break;
-        case '(':
-            k = T_LPAREN;
-            break;
-        case ')':
-            k = T_RPAREN;
-            break;
-        case ',':
-            k = T_COMMA;
-            break;
-        case ':':
-            k = T_COLON;
-            break;
-        case '?':
-            k = T_QUESTION;
-            break;
-        case '+':
-            k = T_PLUS;
-            break;
-        case '-':
-            k = T_MINUS;
-            break;
-        case '*':
-            k = T_STAR;
-            break;
-        case '/':
-            k = T_SLASH;
-            break;
-        case '%':
-            k = T_PERCENT;
-            break;
-        case '~':
-            k = T_TILDE;
-            break;
         case '.':
             if (c1 == '.' && hcl_at(p, 2) == '.') {
                 k = T_ELLIPSIS;
@@ -373,15 +390,63 @@ static void lex(struct parser *p, struct tok *t)
                          "used within the language",
                          c);
         } else {
-            hcl_adv(p, n);
+            /* Punctuation: n bytes, all seen above, none a newline. */
+            hcl_adv_in_line(p, n);
         }
         t->kind = k;
     }
     t->end = p->pos;
 }
 
-/* The next token, skipping newlines where brackets make them meaningless. */
-const struct tok *hcl_peek(struct parser *p)
+/*
+ * The tokens most of a file is made of (identifiers, "=", punctuation, each
+ * after plain spaces) with as little code as possible; anything else, also
+ * comments, tabs and the end of input, is left to lex(). Returns false,
+ * with p untouched, to say so.
+ */
+static inline bool lex_common(struct parser *p, struct tok *t)
+{
+    const char *src = p->src;
+    size_t len = p->len, i = p->pos, j;
+    unsigned char c;
+    int col;
+
+    i = skip_spaces(src, len, i);
+    if (i >= len)
+        return false;
+    c = (unsigned char)src[i];
+    col = p->col + (int)(i - p->pos);
+    t->start = i;
+    t->pos.line = p->line;
+    t->pos.col = col;
+    if (single_tok[c] != 0 && c != '/') {
+        bool nl = c == '\n';
+
+        t->kind = (enum tok_kind)single_tok[c];
+        t->end = i + 1;
+        p->pos = i + 1;
+        p->line += nl;
+        p->col = nl ? 1 : col + 1;
+        return true;
+    }
+    if (is_id_start(c)) {
+        j = hcl_ident_end(src, len, i + 1);
+        t->kind = T_IDENT;
+    } else if (c == '=' &&
+               (i + 1 >= len || (src[i + 1] != '=' && src[i + 1] != '>'))) {
+        j = i + 1;
+        t->kind = T_ASSIGN;
+    } else {
+        return false;
+    }
+    t->end = j;
+    p->pos = j;
+    p->col = col + (int)(j - i);
+    return true;
+}
+
+/* hcl_peek() the long way: any token, newlines skipped where ignored. */
+static __attribute__((noinline)) const struct tok *peek_any(struct parser *p)
 {
     for (;;) {
         if (!p->have_tok) {
@@ -397,17 +462,18 @@ const struct tok *hcl_peek(struct parser *p)
     }
 }
 
-void hcl_next(struct parser *p)
+/*
+ * Written so that the usual way, a common token, makes no call: that saves
+ * pushing and popping registers for every token.
+ */
+const struct tok *hcl_peek_slow(struct parser *p)
 {
-    hcl_peek(p);
-    p->last_kind = p->tok.kind;
-    p->prev_end = p->tok.end;
-    p->have_tok = false;
-}
-
-bool hcl_peek_is(struct parser *p, enum tok_kind k)
-{
-    return hcl_peek(p)->kind == k;
+    if (!p->have_tok && lex_common(p, &p->tok)) {
+        p->have_tok = true;
+        if (p->tok.kind != T_NL || !p->nl_ignore)
+            return &p->tok;
+    }
+    return peek_any(p);
 }
 
 bool hcl_peek_ident(struct parser *p, const char *word)
@@ -434,15 +500,21 @@ bool hcl_expect(struct parser *p, enum tok_kind k, const char *what)
     return true;
 }
 
-char *hcl_tok_str(const struct parser *p, const struct tok *t)
+char *hcl_tok_str(struct parser *p, const struct tok *t)
 {
-    return xstrndup(p->src + t->start, t->end - t->start);
+    return hcl_arena_strndup(p->arena, p->src + t->start, t->end - t->start);
 }
 
-struct node *hcl_new_node(enum node_kind kind, struct hcl_pos pos, size_t start)
+struct node *hcl_new_node(struct parser *p,
+                          enum node_kind kind,
+                          struct hcl_pos pos,
+                          size_t start)
 {
-    struct node *n = xcalloc(1, sizeof(*n));
+    /* Copied rather than memset(), which compiles to a slow "rep stos". */
+    static const struct node zero;
+    struct node *n = hcl_arena_alloc(p->arena, sizeof(*n));
 
+    *n = zero;
     n->kind = kind;
     n->pos = pos;
     n->start = start;
@@ -450,27 +522,95 @@ struct node *hcl_new_node(enum node_kind kind, struct hcl_pos pos, size_t start)
     return n;
 }
 
-void hcl_add_kid(struct node *n, struct node *kid, size_t *cap)
+void hcl_push_kid(struct parser *p, struct node *kid)
 {
-    XGROW(n->kids, *cap, n->nkids + 1);
-    n->kids[n->nkids++] = kid;
+    XGROW(p->kids, p->cap_kids, p->nkids + 1);
+    p->kids[p->nkids++] = kid;
 }
 
-void hcl_node_free(struct node *n)
+void hcl_take_kids(struct parser *p, struct node *n, size_t base)
 {
-    if (n == NULL)
+    size_t k = p->nkids - base;
+
+    n->nkids = k;
+    n->kids = NULL;
+    if (k > 0) {
+        n->kids = hcl_arena_alloc(p->arena, k * sizeof(*n->kids));
+        memcpy(n->kids, p->kids + base, k * sizeof(*n->kids));
+    }
+    p->nkids = base;
+}
+
+/* ---- arena ---- */
+
+struct hcl_arena_chunk
+{
+    struct hcl_arena_chunk *next;
+};
+
+/* Chunks grow with the tree up to this size, so small inputs stay small. */
+#define ARENA_MIN_CHUNK 4096
+#define ARENA_MAX_CHUNK (1024 * 1024)
+
+struct hcl_arena *hcl_arena_new(void)
+{
+    struct hcl_arena *a = xcalloc(1, sizeof(*a));
+
+    a->next_size = ARENA_MIN_CHUNK;
+    return a;
+}
+
+void hcl_arena_free(struct hcl_arena *a)
+{
+    struct hcl_arena_chunk *c, *next;
+
+    if (a == NULL)
         return;
-    hcl_val_free(&n->lit);
-    free(n->name);
-    free(n->name2);
-    hcl_node_free(n->a);
-    hcl_node_free(n->b);
-    hcl_node_free(n->c);
-    hcl_node_free(n->d);
-    for (size_t i = 0; i < n->nkids; i++)
-        hcl_node_free(n->kids[i]);
-    free(n->kids);
-    free(n);
+    for (c = a->chunks; c != NULL; c = next) {
+        next = c->next;
+        free(c);
+    }
+    free(a);
+}
+
+void *hcl_arena_alloc_slow(struct hcl_arena *a, size_t size)
+{
+    size_t hdr = (sizeof(struct hcl_arena_chunk) + 7) & ~(size_t)7;
+    size_t csize = a->next_size;
+    struct hcl_arena_chunk *c;
+    char *p;
+
+    if (HCL_ARENA_EACH || size > csize / 4) {
+        /* A big piece gets a chunk of its own; the current one stays. */
+        c = xmalloc(hdr + size);
+        if (a->chunks != NULL) {
+            c->next = a->chunks->next;
+            a->chunks->next = c;
+        } else {
+            c->next = NULL;
+            a->chunks = c;
+        }
+        return (char *)c + hdr;
+    }
+    c = xmalloc(hdr + csize);
+    c->next = a->chunks;
+    a->chunks = c;
+    if (a->next_size < ARENA_MAX_CHUNK)
+        a->next_size *= 2;
+    p = (char *)c + hdr;
+    a->cur = p + size;
+    a->left = csize - size;
+    return p;
+}
+
+char *hcl_arena_strndup(struct hcl_arena *a, const char *s, size_t n)
+{
+    char *p = hcl_arena_alloc(a, n + 1);
+
+    if (n > 0)
+        memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
 }
 
 bool hcl_add_weight(struct parser *p, struct hcl_pos pos, int w)
@@ -521,4 +661,13 @@ void hcl_parser_init(struct parser *p,
     p->max_depth = max_depth > 0 ? max_depth : 64;
     p->err = err;
     p->last_kind = T_NL;
+    p->arena = hcl_arena_new();
+}
+
+void hcl_parser_release(struct parser *p)
+{
+    free(p->kids);
+    free(p->attrs);
+    free(p->blocks);
+    buf_release(&p->lit);
 }

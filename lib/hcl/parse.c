@@ -21,7 +21,7 @@ static struct node *parse_for(struct parser *p,
                               size_t start,
                               bool is_object)
 {
-    struct node *n = hcl_new_node(N_FOR, pos, start);
+    struct node *n = hcl_new_node(p, N_FOR, pos, start);
     const struct tok *t;
     enum tok_kind close = is_object ? T_RBRACE : T_RBRACK;
 
@@ -77,7 +77,6 @@ static struct node *parse_for(struct parser *p,
     n->end = p->prev_end;
     return n;
 fail:
-    hcl_node_free(n);
     return NULL;
 }
 
@@ -96,14 +95,16 @@ static bool at_for(struct parser *p)
     return yes;
 }
 
-static struct node *parse_list(struct parser *p, const struct tok *open)
+static struct node *parse_list(struct parser *p,
+                               struct hcl_pos pos,
+                               size_t start)
 {
     struct node *n;
-    size_t cap = 0;
+    size_t base = p->nkids;
 
     if (at_for(p))
-        return parse_for(p, open->pos, open->start, false);
-    n = hcl_new_node(N_LIST, open->pos, open->start);
+        return parse_for(p, pos, start, false);
+    n = hcl_new_node(p, N_LIST, pos, start);
     for (;;) {
         struct node *item;
 
@@ -112,7 +113,7 @@ static struct node *parse_list(struct parser *p, const struct tok *open)
         item = hcl_parse_expr_p(p);
         if (item == NULL)
             goto fail;
-        hcl_add_kid(n, item, &cap);
+        hcl_push_kid(p, item);
         if (hcl_peek_is(p, T_COMMA)) {
             hcl_next(p);
             continue;
@@ -124,23 +125,26 @@ static struct node *parse_list(struct parser *p, const struct tok *open)
         }
     }
     hcl_next(p);
+    hcl_take_kids(p, n, base);
     n->end = p->prev_end;
     return n;
 fail:
-    hcl_node_free(n);
+    p->nkids = base;
     return NULL;
 }
 
-static struct node *parse_object(struct parser *p, const struct tok *open)
+static struct node *parse_object(struct parser *p,
+                                 struct hcl_pos pos,
+                                 size_t start)
 {
     struct node *n;
-    size_t cap = 0;
+    size_t base = p->nkids;
 
     p->nl_ignore = true;
     if (at_for(p))
-        return parse_for(p, open->pos, open->start, true);
+        return parse_for(p, pos, start, true);
     p->nl_ignore = false;
-    n = hcl_new_node(N_OBJECT, open->pos, open->start);
+    n = hcl_new_node(p, N_OBJECT, pos, start);
     for (;;) {
         struct node *key, *val;
         const struct tok *t;
@@ -154,11 +158,16 @@ static struct node *parse_object(struct parser *p, const struct tok *open)
             goto fail;
         if (key->kind == N_ROOT) {
             /* A bare word before "=" names the key; it is no variable. */
+            char *name = key->name;
+
+            memset(&key->lit, 0, sizeof(key->lit));
             key->kind = N_LIT;
-            hcl_val_string(&key->lit, key->name, strlen(key->name));
+            key->lit.type = HCL_STRING;
+            key->lit.u.str.s = name;
+            key->lit.u.str.len = strlen(name);
             key->lit.pos = key->pos;
         }
-        hcl_add_kid(n, key, &cap);
+        hcl_push_kid(p, key);
         t = hcl_peek(p);
         if (t->kind != T_ASSIGN && t->kind != T_COLON) {
             if (!p->failed)
@@ -169,7 +178,7 @@ static struct node *parse_object(struct parser *p, const struct tok *open)
         val = hcl_parse_expr_p(p);
         if (val == NULL)
             goto fail;
-        hcl_add_kid(n, val, &cap);
+        hcl_push_kid(p, val);
         t = hcl_peek(p);
         if (t->kind == T_COMMA || t->kind == T_NL) {
             hcl_next(p);
@@ -183,19 +192,24 @@ static struct node *parse_object(struct parser *p, const struct tok *open)
         }
     }
     hcl_next(p);
+    hcl_take_kids(p, n, base);
     n->end = p->prev_end;
     return n;
 fail:
-    hcl_node_free(n);
+    p->nkids = base;
     return NULL;
 }
 
-static struct node *parse_call(struct parser *p, const struct tok *name)
+/* A call of the function named by the bytes start..end, at "(". */
+static struct node *parse_call(struct parser *p,
+                               struct hcl_pos pos,
+                               size_t start,
+                               size_t end)
 {
-    struct node *n = hcl_new_node(N_CALL, name->pos, name->start);
-    size_t cap = 0;
+    struct node *n = hcl_new_node(p, N_CALL, pos, start);
+    size_t base = p->nkids;
 
-    n->name = hcl_tok_str(p, name);
+    n->name = hcl_arena_strndup(p->arena, p->src + start, end - start);
     hcl_next(p); /* "(" */
     p->nl_ignore = true;
     for (;;) {
@@ -206,7 +220,7 @@ static struct node *parse_call(struct parser *p, const struct tok *name)
         arg = hcl_parse_expr_p(p);
         if (arg == NULL)
             goto fail;
-        hcl_add_kid(n, arg, &cap);
+        hcl_push_kid(p, arg);
         if (hcl_peek_is(p, T_ELLIPSIS)) {
             hcl_next(p);
             n->expand = true;
@@ -228,16 +242,17 @@ static struct node *parse_call(struct parser *p, const struct tok *name)
         }
     }
     hcl_next(p);
+    hcl_take_kids(p, n, base);
     n->end = p->prev_end;
     return n;
 fail:
-    hcl_node_free(n);
+    p->nkids = base;
     return NULL;
 }
 
 static struct node *parse_number(struct parser *p, const struct tok *t)
 {
-    struct node *n = hcl_new_node(N_LIT, t->pos, t->start);
+    struct node *n = hcl_new_node(p, N_LIT, t->pos, t->start);
     double d;
 
     if (!hcl_parse_number(p->src + t->start, t->end - t->start, &d)) {
@@ -245,7 +260,6 @@ static struct node *parse_number(struct parser *p, const struct tok *t)
 
         hcl_perr(p, t->pos, "Invalid number %s; it is out of range", desc);
         free(desc);
-        hcl_node_free(n);
         return NULL;
     }
     hcl_val_number(&n->lit, d);
@@ -254,54 +268,59 @@ static struct node *parse_number(struct parser *p, const struct tok *t)
     return n;
 }
 
+/*
+ * Tokens are read field by field, never copied whole: a copy right after
+ * lex() wrote the token stalls on store forwarding. A consumed token stays
+ * in p->tok until the next hcl_peek().
+ */
 static struct node *parse_primary(struct parser *p)
 {
-    struct tok t = *hcl_peek(p);
+    const struct tok *t = hcl_peek(p);
     bool saved_nl = p->nl_ignore;
+    struct hcl_pos pos = t->pos;
+    size_t start = t->start, end = t->end;
     struct node *n = NULL;
 
     if (p->failed)
         return NULL;
-    switch (t.kind) {
+    switch (t->kind) {
     case T_NUMBER:
         hcl_next(p);
-        return parse_number(p, &t);
+        return parse_number(p, &p->tok);
     case T_IDENT:
         hcl_next(p);
         if (hcl_peek_is(p, T_LPAREN)) {
-            n = parse_call(p, &t);
+            n = parse_call(p, pos, start, end);
             p->nl_ignore = saved_nl;
             return n;
         }
-        n = hcl_new_node(N_LIT, t.pos, t.start);
-        n->end = t.end;
-        n->lit.pos = t.pos;
-        if (t.end - t.start == 4 && memcmp(p->src + t.start, "true", 4) == 0)
+        n = hcl_new_node(p, N_LIT, pos, start);
+        n->end = end;
+        if (end - start == 4 && memcmp(p->src + start, "true", 4) == 0)
             hcl_val_bool(&n->lit, true);
-        else if (t.end - t.start == 5 &&
-                 memcmp(p->src + t.start, "false", 5) == 0)
+        else if (end - start == 5 && memcmp(p->src + start, "false", 5) == 0)
             hcl_val_bool(&n->lit, false);
-        else if (t.end - t.start == 4 &&
-                 memcmp(p->src + t.start, "null", 4) == 0)
+        else if (end - start == 4 && memcmp(p->src + start, "null", 4) == 0)
             n->lit.type = HCL_NULL;
         else {
             n->kind = N_ROOT;
-            n->name = hcl_tok_str(p, &t);
+            n->name = hcl_arena_strndup(p->arena, p->src + start, end - start);
+            return n;
         }
+        n->lit.pos = pos;
         return n;
     case T_OQUOTE:
         hcl_next(p);
-        return hcl_parse_quoted(p, &t);
+        return hcl_parse_quoted(p, pos, start);
     case T_HEREDOC:
         hcl_next(p);
-        return hcl_parse_heredoc(p, &t);
+        return hcl_parse_heredoc(p, &p->tok);
     case T_LPAREN:
         hcl_next(p);
         p->nl_ignore = true;
-        n = hcl_new_node(N_PAREN, t.pos, t.start);
+        n = hcl_new_node(p, N_PAREN, pos, start);
         n->a = hcl_parse_expr_p(p);
         if (n->a == NULL || !hcl_expect(p, T_RPAREN, "\")\"")) {
-            hcl_node_free(n);
             n = NULL;
         } else {
             n->end = p->prev_end;
@@ -311,26 +330,25 @@ static struct node *parse_primary(struct parser *p)
     case T_LBRACK:
         hcl_next(p);
         p->nl_ignore = true;
-        n = parse_list(p, &t);
+        n = parse_list(p, pos, start);
         p->nl_ignore = saved_nl;
         return n;
     case T_LBRACE:
         hcl_next(p);
-        n = parse_object(p, &t);
+        n = parse_object(p, pos, start);
         p->nl_ignore = saved_nl;
         return n;
     case T_ERROR:
         return NULL;
     default:
-        hcl_unexpected(p, &t, "an expression");
+        hcl_unexpected(p, t, "an expression");
         return NULL;
     }
 }
 
-/* Parses .name, [key], .*, [*] after an expression. */
-static struct node *parse_postfix(struct parser *p)
+/* Parses .name, [key], .*, [*] after the expression n. */
+static struct node *postfix_tail(struct parser *p, struct node *n)
 {
-    struct node *n = parse_primary(p);
     struct node *splat = NULL, **chain = NULL;
     int nsteps = 0;
 
@@ -339,31 +357,31 @@ static struct node *parse_postfix(struct parser *p)
     for (;;) {
         const struct tok *t = hcl_peek(p);
         struct node *step;
-        struct tok tt;
 
         if (t->kind == T_DOT) {
+            enum tok_kind k;
+
             hcl_next(p);
-            tt = *hcl_peek(p);
-            if (tt.kind == T_IDENT || tt.kind == T_NUMBER) {
+            t = hcl_peek(p);
+            k = t->kind;
+            if (k == T_IDENT || k == T_NUMBER) {
                 hcl_next(p);
-                step = hcl_new_node(tt.kind == T_IDENT ? N_GETATTR : N_INDEX,
+                step = hcl_new_node(p, k == T_IDENT ? N_GETATTR : N_INDEX,
                                     n->pos, n->start);
-                if (tt.kind == T_IDENT) {
-                    step->name = hcl_tok_str(p, &tt);
+                if (k == T_IDENT) {
+                    step->name = hcl_tok_str(p, t);
                 } else {
-                    step->b = parse_number(p, &tt);
-                    if (step->b == NULL) {
-                        hcl_node_free(step);
+                    step->b = parse_number(p, t);
+                    if (step->b == NULL)
                         goto fail;
-                    }
                 }
-            } else if (tt.kind == T_STAR && splat == NULL) {
+            } else if (k == T_STAR && splat == NULL) {
                 hcl_next(p);
                 step = NULL;
-                splat = hcl_new_node(N_SPLAT, n->pos, n->start);
+                splat = hcl_new_node(p, N_SPLAT, n->pos, n->start);
             } else {
-                if (tt.kind != T_ERROR)
-                    hcl_unexpected(p, &tt, "an attribute name after \".\"");
+                if (k != T_ERROR)
+                    hcl_unexpected(p, t, "an attribute name after \".\"");
                 goto fail;
             }
         } else if (t->kind == T_LBRACK) {
@@ -379,14 +397,13 @@ static struct node *parse_postfix(struct parser *p)
                 }
                 p->nl_ignore = saved_nl;
                 step = NULL;
-                splat = hcl_new_node(N_SPLAT, n->pos, n->start);
+                splat = hcl_new_node(p, N_SPLAT, n->pos, n->start);
             } else {
-                step = hcl_new_node(N_INDEX, n->pos, n->start);
+                step = hcl_new_node(p, N_INDEX, n->pos, n->start);
                 step->b = hcl_parse_expr_p(p);
                 if (step->b == NULL ||
                     !hcl_expect(p, T_RBRACK, "\"]\" after the index")) {
                     p->nl_ignore = saved_nl;
-                    hcl_node_free(step);
                     goto fail;
                 }
                 p->nl_ignore = saved_nl;
@@ -397,7 +414,7 @@ static struct node *parse_postfix(struct parser *p)
         if (splat != NULL && step == NULL) {
             /* The start of a splat: later steps apply to each element. */
             splat->a = n;
-            n = hcl_new_node(N_SPLATVAL, splat->pos, splat->start);
+            n = hcl_new_node(p, N_SPLATVAL, splat->pos, splat->start);
             chain = &splat->b;
             continue;
         }
@@ -417,10 +434,12 @@ static struct node *parse_postfix(struct parser *p)
     return n;
 fail:
     p->weight -= nsteps;
-    hcl_node_free(n);
-    if (splat != NULL)
-        hcl_node_free(splat);
     return NULL;
+}
+
+static struct node *parse_postfix(struct parser *p)
+{
+    return postfix_tail(p, parse_primary(p));
 }
 
 static struct node *parse_unary(struct parser *p)
@@ -428,20 +447,16 @@ static struct node *parse_unary(struct parser *p)
     const struct tok *t = hcl_peek(p);
 
     if (t->kind == T_MINUS || t->kind == T_BANG) {
-        struct node *n = hcl_new_node(N_UNARY, t->pos, t->start);
+        struct node *n = hcl_new_node(p, N_UNARY, t->pos, t->start);
 
         n->op = t->kind == T_MINUS ? '-' : '!';
         hcl_next(p);
-        if (!hcl_enter(p, n->pos)) {
-            hcl_node_free(n);
+        if (!hcl_enter(p, n->pos))
             return NULL;
-        }
         n->a = parse_unary(p);
         hcl_leave(p);
-        if (n->a == NULL) {
-            hcl_node_free(n);
+        if (n->a == NULL)
             return NULL;
-        }
         n->end = n->a->end;
         return n;
     }
@@ -495,9 +510,13 @@ static int binop_of(enum tok_kind k, int *prec)
     }
 }
 
-static struct node *parse_binary(struct parser *p, int min_prec)
+static struct node *parse_binary(struct parser *p, int min_prec);
+
+/* Parses the operators of at least min_prec that follow lhs. */
+static struct node *binary_tail(struct parser *p,
+                                struct node *lhs,
+                                int min_prec)
 {
-    struct node *lhs = parse_unary(p);
     int links = 0;
 
     while (lhs != NULL) {
@@ -508,13 +527,12 @@ static struct node *parse_binary(struct parser *p, int min_prec)
         if (op == 0 || prec < min_prec)
             break;
         hcl_next(p);
-        n = hcl_new_node(N_BINARY, lhs->pos, lhs->start);
+        n = hcl_new_node(p, N_BINARY, lhs->pos, lhs->start);
         n->op = op;
         n->a = lhs;
         links++;
         if (!hcl_add_weight(p, n->pos, 1) ||
             (n->b = parse_binary(p, prec + 1)) == NULL) {
-            hcl_node_free(n);
             p->weight -= links;
             return NULL;
         }
@@ -525,62 +543,67 @@ static struct node *parse_binary(struct parser *p, int min_prec)
     return lhs;
 }
 
+static struct node *parse_binary(struct parser *p, int min_prec)
+{
+    return binary_tail(p, parse_unary(p), min_prec);
+}
+
+/* Tokens that continue an expression after an operand. */
+static const bool continues_expr[T_ERROR + 1] = {
+    [T_DOT] = true,     [T_LBRACK] = true, [T_QUESTION] = true,
+    [T_OR] = true,      [T_AND] = true,    [T_EQEQ] = true,
+    [T_NE] = true,      [T_LT] = true,     [T_GT] = true,
+    [T_LE] = true,      [T_GE] = true,     [T_PLUS] = true,
+    [T_MINUS] = true,   [T_STAR] = true,   [T_SLASH] = true,
+    [T_PERCENT] = true,
+};
+
 struct node *hcl_parse_expr_p(struct parser *p)
 {
     struct node *c, *n;
-    struct hcl_pos pos = hcl_peek(p)->pos;
+    const struct tok *t = hcl_peek(p);
+    enum tok_kind kind = t->kind;
 
-    if (p->failed || !hcl_enter(p, pos))
+    if (p->failed || !hcl_enter(p, t->pos))
         return NULL;
-    c = parse_binary(p, 1);
+    if (kind == T_OQUOTE || kind == T_NUMBER || kind == T_HEREDOC) {
+        /*
+         * A literal, as most values are: it has no unary operator, and
+         * unless a continuation follows, the operator levels have nothing
+         * to add.
+         */
+        c = parse_primary(p);
+        if (c != NULL && continues_expr[hcl_peek(p)->kind])
+            c = binary_tail(p, postfix_tail(p, c), 1);
+    } else {
+        c = parse_binary(p, 1);
+    }
     if (c == NULL || !hcl_peek_is(p, T_QUESTION)) {
         hcl_leave(p);
         return c;
     }
     hcl_next(p);
-    n = hcl_new_node(N_COND, c->pos, c->start);
+    n = hcl_new_node(p, N_COND, c->pos, c->start);
     n->a = c;
     n->b = hcl_parse_expr_p(p);
     if (n->b == NULL || !hcl_expect(p, T_COLON, "\":\" in the conditional")) {
-        hcl_node_free(n);
         hcl_leave(p);
         return NULL;
     }
     n->c = hcl_parse_expr_p(p);
     hcl_leave(p);
-    if (n->c == NULL) {
-        hcl_node_free(n);
+    if (n->c == NULL)
         return NULL;
-    }
     n->end = n->c->end;
     return n;
 }
 
 /* ---- bodies ---- */
 
-static void ast_block_free(struct ast_block *b)
-{
-    free(b->type);
-    for (size_t i = 0; i < b->nlabels; i++)
-        free(b->labels[i]);
-    free(b->labels);
-    free(b->label_pos);
-    hcl_ast_body_free(b->body);
-}
-
 void hcl_ast_body_free(struct ast_body *body)
 {
-    if (body == NULL)
-        return;
-    for (size_t i = 0; i < body->nattrs; i++) {
-        free(body->attrs[i].name);
-        hcl_node_free(body->attrs[i].expr);
-    }
-    free(body->attrs);
-    for (size_t i = 0; i < body->nblocks; i++)
-        ast_block_free(&body->blocks[i]);
-    free(body->blocks);
-    free(body);
+    if (body != NULL)
+        hcl_arena_free(body->arena);
 }
 
 static struct ast_body *parse_body(struct parser *p, enum tok_kind close);
@@ -605,146 +628,362 @@ static bool end_of_item(struct parser *p, enum tok_kind close, const char *what)
     return false;
 }
 
+/* A block whose type is the identifier at start..end, after the type. */
 static bool parse_block(struct parser *p,
-                        struct ast_body *body,
-                        const struct tok *type,
-                        enum tok_kind close)
+                        struct hcl_pos pos,
+                        size_t start,
+                        size_t end)
 {
     struct ast_block blk;
     size_t cap = 0;
 
     memset(&blk, 0, sizeof(blk));
-    blk.type = hcl_tok_str(p, type);
-    blk.pos = type->pos;
+    blk.type = hcl_arena_strndup(p->arena, p->src + start, end - start);
+    blk.pos = pos;
     for (;;) {
-        struct tok t = *hcl_peek(p);
+        const struct tok *t = hcl_peek(p);
+        struct hcl_pos lpos = t->pos;
         char *label;
 
-        if (t.kind == T_LBRACE)
+        if (t->kind == T_LBRACE)
             break;
-        if (t.kind == T_IDENT) {
+        if (t->kind == T_IDENT) {
             hcl_next(p);
-            label = hcl_tok_str(p, &t);
-        } else if (t.kind == T_OQUOTE) {
+            label = hcl_tok_str(p, t);
+        } else if (t->kind == T_OQUOTE) {
             struct node *n;
 
             hcl_next(p);
-            n = hcl_parse_quoted(p, &t);
+            n = hcl_parse_quoted(p, lpos, t->start);
             if (n == NULL)
-                goto fail;
+                return false;
             if (n->kind != N_LIT) {
-                hcl_perr(p, t.pos,
+                hcl_perr(p, lpos,
                          "Invalid block label; template sequences "
                          "are not allowed in block labels");
-                hcl_node_free(n);
-                goto fail;
+                return false;
             }
-            label = xstrndup(n->lit.u.str.s, n->lit.u.str.len);
-            hcl_node_free(n);
-        } else if (blk.nlabels > 0 && t.kind != T_ERROR) {
+            label = n->lit.u.str.s;
+        } else if (blk.nlabels > 0 && t->kind != T_ERROR) {
             /* "type \"batch\"" alone: most likely a missing "=". */
             hcl_perr(p, blk.label_pos[0],
                      "Invalid block definition; \"%s\" is followed by a "
                      "label but no \"{\" opens the block (an attribute "
                      "needs \"=\")",
                      blk.type);
-            goto fail;
+            return false;
         } else {
-            if (t.kind != T_ERROR)
-                hcl_unexpected(p, &t, "a block label or \"{\"");
-            goto fail;
+            if (t->kind != T_ERROR)
+                hcl_unexpected(p, t, "a block label or \"{\"");
+            return false;
         }
-        XGROW(blk.labels, cap, blk.nlabels + 1);
-        blk.label_pos = xrealloc(blk.label_pos, cap * sizeof(*blk.label_pos));
+        if (blk.nlabels == cap) {
+            char **labels;
+            struct hcl_pos *lposs;
+
+            /* One more for a NULL after the last, as documents have. */
+            cap = cap ? cap * 2 : 2;
+            labels = hcl_arena_alloc(p->arena, (cap + 1) * sizeof(*labels));
+            lposs = hcl_arena_alloc(p->arena, cap * sizeof(*lposs));
+            if (blk.nlabels > 0) {
+                memcpy(labels, blk.labels, blk.nlabels * sizeof(*labels));
+                memcpy(lposs, blk.label_pos, blk.nlabels * sizeof(*lposs));
+            }
+            blk.labels = labels;
+            blk.label_pos = lposs;
+        }
         blk.labels[blk.nlabels] = label;
-        blk.label_pos[blk.nlabels++] = t.pos;
+        blk.label_pos[blk.nlabels++] = lpos;
+        blk.labels[blk.nlabels] = NULL;
     }
     if (p->open_blocks++ == 0)
         p->outer_brace = hcl_peek(p)->pos;
     hcl_next(p); /* "{" */
-    if (!hcl_enter(p, type->pos)) {
+    if (!hcl_enter(p, pos)) {
         p->open_blocks--;
-        goto fail;
+        return false;
     }
     blk.body = parse_body(p, T_RBRACE);
     hcl_leave(p);
     p->open_blocks--;
     if (blk.body == NULL)
-        goto fail;
-    if (!hcl_expect(p, T_RBRACE, "\"}\" to close the block") ||
-        !end_of_item(p, close, "block"))
-        goto fail;
-    XGROW(body->blocks, body->cap_blocks, body->nblocks + 1);
-    body->blocks[body->nblocks++] = blk;
+        return false;
+    if (!hcl_expect(p, T_RBRACE, "\"}\" to close the block"))
+        return false;
+    XGROW(p->blocks, p->cap_blocks, p->nblocks + 1);
+    p->blocks[p->nblocks++] = blk;
     return true;
-fail:
-    ast_block_free(&blk);
-    return false;
+}
+
+/*
+ * Attribute names seen in one body, for the redefinition check. Most
+ * bodies are small and a scan of the names is cheapest; past this many a
+ * hash table keeps a body with thousands of attributes linear.
+ */
+#define NAMES_SCAN_MAX 16
+
+struct name_set
+{
+    size_t *slots; /* index + 1 into the attribute stack, 0 when free */
+    size_t cap;
+};
+
+static size_t name_hash(const char *s)
+{
+    size_t h = 2166136261u;
+
+    for (; *s != '\0'; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+static void name_set_add(struct name_set *ns,
+                         const struct ast_attr *attrs,
+                         size_t idx)
+{
+    size_t mask = ns->cap - 1;
+    size_t i = name_hash(attrs[idx].name) & mask;
+
+    while (ns->slots[i] != 0)
+        i = (i + 1) & mask;
+    ns->slots[i] = idx + 1;
+}
+
+/* Makes room for one more name, rehashing the attributes base..end. */
+static void name_set_grow(struct name_set *ns,
+                          const struct ast_attr *attrs,
+                          size_t base,
+                          size_t end)
+{
+    if ((end - base + 1) * 2 <= ns->cap)
+        return;
+    free(ns->slots);
+    ns->cap = ns->cap ? ns->cap * 2 : 64;
+    while ((end - base + 1) * 2 > ns->cap)
+        ns->cap *= 2;
+    ns->slots = xcalloc(ns->cap, sizeof(*ns->slots));
+    for (size_t i = base; i < end; i++)
+        name_set_add(ns, attrs, i);
+}
+
+/* The earlier attribute of the body base.. called name, or NULL. */
+static const struct ast_attr *find_attr(const struct parser *p,
+                                        const struct name_set *ns,
+                                        size_t base,
+                                        const char *name)
+{
+    if (ns->cap == 0) {
+        for (size_t i = base; i < p->nattrs; i++)
+            if (p->attrs[i].name[0] == name[0] &&
+                strcmp(p->attrs[i].name, name) == 0)
+                return &p->attrs[i];
+        return NULL;
+    }
+    for (size_t i = name_hash(name) & (ns->cap - 1);;
+         i = (i + 1) & (ns->cap - 1)) {
+        if (ns->slots[i] == 0)
+            return NULL;
+        if (strcmp(p->attrs[ns->slots[i] - 1].name, name) == 0)
+            return &p->attrs[ns->slots[i] - 1];
+    }
+}
+
+/*
+ * Whether n is "${ref}" with ref a runtime reference: a root that is not
+ * var or local, with attribute names after it. Unless an iterator of the
+ * same name is in scope, it evaluates to its own text (see runtime_ref()
+ * in eval.c). Returns the number of nodes in ref, or 0.
+ */
+static int runtime_ref_template(const struct node *n)
+{
+    const struct node *r;
+    int count = 1;
+
+    if (n->kind != N_TEMPLATE || n->nkids != 1 || n->kids[0]->kind != N_INTERP)
+        return 0;
+    for (r = n->kids[0]->a; r->kind == N_GETATTR; r = r->a)
+        count++;
+    if (r->kind != N_ROOT ||
+        (r->name[0] == 'v' && strcmp(r->name, "var") == 0) ||
+        (r->name[0] == 'l' && strcmp(r->name, "local") == 0))
+        return 0;
+    return count;
+}
+
+/*
+ * The value of n when the parser can tell it already, as evaluation would
+ * give it (hcl_eval_doc_value()), and what evaluating it takes; a cost
+ * of 0 when it cannot.
+ */
+static struct ast_lit literal_value(struct parser *p,
+                                    const struct node *n,
+                                    struct hcl_value *v)
+{
+    struct ast_lit lit = {0, 0, false};
+    int count;
+
+    memset(v, 0, sizeof(*v));
+    if (n->kind == N_LIT) {
+        *v = n->lit;
+        v->pos = n->pos;
+        lit.cost = 1;
+        lit.depth = 1;
+    } else if ((count = runtime_ref_template(n)) > 0) {
+        const struct node *part = n->kids[0];
+
+        /* The template, then the reference twice: found unknown, shown. */
+        v->type = HCL_STRING;
+        v->pos = n->pos;
+        v->u.str.len = part->end - part->start;
+        v->u.str.s =
+            hcl_arena_strndup(p->arena, p->src + part->start, v->u.str.len);
+        lit.cost = 1 + 2 * (unsigned long)count;
+        lit.depth = 1 + count;
+        lit.scoped = true;
+    } else if (n->kind == N_LIST) {
+        struct hcl_value *items = NULL;
+
+        if (n->nkids > 0)
+            items = hcl_arena_alloc(p->arena, n->nkids * sizeof(*items));
+        lit.cost = 1;
+        for (size_t i = 0; i < n->nkids; i++) {
+            struct ast_lit item = literal_value(p, n->kids[i], &items[i]);
+
+            if (item.cost == 0)
+                return item;
+            lit.cost += item.cost;
+            if (item.depth + 1 > lit.depth)
+                lit.depth = item.depth + 1;
+            lit.scoped = lit.scoped || item.scoped;
+        }
+        if (lit.depth == 0)
+            lit.depth = 1;
+        v->type = HCL_LIST;
+        v->pos = n->pos;
+        v->u.list.items = items;
+        v->u.list.n = n->nkids;
+    }
+    return lit;
+}
+
+/* Builds body->doc from the finished body (see struct ast_body). */
+static void prefill_doc(struct parser *p, struct ast_body *body)
+{
+    struct hcl_body *doc = &body->doc;
+
+    doc->nattrs = body->nattrs;
+    if (body->nattrs > 0)
+        doc->attrs =
+            hcl_arena_alloc(p->arena, body->nattrs * sizeof(*doc->attrs));
+    body->all_lit = true;
+    for (size_t i = 0; i < body->nattrs; i++) {
+        struct ast_attr *a = &body->attrs[i];
+
+        doc->attrs[i].name = a->name;
+        doc->attrs[i].pos = a->pos;
+        a->lit = literal_value(p, a->expr, &doc->attrs[i].value);
+        if (a->lit.cost == 0)
+            body->all_lit = false;
+        body->lit.cost += a->lit.cost;
+        if (a->lit.depth > body->lit.depth)
+            body->lit.depth = a->lit.depth;
+        body->lit.scoped = body->lit.scoped || a->lit.scoped;
+    }
+    doc->nblocks = body->nblocks;
+    if (body->nblocks > 0)
+        doc->blocks =
+            hcl_arena_alloc(p->arena, body->nblocks * sizeof(*doc->blocks));
+    for (size_t i = 0; i < body->nblocks; i++) {
+        struct ast_block *b = &body->blocks[i];
+        struct hcl_block *db = &doc->blocks[i];
+
+        if (b->nlabels == 0 && p->no_labels == NULL) {
+            p->no_labels = hcl_arena_alloc(p->arena, sizeof(*p->no_labels));
+            p->no_labels[0] = NULL;
+        }
+        db->type = b->type;
+        db->labels = b->nlabels > 0 ? b->labels : p->no_labels;
+        db->nlabels = b->nlabels;
+        db->pos = b->pos;
+        db->body = &b->body->doc;
+        b->leaf = b->body->all_lit && b->body->nblocks == 0;
+        b->lit = b->body->lit;
+        if (b->type[0] == 'd' && strcmp(b->type, "dynamic") == 0)
+            body->has_dynamic = true;
+    }
 }
 
 static struct ast_body *parse_body(struct parser *p, enum tok_kind close)
 {
-    struct ast_body *body = xcalloc(1, sizeof(*body));
+    struct ast_body *body;
     bool saved_nl = p->nl_ignore;
+    size_t abase = p->nattrs, bbase = p->nblocks;
+    struct name_set names = {NULL, 0};
 
     p->nl_ignore = false;
     for (;;) {
-        struct tok t;
+        const struct tok *t;
+        struct hcl_pos tpos;
+        size_t tstart, tend;
 
         while (hcl_peek_is(p, T_NL))
             hcl_next(p);
-        t = *hcl_peek(p);
-        if (t.kind == close)
+        t = hcl_peek(p);
+        if (t->kind == close)
             break;
-        if (t.kind != T_IDENT) {
+        if (t->kind != T_IDENT) {
             /*
              * The outermost open block is reported: with braces out of
              * balance, that is where the reader has to start looking.
              */
-            if (t.kind == T_EOF)
+            if (t->kind == T_EOF)
                 hcl_perr(p, p->outer_brace,
                          "Unclosed configuration block; there is no "
                          "closing brace for this block before the end of "
                          "the file");
-            else if (t.kind != T_ERROR)
-                hcl_unexpected(p, &t, "an attribute or block definition");
+            else if (t->kind != T_ERROR)
+                hcl_unexpected(p, t, "an attribute or block definition");
             goto fail;
         }
+        tpos = t->pos;
+        tstart = t->start;
+        tend = t->end;
         hcl_next(p);
         if (hcl_peek_is(p, T_ASSIGN)) {
-            struct ast_attr a;
+            struct ast_attr a = {NULL, {0, 0}, NULL, {0, 0, false}};
+            const struct ast_attr *prev;
 
             p->assign_pos = hcl_peek(p)->pos;
             p->assign_end = hcl_peek(p)->end;
             hcl_next(p);
-            a.name = hcl_tok_str(p, &t);
-            a.pos = t.pos;
-            for (size_t i = 0; i < body->nattrs; i++) {
-                if (strcmp(body->attrs[i].name, a.name) == 0) {
-                    hcl_perr(p, t.pos,
-                             "Attribute redefined; The argument \"%s\" was "
-                             "already set at %s:%d:%d.",
-                             a.name, p->file, body->attrs[i].pos.line,
-                             body->attrs[i].pos.col);
-                    free(a.name);
-                    goto fail;
-                }
-            }
-            a.expr = hcl_parse_expr_p(p);
-            if (a.expr == NULL || !end_of_item(p, close, "attribute")) {
-                free(a.name);
-                hcl_node_free(a.expr);
+            a.name =
+                hcl_arena_strndup(p->arena, p->src + tstart, tend - tstart);
+            a.pos = tpos;
+            prev = find_attr(p, &names, abase, a.name);
+            if (prev != NULL) {
+                hcl_perr(p, tpos,
+                         "Attribute redefined; The argument \"%s\" was "
+                         "already set at %s:%d:%d.",
+                         a.name, p->file, prev->pos.line, prev->pos.col);
                 goto fail;
             }
-            XGROW(body->attrs, body->cap_attrs, body->nattrs + 1);
-            body->attrs[body->nattrs++] = a;
+            a.expr = hcl_parse_expr_p(p);
+            if (a.expr == NULL || !end_of_item(p, close, "attribute"))
+                goto fail;
+            XGROW(p->attrs, p->cap_attrs, p->nattrs + 1);
+            p->attrs[p->nattrs++] = a;
+            if (p->nattrs - abase > NAMES_SCAN_MAX) {
+                name_set_grow(&names, p->attrs, abase, p->nattrs - 1);
+                name_set_add(&names, p->attrs, p->nattrs - 1);
+            }
         } else if (hcl_peek_is(p, T_LBRACE) || hcl_peek_is(p, T_IDENT) ||
                    hcl_peek_is(p, T_OQUOTE)) {
-            if (!parse_block(p, body, &t, close))
+            if (!parse_block(p, tpos, tstart, tend) ||
+                !end_of_item(p, close, "block"))
                 goto fail;
         } else {
             if (!p->failed) {
-                char *name = hcl_tok_str(p, &t);
+                char *name = xstrndup(p->src + tstart, tend - tstart);
                 char *msg = xasprintf("\"=\" or a block after \"%s\"", name);
 
                 hcl_unexpected(p, hcl_peek(p), msg);
@@ -755,10 +994,36 @@ static struct ast_body *parse_body(struct parser *p, enum tok_kind close)
         }
     }
     p->nl_ignore = saved_nl;
+    /*
+     * Allocated last, next to its arrays, which evaluation reads together
+     * and which only now have their sizes.
+     */
+    body = hcl_arena_alloc(p->arena, sizeof(*body));
+    memset(body, 0, sizeof(*body));
+    body->nattrs = p->nattrs - abase;
+    if (body->nattrs > 0) {
+        body->attrs =
+            hcl_arena_alloc(p->arena, body->nattrs * sizeof(*body->attrs));
+        memcpy(body->attrs, p->attrs + abase,
+               body->nattrs * sizeof(*body->attrs));
+    }
+    body->nblocks = p->nblocks - bbase;
+    if (body->nblocks > 0) {
+        body->blocks =
+            hcl_arena_alloc(p->arena, body->nblocks * sizeof(*body->blocks));
+        memcpy(body->blocks, p->blocks + bbase,
+               body->nblocks * sizeof(*body->blocks));
+    }
+    prefill_doc(p, body);
+    p->nattrs = abase;
+    p->nblocks = bbase;
+    free(names.slots);
     return body;
 fail:
     p->nl_ignore = saved_nl;
-    hcl_ast_body_free(body);
+    p->nattrs = abase;
+    p->nblocks = bbase;
+    free(names.slots);
     return NULL;
 }
 
@@ -774,11 +1039,14 @@ int hcl_ast_parse(const char *src,
 
     hcl_parser_init(&p, src, len, filename, max_depth, err);
     body = parse_body(&p, T_EOF);
+    hcl_parser_release(&p);
     if (body == NULL) {
         if (!p.failed)
             hcl_perr(&p, hcl_cur_pos(&p), "Invalid input");
+        hcl_arena_free(p.arena);
         return ERR_INVALID;
     }
+    body->arena = p.arena;
     *out = body;
     return 0;
 }
@@ -787,26 +1055,30 @@ int hcl_ast_parse_expr(const char *src,
                        size_t len,
                        const char *filename,
                        int max_depth,
+                       struct hcl_arena **arena,
                        struct node **out,
                        struct err *err)
 {
     struct parser p;
     struct node *n;
 
+    *arena = NULL;
     hcl_parser_init(&p, src, len, filename, max_depth, err);
     p.nl_ignore = true;
     n = hcl_parse_expr_p(&p);
     if (n != NULL && !hcl_peek_is(&p, T_EOF)) {
         if (!p.failed)
             hcl_unexpected(&p, hcl_peek(&p), "the end of the value");
-        hcl_node_free(n);
         n = NULL;
     }
+    hcl_parser_release(&p);
     if (n == NULL) {
         if (!p.failed)
             hcl_perr(&p, hcl_cur_pos(&p), "Invalid expression");
+        hcl_arena_free(p.arena);
         return ERR_INVALID;
     }
+    *arena = p.arena;
     *out = n;
     return 0;
 }

@@ -1,8 +1,10 @@
 /*
  * HCL2 string templates: quoted strings and heredocs, with escapes,
  * "${...}" interpolations, "%{...}" directives and "~" strip markers.
- * Literal text is read byte by byte; the insides of interpolations and
- * directives go back to the token lexer.
+ * Literal text is read in runs up to the next byte that may start a
+ * sequence; plain strings and heredocs, most of them, skip the template
+ * machinery altogether. The insides of interpolations and directives go
+ * back to the token lexer.
  */
 #include <math.h>
 #include <stdarg.h>
@@ -186,7 +188,7 @@ static struct node *parse_directive(struct parser *p,
                                     bool is_for,
                                     bool *strip_after)
 {
-    struct node *n = hcl_new_node(is_for ? N_TFOR : N_TIF, pos, start);
+    struct node *n = hcl_new_node(p, is_for ? N_TFOR : N_TIF, pos, start);
     enum tmpl_end endk;
     bool strip;
 
@@ -246,17 +248,16 @@ static struct node *parse_directive(struct parser *p,
     n->end = p->prev_end;
     return n;
 fail:
-    hcl_node_free(n);
     return NULL;
 }
 
-static void flush_lit(struct buf *lit,
-                      struct node *seq,
-                      size_t *cap,
+/* Ends the literal text collected in p->lit as a part of the template. */
+static void flush_lit(struct parser *p,
                       struct hcl_pos pos,
                       size_t start,
                       bool *strip_next)
 {
+    struct buf *lit = &p->lit;
     struct node *n;
 
     if (*strip_next) {
@@ -275,16 +276,44 @@ static void flush_lit(struct buf *lit,
     }
     if (lit->len == 0)
         return;
-    n = hcl_new_node(N_LIT, pos, start);
-    hcl_val_string(&n->lit, lit->data, lit->len);
+    n = hcl_new_node(p, N_LIT, pos, start);
+    n->lit.type = HCL_STRING;
+    n->lit.u.str.s = hcl_arena_strndup(p->arena, lit->data, lit->len);
+    n->lit.u.str.len = lit->len;
     n->lit.pos = pos;
-    hcl_add_kid(seq, n, cap);
+    hcl_push_kid(p, n);
     buf_reset(lit);
+}
+
+/* The last part of the template whose parts start at base, if literal. */
+static struct node *last_lit(const struct parser *p, size_t base)
+{
+    if (p->nkids > base && p->kids[p->nkids - 1]->kind == N_LIT)
+        return p->kids[p->nkids - 1];
+    return NULL;
+}
+
+/*
+ * Bytes that end a run of literal text: newlines and the starts of
+ * sequences everywhere, and in quoted strings also the closing quote,
+ * escapes and the carriage returns that are not allowed there.
+ */
+static const bool heredoc_stop[256] =
+    {['\n'] = true, ['$'] = true, ['%'] = true};
+static const bool quoted_stop[256] = {
+    ['\n'] = true, ['$'] = true,  ['%'] = true,
+    ['"'] = true,  ['\\'] = true, ['\r'] = true};
+
+static inline bool plain_stop(char c, bool quoted)
+{
+    return (quoted ? quoted_stop : heredoc_stop)[(unsigned char)c];
 }
 
 /*
  * Parses template content at the cursor until the closing quote, the end
  * of a heredoc, or an else/endif/endfor directive (reported in *endk).
+ * Literal text collects in p->lit, which is empty whenever another
+ * template starts: each part is flushed before a sequence is parsed.
  */
 static struct node *parse_tmpl_seq(struct parser *p,
                                    const struct tmpl_ctx *tc,
@@ -292,10 +321,12 @@ static struct node *parse_tmpl_seq(struct parser *p,
                                    enum tmpl_end *endk,
                                    bool *strip_after)
 {
-    struct node *seq = hcl_new_node(N_TEMPLATE, hcl_cur_pos(p), p->pos);
-    struct buf lit = BUF_INIT;
+    struct hcl_pos seq_pos = hcl_cur_pos(p);
+    size_t seq_start = p->pos;
+    struct node *seq;
+    struct buf *lit = &p->lit;
     struct hcl_pos lit_pos = hcl_cur_pos(p);
-    size_t lit_start = p->pos, cap = 0;
+    size_t lit_start = p->pos, base = p->nkids;
     bool strip_next = strip_first;
     bool line_start =
         !tc->quoted && (p->pos == 0 || p->src[p->pos - 1] == '\n');
@@ -309,7 +340,7 @@ static struct node *parse_tmpl_seq(struct parser *p,
                                (hcl_at(p, 0) == ' ' || hcl_at(p, 0) == '\t');
                  i++)
                 hcl_adv(p, 1);
-            if (lit.len == 0) {
+            if (lit->len == 0) {
                 lit_pos = hcl_cur_pos(p);
                 lit_start = p->pos;
             }
@@ -334,14 +365,14 @@ static struct node *parse_tmpl_seq(struct parser *p,
             goto fail;
         }
         if (tc->quoted && c == '\\') {
-            if (!parse_escape(p, &lit))
+            if (!parse_escape(p, lit))
                 goto fail;
             continue;
         }
         if ((c == '$' || c == '%') && hcl_at(p, 1) == c &&
             hcl_at(p, 2) == '{') {
-            buf_putc(&lit, (char)c);
-            buf_putc(&lit, '{');
+            buf_putc(lit, (char)c);
+            buf_putc(lit, '{');
             hcl_adv(p, 3);
             continue;
         }
@@ -350,7 +381,7 @@ static struct node *parse_tmpl_seq(struct parser *p,
             size_t sstart = p->pos;
             bool strip_left = false, strip_right = false;
             bool saved_nl = p->nl_ignore;
-            struct node *n = NULL;
+            struct node *n = NULL, *prev;
 
             hcl_adv(p, 2);
             p->have_tok = false;
@@ -359,29 +390,27 @@ static struct node *parse_tmpl_seq(struct parser *p,
                 strip_left = true;
                 hcl_adv(p, 1);
             }
-            if (strip_left && seq->nkids > 0 && lit.len == 0 &&
-                seq->kids[seq->nkids - 1]->kind == N_LIT)
-                trim_lit_right(seq->kids[seq->nkids - 1]);
+            if (strip_left && lit->len == 0 && (prev = last_lit(p, base)))
+                trim_lit_right(prev);
             if (strip_left) {
-                while (lit.len > 0 &&
-                       strchr(" \t\r\n", lit.data[lit.len - 1]) != NULL)
-                    lit.data[--lit.len] = '\0';
+                while (lit->len > 0 &&
+                       strchr(" \t\r\n", lit->data[lit->len - 1]) != NULL)
+                    lit->data[--lit->len] = '\0';
             }
-            flush_lit(&lit, seq, &cap, lit_pos, lit_start, &strip_next);
+            flush_lit(p, lit_pos, lit_start, &strip_next);
             p->nl_ignore = true;
             if (c == '$') {
                 if (!hcl_enter(p, spos))
                     goto fail;
-                n = hcl_new_node(N_INTERP, spos, sstart);
+                n = hcl_new_node(p, N_INTERP, spos, sstart);
                 n->a = hcl_parse_expr_p(p);
                 hcl_leave(p);
-                if (n->a == NULL || !close_seq(p, &strip_right)) {
-                    hcl_node_free(n);
+                if (n->a == NULL || !close_seq(p, &strip_right))
                     goto fail;
-                }
             } else {
                 const struct tok *t = hcl_peek(p);
-                char *kw;
+                const char *kw;
+                size_t kwlen;
 
                 if (t->kind != T_IDENT) {
                     if (t->kind != T_ERROR)
@@ -390,11 +419,12 @@ static struct node *parse_tmpl_seq(struct parser *p,
                                        "(if, for, else, endif, endfor)");
                     goto fail;
                 }
-                kw = hcl_tok_str(p, t);
-                if (strcmp(kw, "if") == 0 || strcmp(kw, "for") == 0) {
+                kw = p->src + t->start;
+                kwlen = t->end - t->start;
+                if ((kwlen == 2 && memcmp(kw, "if", 2) == 0) ||
+                    (kwlen == 3 && memcmp(kw, "for", 3) == 0)) {
                     bool is_for = kw[0] == 'f';
 
-                    free(kw);
                     hcl_next(p);
                     if (!hcl_enter(p, spos))
                         goto fail;
@@ -403,13 +433,12 @@ static struct node *parse_tmpl_seq(struct parser *p,
                     hcl_leave(p);
                     if (n == NULL)
                         goto fail;
-                } else if (strcmp(kw, "else") == 0 ||
-                           strcmp(kw, "endif") == 0 ||
-                           strcmp(kw, "endfor") == 0) {
+                } else if ((kwlen == 4 && memcmp(kw, "else", 4) == 0) ||
+                           (kwlen == 5 && memcmp(kw, "endif", 5) == 0) ||
+                           (kwlen == 6 && memcmp(kw, "endfor", 6) == 0)) {
                     *endk = kw[0] == 'e' && kw[1] == 'l' ? TE_ELSE
                             : kw[3] == 'i'               ? TE_ENDIF
                                                          : TE_ENDFOR;
-                    free(kw);
                     hcl_next(p);
                     if (!close_seq(p, strip_after))
                         goto fail;
@@ -418,50 +447,59 @@ static struct node *parse_tmpl_seq(struct parser *p,
                         unterminated(p, tc);
                         goto fail;
                     }
-                    if (strip_left && seq->nkids > 0 &&
-                        seq->kids[seq->nkids - 1]->kind == N_LIT)
-                        trim_lit_right(seq->kids[seq->nkids - 1]);
-                    seq->end = p->prev_end;
-                    buf_release(&lit);
-                    return seq;
+                    if (strip_left && (prev = last_lit(p, base)))
+                        trim_lit_right(prev);
+                    break;
                 } else {
+                    char *w = xstrndup(kw, kwlen);
+
                     hcl_perr(p, t->pos,
                              "Invalid template directive \"%s\"; expected if, "
                              "for, else, endif or endfor",
-                             kw);
-                    free(kw);
+                             w);
+                    free(w);
                     goto fail;
                 }
             }
             p->nl_ignore = saved_nl;
             if (!tc->quoted && p->pos > tc->end) {
-                hcl_node_free(n);
                 unterminated(p, tc);
                 goto fail;
             }
             n->end = p->prev_end;
-            hcl_add_kid(seq, n, &cap);
+            hcl_push_kid(p, n);
             strip_next = strip_right;
             lit_pos = hcl_cur_pos(p);
             lit_start = p->pos;
             continue;
         }
-        if (lit.len == 0) {
+        if (lit->len == 0) {
             lit_pos = hcl_cur_pos(p);
             lit_start = p->pos;
         }
-        buf_putc(&lit, (char)c);
-        hcl_adv(p, 1);
-        if (c == '\n')
+        if (c == '\n') {
+            buf_putc(lit, '\n');
+            hcl_adv(p, 1);
             line_start = true;
+        } else {
+            /* Plain text runs to the next byte that may mean something. */
+            size_t end = tc->quoted ? p->len : tc->end, i = p->pos + 1;
+
+            while (i < end && !plain_stop(p->src[i], tc->quoted))
+                i++;
+            buf_append(lit, p->src + p->pos, i - p->pos);
+            hcl_adv_in_line(p, i - p->pos);
+        }
     }
-    flush_lit(&lit, seq, &cap, lit_pos, lit_start, &strip_next);
-    buf_release(&lit);
+    if (*endk == TE_END)
+        flush_lit(p, lit_pos, lit_start, &strip_next);
+    seq = hcl_new_node(p, N_TEMPLATE, seq_pos, seq_start);
+    hcl_take_kids(p, seq, base);
     seq->end = p->prev_end;
     return seq;
 fail:
-    buf_release(&lit);
-    hcl_node_free(seq);
+    buf_reset(lit);
+    p->nkids = base;
     return NULL;
 }
 
@@ -489,38 +527,102 @@ static struct node *parse_template(struct parser *p,
                  endk == TE_ELSE    ? "%{ else }"
                  : endk == TE_ENDIF ? "%{ endif }"
                                     : "%{ endfor }");
-        hcl_node_free(n);
         return NULL;
     }
     n->pos = tc->open;
     n->start = start;
     if (n->nkids == 0 || (n->nkids == 1 && n->kids[0]->kind == N_LIT)) {
-        struct node *lit = hcl_new_node(N_LIT, tc->open, start);
+        struct hcl_value v;
 
         if (n->nkids == 1) {
-            lit->lit = n->kids[0]->lit;
-            memset(&n->kids[0]->lit, 0, sizeof(n->kids[0]->lit));
+            v = n->kids[0]->lit;
         } else {
-            hcl_val_string(&lit->lit, "", 0);
+            memset(&v, 0, sizeof(v));
+            v.type = HCL_STRING;
+            v.u.str.s = hcl_arena_strndup(p->arena, "", 0);
         }
-        hcl_node_free(n);
-        n = lit;
+        /* The template node becomes the literal. */
+        n->kind = N_LIT;
+        n->end = start;
+        n->lit = v;
+        n->lit.pos = tc->open;
     }
-    n->lit.pos = tc->open;
     return n;
 }
 
-struct node *hcl_parse_quoted(struct parser *p, const struct tok *t)
+struct node *hcl_parse_quoted(struct parser *p,
+                              struct hcl_pos pos,
+                              size_t start)
 {
-    struct tmpl_ctx tc = {true, 0, 0, t->pos};
-    size_t start = t->start;
+    struct tmpl_ctx tc = {true, 0, 0, pos};
+    size_t i = p->pos;
     struct node *n;
 
+    /* Most strings are plain text, which needs no template machinery. */
+    i = hcl_quoted_plain_end(p->src, p->len, i);
+    if (i < p->len && p->src[i] == '"') {
+        n = hcl_new_node(p, N_LIT, pos, start);
+        n->lit.type = HCL_STRING;
+        n->lit.u.str.s =
+            hcl_arena_strndup(p->arena, p->src + p->pos, i - p->pos);
+        n->lit.u.str.len = i - p->pos;
+        n->lit.pos = pos;
+        hcl_adv_in_line(p, i + 1 - p->pos);
+        p->prev_end = p->pos;
+        n->end = p->pos;
+        return n;
+    }
     n = parse_template(p, &tc, start);
     if (n != NULL) {
         p->prev_end = p->pos;
         n->end = p->pos;
     }
+    return n;
+}
+
+/*
+ * A heredoc without "$" or "%" is plain text, the lines from content up to
+ * tc->end less the indentation "<<-" strips; this gives what
+ * parse_template() would, without the byte-by-byte walk.
+ */
+static struct node *plain_heredoc(struct parser *p,
+                                  const struct tmpl_ctx *tc,
+                                  size_t start,
+                                  size_t content,
+                                  size_t close_end)
+{
+    struct node *n = hcl_new_node(p, N_LIT, tc->open, start);
+    struct buf *lit = &p->lit;
+
+    n->lit.type = HCL_STRING;
+    n->lit.pos = tc->open;
+    if (tc->strip == 0) {
+        n->lit.u.str.len = tc->end - content;
+        n->lit.u.str.s =
+            hcl_arena_strndup(p->arena, p->src + content, n->lit.u.str.len);
+    } else {
+        for (size_t i = content; i < tc->end;) {
+            const char *nl;
+            size_t eol;
+
+            for (size_t k = 0; k < tc->strip && i < tc->end &&
+                               (p->src[i] == ' ' || p->src[i] == '\t');
+                 k++)
+                i++;
+            nl = memchr(p->src + i, '\n', tc->end - i);
+            eol = nl != NULL ? (size_t)(nl - p->src) + 1 : tc->end;
+            buf_append(lit, p->src + i, eol - i);
+            i = eol;
+        }
+        n->lit.u.str.len = lit->len;
+        n->lit.u.str.s = hcl_arena_strndup(p->arena, buf_str(lit), lit->len);
+        buf_reset(lit);
+    }
+    hcl_adv(p, close_end - p->pos);
+    p->have_tok = false;
+    p->last_kind = T_HEREDOC;
+    p->prev_end = p->pos;
+    n->end = p->pos;
     return n;
 }
 
@@ -593,13 +695,15 @@ struct node *hcl_parse_heredoc(struct parser *p, const struct tok *t)
         }
         tc.strip = min == (size_t)-1 ? 0 : min;
     }
+    if (memchr(p->src + content, '$', tc.end - content) == NULL &&
+        memchr(p->src + content, '%', tc.end - content) == NULL)
+        return plain_heredoc(p, &tc, start, content, close_end);
     n = parse_template(p, &tc, start);
     if (n == NULL)
         return NULL;
     if (p->pos != tc.end) {
         /* An interpolation ran over the closing line. */
         unterminated(p, &tc);
-        hcl_node_free(n);
         return NULL;
     }
     hcl_adv(p, close_end - p->pos);

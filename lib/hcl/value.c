@@ -293,6 +293,24 @@ bool hcl_parse_number(const char *s, size_t len, double *out)
         if (j != len)
             return false;
     }
+    {
+        /*
+         * Whole numbers of up to 15 digits are exact in a double, so
+         * strtod() would give the same; they are most of the numbers.
+         */
+        size_t j = i + (s[i] == '-' || s[i] == '+');
+        double v = 0;
+
+        if (len - j <= 15) {
+            while (j < len && s[j] >= '0' && s[j] <= '9')
+                v = v * 10 + (s[j++] - '0');
+            if (j == len) {
+                d = s[i] == '-' ? -v : v;
+                *out = d == 0 ? 0 : d;
+                return true;
+            }
+        }
+    }
     copy = xstrndup(s + i, len - i);
     errno = 0;
     d = strtod(copy, NULL);
@@ -384,36 +402,50 @@ void hcl_json_encode(struct buf *b, const struct hcl_value *v)
     }
 }
 
-void hcl_body_free(struct hcl_body *body)
+void hcl_val_to_arena(struct hcl_arena *a,
+                      struct hcl_value *dst,
+                      const struct hcl_value *src)
 {
-    for (size_t i = 0; i < body->nattrs; i++) {
-        free(body->attrs[i].name);
-        hcl_val_free(&body->attrs[i].value);
-    }
-    free(body->attrs);
-    for (size_t i = 0; i < body->nblocks; i++) {
-        struct hcl_block *blk = &body->blocks[i];
-
-        free(blk->type);
-        for (size_t j = 0; j < blk->nlabels; j++)
-            free(blk->labels[j]);
-        free(blk->labels);
-        if (blk->body != NULL) {
-            hcl_body_free(blk->body);
-            free(blk->body);
+    *dst = *src;
+    switch ((int)src->type) {
+    case HCL_STRING:
+    case HCL_UNKNOWN:
+        dst->u.str.s = hcl_arena_strndup(a, src->u.str.s, src->u.str.len);
+        break;
+    case HCL_LIST:
+        dst->u.list.items = NULL;
+        if (src->u.list.n > 0) {
+            dst->u.list.items =
+                hcl_arena_alloc(a, src->u.list.n * sizeof(*dst->u.list.items));
+            for (size_t i = 0; i < src->u.list.n; i++)
+                hcl_val_to_arena(a, &dst->u.list.items[i],
+                                 &src->u.list.items[i]);
         }
+        break;
+    case HCL_OBJECT:
+        dst->u.obj.items = NULL;
+        if (src->u.obj.n > 0) {
+            dst->u.obj.items =
+                hcl_arena_alloc(a, src->u.obj.n * sizeof(*dst->u.obj.items));
+            for (size_t i = 0; i < src->u.obj.n; i++) {
+                const struct hcl_item *it = &src->u.obj.items[i];
+
+                dst->u.obj.items[i].key =
+                    hcl_arena_strndup(a, it->key, strlen(it->key));
+                dst->u.obj.items[i].pos = it->pos;
+                hcl_val_to_arena(a, &dst->u.obj.items[i].value, &it->value);
+            }
+        }
+        break;
+    default:
+        break;
     }
-    free(body->blocks);
-    memset(body, 0, sizeof(*body));
 }
 
 void hcl_doc_free(struct hcl_doc *doc)
 {
-    if (doc == NULL)
-        return;
-    hcl_body_free(&doc->body);
-    free(doc->filename);
-    free(doc);
+    if (doc != NULL)
+        hcl_arena_free(((struct hcl_doc_impl *)doc)->arena);
 }
 
 const struct hcl_attr *hcl_body_attr(const struct hcl_body *body,
@@ -422,7 +454,8 @@ const struct hcl_attr *hcl_body_attr(const struct hcl_body *body,
     if (body == NULL || name == NULL)
         return NULL;
     for (size_t i = 0; i < body->nattrs; i++)
-        if (strcmp(body->attrs[i].name, name) == 0)
+        if (body->attrs[i].name[0] == name[0] &&
+            strcmp(body->attrs[i].name, name) == 0)
             return &body->attrs[i];
     return NULL;
 }

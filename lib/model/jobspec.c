@@ -19,12 +19,27 @@
 #include "lib/model/job.h"
 #include "lib/time.h"
 
+/*
+ * For a body with many blocks, the index of the first block of each
+ * block's type, so once() need not scan the body for every block.
+ */
+struct firsts
+{
+    const struct hcl_body *body;
+    size_t *first;
+};
+
+/* Bodies being decoded at once nest only a few levels deep. */
+#define NFIRSTS 8
+
 /* Problems are collected here, one "file:line:col: text" per line. */
 struct dec
 {
     const char *file;
     struct buf errs;
     int n;
+    struct firsts firsts[NFIRSTS];
+    unsigned next_firsts; /* the entry to replace next */
 };
 
 static void problem(struct dec *d, struct hcl_pos pos, const char *fmt, ...)
@@ -118,8 +133,8 @@ static bool value_bool(const struct hcl_value *v, bool *out)
         *out = v->u.b;
         return true;
     }
-    if (v->type == HCL_STRING && (strcmp(v->u.str.s, "true") == 0 ||
-                                  strcmp(v->u.str.s, "false") == 0)) {
+    if (v->type == HCL_STRING &&
+        (strcmp(v->u.str.s, "true") == 0 || strcmp(v->u.str.s, "false") == 0)) {
         *out = v->u.str.s[0] == 't';
         return true;
     }
@@ -149,7 +164,11 @@ static void get_bool(struct dec *d, const struct hcl_attr *a, bool *out)
 /* Durations are Go duration strings; a bare number is nanoseconds. */
 static void get_dur(struct dec *d, const struct hcl_attr *a, int64_t *out)
 {
-    struct err e = ERR_INIT;
+    /* As ERR_INIT, without clearing all of msg for each duration. */
+    struct err e;
+
+    e.code = 0;
+    e.msg[0] = '\0';
 
     if (a->value.type == HCL_NULL)
         return;
@@ -163,8 +182,8 @@ static void get_dur(struct dec *d, const struct hcl_attr *a, int64_t *out)
         return;
     }
     if (duration_parse(a->value.u.str.s, out, &e) != 0)
-        problem(d, a->value.pos,
-                "Invalid duration; Attribute \"%s\": %s", a->name, e.msg);
+        problem(d, a->value.pos, "Invalid duration; Attribute \"%s\": %s",
+                a->name, e.msg);
 }
 
 static void get_strlist(struct dec *d,
@@ -179,19 +198,37 @@ static void get_strlist(struct dec *d,
     }
     strlist_release(out);
     out->set = true;
+    /* As strlist_push() would, without growing the array per element. */
+    if (a->value.u.list.n > 0)
+        out->items = xmalloc(a->value.u.list.n * sizeof(*out->items));
     for (size_t i = 0; i < a->value.u.list.n; i++) {
-        char *s = hcl_value_to_string(&a->value.u.list.items[i]);
+        const struct hcl_value *v = &a->value.u.list.items[i];
+        char *s = v->type == HCL_STRING ? xstrdup(v->u.str.s)
+                                        : hcl_value_to_string(v);
 
         if (s == NULL) {
-            problem(d, a->value.u.list.items[i].pos,
+            problem(d, v->pos,
                     "Incorrect attribute value type; Inappropriate value for "
                     "attribute \"%s\": element %zu: string required.",
                     a->name, i);
             continue;
         }
-        strlist_push(out, s);
-        free(s);
+        out->items[out->n++] = s;
     }
+}
+
+/*
+ * The string form of a primitive value, as hcl_value_to_string() gives
+ * it, or NULL. Strings are lent rather than copied; anything else is
+ * formatted into *tmp, which the caller frees.
+ */
+static const char *value_cstr(const struct hcl_value *v, char **tmp)
+{
+    *tmp = NULL;
+    if (v->type == HCL_STRING)
+        return v->u.str.s;
+    *tmp = hcl_value_to_string(v);
+    return *tmp;
 }
 
 static void map_from_value(struct dec *d,
@@ -202,7 +239,8 @@ static void map_from_value(struct dec *d,
     out->set = true;
     for (size_t i = 0; i < v->u.obj.n; i++) {
         const struct hcl_item *it = &v->u.obj.items[i];
-        char *s = hcl_value_to_string(&it->value);
+        char *tmp;
+        const char *s = value_cstr(&it->value, &tmp);
 
         if (s == NULL) {
             problem(d, it->value.pos,
@@ -212,7 +250,7 @@ static void map_from_value(struct dec *d,
             continue;
         }
         strmap_set(out, it->key, s);
-        free(s);
+        free(tmp);
     }
 }
 
@@ -234,17 +272,34 @@ static void strmap_block(struct dec *d,
                          const struct hcl_block *b,
                          struct strmap *out)
 {
+    /*
+     * The names of one body all differ, so into an empty map they go as
+     * strmap_set() would put them, without looking each up or growing the
+     * array each time.
+     */
+    bool fresh = out->n == 0;
+
     out->set = true;
+    if (fresh && b->body->nattrs > 0)
+        out->items =
+            xrealloc(out->items, b->body->nattrs * sizeof(*out->items));
     for (size_t i = 0; i < b->body->nattrs; i++) {
         const struct hcl_attr *a = &b->body->attrs[i];
-        char *s = hcl_value_to_string(&a->value);
+        char *tmp;
+        const char *s = value_cstr(&a->value, &tmp);
 
         if (s == NULL) {
             type_problem(d, a, "string");
             continue;
         }
-        strmap_set(out, a->name, s);
-        free(s);
+        if (fresh) {
+            out->items[out->n].key = xstrdup(a->name);
+            out->items[out->n].value = xstrdup(s);
+            out->n++;
+        } else {
+            strmap_set(out, a->name, s);
+        }
+        free(tmp);
     }
     for (size_t i = 0; i < b->body->nblocks; i++)
         unsupported_block(d, &b->body->blocks[i]);
@@ -304,6 +359,21 @@ static json_t *body_json(const struct hcl_body *body)
 
 /* ------------------------------------------------------ block plumbing */
 
+/*
+ * Names are compared with long chains of these; most differ in the first
+ * two bytes, which are checked before a call to strcmp().
+ */
+static inline bool name_is(const char *name, const char *s)
+{
+    if (name[0] != s[0])
+        return false;
+    if (s[0] == '\0')
+        return true;
+    if (name[1] != s[1])
+        return false;
+    return s[1] == '\0' || strcmp(name + 2, s + 2) == 0;
+}
+
 static bool labels_ok(struct dec *d, const struct hcl_block *b, size_t want)
 {
     if (b->nlabels < want) {
@@ -329,25 +399,71 @@ static bool labels_ok(struct dec *d, const struct hcl_block *b, size_t want)
     return true;
 }
 
+/* Bodies with more blocks than this get a struct firsts. */
+#define ONCE_SCAN_MAX 16
+
+static size_t type_hash(const char *s)
+{
+    size_t h = 2166136261u;
+
+    for (; *s != '\0'; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+/* The struct firsts of body, made with a hash of the types if need be. */
+static const size_t *firsts_of(struct dec *d, const struct hcl_body *body)
+{
+    struct firsts *f;
+    size_t cap = 16, *slots;
+
+    for (unsigned i = 0; i < NFIRSTS; i++)
+        if (d->firsts[i].body == body)
+            return d->firsts[i].first;
+    f = &d->firsts[d->next_firsts++ % NFIRSTS];
+    free(f->first);
+    f->body = body;
+    f->first = xmalloc(body->nblocks * sizeof(*f->first));
+    while (cap < 2 * body->nblocks)
+        cap *= 2;
+    slots = xcalloc(cap, sizeof(*slots)); /* index + 1, 0 when free */
+    for (size_t i = 0; i < body->nblocks; i++) {
+        const char *type = body->blocks[i].type;
+        size_t h = type_hash(type) & (cap - 1);
+
+        while (slots[h] != 0 &&
+               strcmp(body->blocks[slots[h] - 1].type, type) != 0)
+            h = (h + 1) & (cap - 1);
+        if (slots[h] == 0)
+            slots[h] = i + 1;
+        f->first[i] = slots[h] - 1;
+    }
+    free(slots);
+    return f->first;
+}
+
 /* A block that may appear once; returns false (and says so) for a repeat. */
 static bool once(struct dec *d,
                  const struct hcl_block *b,
                  const struct hcl_body *body)
 {
-    for (size_t i = 0; i < body->nblocks; i++) {
-        const struct hcl_block *o = &body->blocks[i];
+    const struct hcl_block *o = NULL;
 
-        if (o == b)
-            return true;
-        if (strcmp(o->type, b->type) == 0) {
-            problem(d, b->pos,
-                    "Duplicate %s block; Only one %s block is allowed. "
-                    "Another was defined at %s:%d:%d.",
-                    b->type, b->type, d->file, o->pos.line, o->pos.col);
-            return false;
-        }
+    if (body->nblocks > ONCE_SCAN_MAX) {
+        o = &body->blocks[firsts_of(d, body)[b - body->blocks]];
+    } else {
+        /* The first block of b's type: b itself, or one before it. */
+        for (size_t i = 0; o == NULL && i < body->nblocks; i++)
+            if (&body->blocks[i] == b || name_is(body->blocks[i].type, b->type))
+                o = &body->blocks[i];
     }
-    return true;
+    if (o == NULL || o == b)
+        return true;
+    problem(d, b->pos,
+            "Duplicate %s block; Only one %s block is allowed. "
+            "Another was defined at %s:%d:%d.",
+            b->type, b->type, d->file, o->pos.line, o->pos.col);
+    return false;
 }
 
 /* meta = {...} and meta {...} together are an error, as in Nomad. */
@@ -370,19 +486,28 @@ static void attr_and_block(struct dec *d,
     }
 }
 
-#define GROW(arr, n) ((arr) = xrealloc((arr), ((n) + 1) * sizeof(*(arr))))
+/*
+ * Makes room for element n of arr, all of whose elements were added here:
+ * the array holds the next power of two from n, so that a body with many
+ * blocks of one type does not copy it for each.
+ */
+#define GROW(arr, n)                                                           \
+    ((n) == 0 || ((n) & ((n)-1)) == 0                                          \
+         ? (void)((arr) = xrealloc((arr),                                      \
+                                   ((n) == 0 ? 1 : 2 * (n)) * sizeof(*(arr)))) \
+         : (void)0)
 
 /* Index loops: an empty body may hold NULL arrays. */
-#define FOR_ATTRS(body, a)                                              \
-    for (size_t a##_i = 0; a##_i < (body)->nattrs; a##_i++)             \
+#define FOR_ATTRS(body, a)                                                \
+    for (size_t a##_i = 0; a##_i < (body)->nattrs; a##_i++)               \
         for (const struct hcl_attr *a = &(body)->attrs[a##_i]; a != NULL; \
              a = NULL)
-#define FOR_BLOCKS(body, b)                                               \
-    for (size_t b##_i = 0; b##_i < (body)->nblocks; b##_i++)              \
+#define FOR_BLOCKS(body, b)                                                 \
+    for (size_t b##_i = 0; b##_i < (body)->nblocks; b##_i++)                \
         for (const struct hcl_block *b = &(body)->blocks[b##_i]; b != NULL; \
              b = NULL)
-#define IS(a, s) (strcmp((a)->name, s) == 0)
-#define BT(b, s) (strcmp((b)->type, s) == 0)
+#define IS(a, s) name_is((a)->name, s)
+#define BT(b, s) name_is((b)->type, s)
 
 /* A body with only attributes of the given kinds. */
 static void no_blocks(struct dec *d, const struct hcl_body *body)
@@ -398,8 +523,8 @@ static void decode_constraint(struct dec *d,
                               struct constraint *c)
 {
     static const char *const shorthand[] = {
-        "regexp", "version", "semver", "set_contains", "set_contains_any",
-        "set_contains_all", NULL};
+        "regexp",           "version",          "semver", "set_contains",
+        "set_contains_any", "set_contains_all", NULL};
 
     labels_ok(d, b, 0);
     FOR_ATTRS(b->body, a)
@@ -441,7 +566,7 @@ static void decode_affinity(struct dec *d,
                             struct affinity *x)
 {
     static const char *const shorthand[] = {
-        "regexp", "version", "semver", "set_contains_any",
+        "regexp",           "version",      "semver", "set_contains_any",
         "set_contains_all", "set_contains", NULL};
 
     labels_ok(d, b, 0);
@@ -1132,11 +1257,37 @@ static void decode_task(struct dec *d,
     }
 }
 
+/*
+ * job_add_group() and task_group_add_task() grow their arrays by one
+ * element, copying all groups of a large job each time; decode_job() and
+ * decode_group() make room for every block that may add one beforehand.
+ */
+static struct task_group *add_group(struct job *j)
+{
+    task_group_init(&j->groups[j->ngroups]);
+    return &j->groups[j->ngroups++];
+}
+
+static struct task *add_task(struct task_group *g)
+{
+    task_init(&g->tasks[g->ntasks]);
+    return &g->tasks[g->ntasks++];
+}
+
 static void decode_group(struct dec *d,
                          const struct hcl_block *b,
                          struct task_group *g)
 {
+    size_t ntasks = 0;
+
     g->name = xstrdup(b->labels[0]);
+    FOR_BLOCKS(b->body, x)
+    {
+        if (BT(x, "task"))
+            ntasks++;
+    }
+    if (ntasks > 0)
+        g->tasks = xrealloc(g->tasks, (g->ntasks + ntasks) * sizeof(*g->tasks));
     attr_and_block(d, b->body, "meta");
     FOR_ATTRS(b->body, a)
     {
@@ -1155,7 +1306,7 @@ static void decode_group(struct dec *d,
     {
         if (BT(x, "task")) {
             if (labels_ok(d, x, 1))
-                decode_task(d, x, task_group_add_task(g));
+                decode_task(d, x, add_task(g));
         } else if (BT(x, "meta")) {
             if (once(d, x, b->body) && labels_ok(d, x, 0))
                 strmap_block(d, x, &g->meta);
@@ -1214,7 +1365,17 @@ static void decode_group(struct dec *d,
 
 static void decode_job(struct dec *d, const struct hcl_block *b, struct job *j)
 {
+    size_t ngroups = 0;
+
     j->id = xstrdup(b->labels[0]);
+    FOR_BLOCKS(b->body, x)
+    {
+        if (BT(x, "task") || BT(x, "group"))
+            ngroups++;
+    }
+    if (ngroups > 0)
+        j->groups =
+            xrealloc(j->groups, (j->ngroups + ngroups) * sizeof(*j->groups));
     attr_and_block(d, b->body, "meta");
     FOR_ATTRS(b->body, a)
     {
@@ -1251,7 +1412,7 @@ static void decode_job(struct dec *d, const struct hcl_block *b, struct job *j)
 
         if (!BT(x, "task") || !labels_ok(d, x, 1))
             continue;
-        g = job_add_group(j);
+        g = add_group(j);
         g->name = xstrdup(x->labels[0]);
         decode_task(d, x, task_group_add_task(g));
     }
@@ -1261,7 +1422,7 @@ static void decode_job(struct dec *d, const struct hcl_block *b, struct job *j)
             continue;
         } else if (BT(x, "group")) {
             if (labels_ok(d, x, 1))
-                decode_group(d, x, job_add_group(j));
+                decode_group(d, x, add_group(j));
         } else if (BT(x, "meta")) {
             if (once(d, x, b->body) && labels_ok(d, x, 0))
                 strmap_block(d, x, &j->meta);
@@ -1340,7 +1501,11 @@ int jobspec_from_hcl(const struct hcl_doc *doc,
                      struct job **out,
                      struct err *err)
 {
-    struct dec d = {doc->filename ? doc->filename : "<input>", BUF_INIT, 0};
+    struct dec d = {doc->filename ? doc->filename : "<input>",
+                    BUF_INIT,
+                    0,
+                    {{NULL, NULL}},
+                    0};
     const struct hcl_block *jb = NULL;
     struct job *job = NULL;
 
@@ -1369,6 +1534,8 @@ int jobspec_from_hcl(const struct hcl_doc *doc,
         job = job_new();
         decode_job(&d, jb, job);
     }
+    for (unsigned i = 0; i < NFIRSTS; i++)
+        free(d.firsts[i].first);
     if (d.n > 0) {
         err_set(err, ERR_INVALID, "%s", buf_str(&d.errs));
         buf_release(&d.errs);
