@@ -524,7 +524,8 @@ struct node *hcl_new_node(struct parser *p,
 
 void hcl_push_kid(struct parser *p, struct node *kid)
 {
-    XGROW(p->kids, p->cap_kids, p->nkids + 1);
+    if (p->nkids == p->cap_kids)
+        XGROW(p->kids, p->cap_kids, p->nkids + 1);
     p->kids[p->nkids++] = kid;
 }
 
@@ -626,9 +627,9 @@ bool hcl_add_weight(struct parser *p, struct hcl_pos pos, int w)
     return true;
 }
 
-bool hcl_enter(struct parser *p, struct hcl_pos pos)
+bool hcl_enter_fail(struct parser *p, struct hcl_pos pos)
 {
-    if (++p->depth > p->max_depth) {
+    if (p->depth > p->max_depth) {
         p->weight++;
         hcl_perr(p, pos,
                  "Nesting too deep; blocks and expressions may nest at most "
@@ -637,12 +638,6 @@ bool hcl_enter(struct parser *p, struct hcl_pos pos)
         return false;
     }
     return hcl_add_weight(p, pos, 1);
-}
-
-void hcl_leave(struct parser *p)
-{
-    p->depth--;
-    p->weight--;
 }
 
 void hcl_parser_init(struct parser *p,

@@ -710,7 +710,8 @@ static bool parse_block(struct parser *p,
         return false;
     if (!hcl_expect(p, T_RBRACE, "\"}\" to close the block"))
         return false;
-    XGROW(p->blocks, p->cap_blocks, p->nblocks + 1);
+    if (p->nblocks == p->cap_blocks)
+        XGROW(p->blocks, p->cap_blocks, p->nblocks + 1);
     p->blocks[p->nblocks++] = blk;
     return true;
 }
@@ -913,6 +914,86 @@ static void prefill_doc(struct parser *p, struct ast_body *body)
     }
 }
 
+/*
+ * The value of an attribute when it is a plain quoted string or a small
+ * whole number, ending its line: most are. Such a line is read straight
+ * from the bytes, leaving the parser as hcl_parse_expr_p() and
+ * end_of_item() would have. Returns false, with nothing done, for any
+ * other line; else true, with *out the value, or NULL where the nesting
+ * bound tripped on it.
+ */
+static bool literal_line(struct parser *p, struct node **out)
+{
+    const char *src = p->src;
+    size_t len = p->len, start, i, end;
+    struct hcl_pos pos;
+    struct node *n;
+    bool quoted;
+
+    if (p->have_tok || p->failed)
+        return false;
+    start = p->pos;
+    while (start < len && src[start] == ' ')
+        start++;
+    if (start >= len)
+        return false;
+    quoted = src[start] == '"';
+    if (quoted) {
+        end = hcl_quoted_plain_end(src, len, start + 1);
+        if (end >= len || src[end] != '"')
+            return false;
+        end++;
+    } else {
+        /* Digits only, few enough to be exact; no fraction or exponent. */
+        for (end = start; end < len && src[end] >= '0' && src[end] <= '9';)
+            end++;
+        if (end == start || end - start > 15 ||
+            (end < len && (src[end] == '.' || src[end] == 'e' ||
+                           src[end] == 'E' || hcl_is_ident_byte(src[end]))))
+            return false;
+    }
+    for (i = end; i < len && src[i] == ' ';)
+        i++;
+    if (i >= len || src[i] != '\n')
+        return false;
+    pos.line = p->line;
+    pos.col = p->col + (int)(start - p->pos);
+    if (!hcl_enter(p, pos)) {
+        *out = NULL;
+        return true;
+    }
+    hcl_leave(p);
+    n = hcl_new_node(p, N_LIT, pos, start);
+    n->end = end;
+    if (quoted) {
+        n->lit.type = HCL_STRING;
+        n->lit.u.str.len = end - start - 2;
+        n->lit.u.str.s =
+            hcl_arena_strndup(p->arena, src + start + 1, n->lit.u.str.len);
+    } else {
+        double d = 0;
+
+        for (size_t j = start; j < end; j++)
+            d = d * 10 + (src[j] - '0');
+        hcl_val_number(&n->lit, d == 0 ? 0 : d);
+    }
+    n->lit.pos = pos;
+    /* The newline ends the attribute: it is consumed, as end_of_item() would.
+     */
+    p->tok.kind = T_NL;
+    p->tok.start = i;
+    p->tok.end = i + 1;
+    p->tok.pos.line = p->line;
+    p->tok.pos.col = p->col + (int)(i - p->pos);
+    p->pos = i + 1;
+    p->line++;
+    p->col = 1;
+    p->last_kind = T_NL;
+    p->prev_end = i + 1;
+    *out = n;
+    return true;
+}
+
 static struct ast_body *parse_body(struct parser *p, enum tok_kind close)
 {
     struct ast_body *body;
@@ -967,10 +1048,15 @@ static struct ast_body *parse_body(struct parser *p, enum tok_kind close)
                          a.name, p->file, prev->pos.line, prev->pos.col);
                 goto fail;
             }
-            a.expr = hcl_parse_expr_p(p);
-            if (a.expr == NULL || !end_of_item(p, close, "attribute"))
+            if (!literal_line(p, &a.expr)) {
+                a.expr = hcl_parse_expr_p(p);
+                if (a.expr == NULL || !end_of_item(p, close, "attribute"))
+                    goto fail;
+            } else if (a.expr == NULL) {
                 goto fail;
-            XGROW(p->attrs, p->cap_attrs, p->nattrs + 1);
+            }
+            if (p->nattrs == p->cap_attrs)
+                XGROW(p->attrs, p->cap_attrs, p->nattrs + 1);
             p->attrs[p->nattrs++] = a;
             if (p->nattrs - abase > NAMES_SCAN_MAX) {
                 name_set_grow(&names, p->attrs, abase, p->nattrs - 1);

@@ -154,6 +154,13 @@ static inline uint64_t hcl_swar_eq(uint64_t w, unsigned c)
 }
 #endif
 
+/* Whether c is one of the identifier characters [A-Za-z0-9_-]. */
+static inline bool hcl_is_ident_byte(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c >= '0' && c <= '9') || c == '_' || c == '-';
+}
+
 /* The end of the identifier characters [A-Za-z0-9_-] from i. */
 static inline size_t hcl_ident_end(const char *src, size_t len, size_t i)
 {
@@ -253,9 +260,24 @@ void hcl_unexpected(struct parser *p,
                     const char *expected);
 
 /* Nesting bounds: enter/leave around recursion, weight for chains. */
-bool hcl_enter(struct parser *p, struct hcl_pos pos);
-void hcl_leave(struct parser *p);
 bool hcl_add_weight(struct parser *p, struct hcl_pos pos, int w);
+/* hcl_enter() once a bound may have tripped: checks, and reports. */
+bool hcl_enter_fail(struct parser *p, struct hcl_pos pos);
+
+static inline bool hcl_enter(struct parser *p, struct hcl_pos pos)
+{
+    if (++p->depth <= p->max_depth && p->weight < p->max_depth * 16) {
+        p->weight++;
+        return true;
+    }
+    return hcl_enter_fail(p, pos);
+}
+
+static inline void hcl_leave(struct parser *p)
+{
+    p->depth--;
+    p->weight--;
+}
 
 /* A zeroed node in the arena. */
 struct node *hcl_new_node(struct parser *p,
