@@ -1,5 +1,6 @@
 /* Nomad HTTP API routes (see api.h). */
 #include "agent/http/api.h"
+#include "agent/http/api_int.h"
 
 #include <inttypes.h>
 #include <sodium.h>
@@ -24,30 +25,6 @@
 #include "lib/hcl/hcl.h"
 #include "lib/model/node.h"
 
-struct http_api
-{
-    uv_loop_t *loop;
-    struct server *srv;
-    struct client *client;
-    struct httpd *httpd;
-    char *node_name;
-    char *version;
-    void (*close_cb)(void *arg);
-    void *close_arg;
-};
-
-/* ------------------------------------------------- blocking query glue */
-
-/*
- * A read builds its answer from a snapshot and says which index it is
- * at; the glue answers at once, or parks the request until one of the
- * tables changes past ?index= or ?wait= runs out, then builds it again.
- */
-typedef json_t *(*build_fn)(struct http_api *api,
-                            struct httpd_req *req,
-                            struct state_snap *snap,
-                            struct err *err);
-
 struct blocking
 {
     struct http_api *api;
@@ -59,10 +36,10 @@ struct blocking
     uv_timer_t timer;
 };
 
-static void answer(struct http_api *api,
-                   struct httpd_req *req,
-                   build_fn build,
-                   unsigned tables)
+void api_answer(struct http_api *api,
+                struct httpd_req *req,
+                build_fn build,
+                unsigned tables)
 {
     struct state_snap *snap;
     struct err err = ERR_INIT;
@@ -114,7 +91,7 @@ static void blocking_fire(struct blocking *b)
     struct httpd_req *req = b->req;
 
     httpd_req_on_abort(req, NULL, NULL);
-    answer(b->api, req, b->build, b->tables);
+    api_answer(b->api, req, b->build, b->tables);
     blocking_end(b);
 }
 
@@ -132,10 +109,10 @@ static void blocking_timeout(uv_timer_t *t)
     blocking_fire(t->data);
 }
 
-static void serve_read(struct http_api *api,
-                       struct httpd_req *req,
-                       build_fn build,
-                       unsigned tables)
+void api_serve_read(struct http_api *api,
+                    struct httpd_req *req,
+                    build_fn build,
+                    unsigned tables)
 {
     struct state_snap *snap;
     struct err err = ERR_INIT;
@@ -165,55 +142,27 @@ static void serve_read(struct http_api *api,
             return;
         }
     }
-    answer(api, req, build, tables);
+    api_answer(api, req, build, tables);
 }
 
 /* ------------------------------------------------------------ helpers */
 
-static json_t *str_or_empty(const char *s)
+json_t *api_str_or_empty(const char *s)
 {
     return json_string(s ? s : "");
 }
 
-static bool has_prefix(const char *s, const char *prefix)
+bool api_has_prefix(const char *s, const char *prefix)
 {
     return prefix == NULL || strncmp(model_str(s), prefix, strlen(prefix)) == 0;
 }
 
-static bool ns_match(struct httpd_req *req, const char *ns)
+bool api_ns_match(struct httpd_req *req, const char *ns)
 {
     const char *want = httpd_req_namespace(req);
 
     return strcmp(want, "*") == 0 || strcmp(want, model_str(ns)) == 0;
 }
-
-/*
- * GET of one record by :id: read it from a snapshot into its JSON, or
- * Nomad's "<what> not found".
- */
-#define ONE_RECORD(name, type, prefix, table, what)                           \
-    static json_t *build_##name(struct http_api *api,                        \
-                                struct httpd_req *req,                       \
-                                struct state_snap *snap,                     \
-                                struct err *err)                             \
-    {                                                                        \
-        struct type x;                                                       \
-        json_t *j = NULL;                                                    \
-                                                                             \
-        (void)api;                                                           \
-        prefix##_init(&x);                                                   \
-        if (server_read_##prefix(snap, httpd_req_param(req, "id"), &x,       \
-                                 err) == 0)                                  \
-            j = prefix##_to_json(&x);                                        \
-        else if (err->code == ERR_NOT_FOUND)                                 \
-            err_set(err, ERR_NOT_FOUND, what " not found");                  \
-        prefix##_release(&x);                                                \
-        return j;                                                            \
-    }                                                                        \
-    static void get_##name(struct httpd_req *req, void *arg)                 \
-    {                                                                        \
-        serve_read(arg, req, build_##name, table);                           \
-    }
 
 /* --------------------------------------------------------------- jobs */
 
@@ -351,7 +300,8 @@ static int job_stub(const struct job *j, void *arg)
     struct list_ctx *c = arg;
     json_t *dcs = json_array();
 
-    if (!ns_match(c->req, j->namespace) || !has_prefix(j->id, c->prefix))
+    if (!api_ns_match(c->req, j->namespace) ||
+        !api_has_prefix(j->id, c->prefix))
         return 0;
     for (size_t i = 0; i < j->datacenters.n; i++)
         json_array_append_new(dcs, json_string(j->datacenters.items[i]));
@@ -360,14 +310,14 @@ static int job_stub(const struct job *j, void *arg)
         json_pack("{s:s,s:o,s:s,s:s,s:o,s:s,s:n,s:s,s:I,s:b,s:b,s:b,s:s,s:o,"
                   "s:o,s:I,s:I,s:I,s:I}",
                   "ID", model_str(j->id), "ParentID",
-                  str_or_empty(j->parent_id), "Name", model_str(j->name),
+                  api_str_or_empty(j->parent_id), "Name", model_str(j->name),
                   "Namespace", model_str(j->namespace), "Datacenters", dcs,
                   "NodePool", model_str(j->node_pool), "Multiregion", "Type",
                   model_str(j->type), "Priority", (json_int_t)j->priority,
                   "Periodic", j->periodic != NULL, "ParameterizedJob",
                   j->parameterized != NULL, "Stop", tri_is_true(j->stop),
                   "Status", model_str(j->status), "StatusDescription",
-                  str_or_empty(j->status_description), "JobSummary",
+                  api_str_or_empty(j->status_description), "JobSummary",
                   job_summary(c->snap, j), "CreateIndex",
                   (json_int_t)j->create_index, "ModifyIndex",
                   (json_int_t)j->modify_index, "JobModifyIndex",
@@ -394,7 +344,7 @@ static json_t *build_jobs(struct http_api *api,
 
 static void get_jobs(struct httpd_req *req, void *arg)
 {
-    serve_read(arg, req, build_jobs, SERVER_JOBS | SERVER_ALLOCS);
+    api_serve_read(arg, req, build_jobs, SERVER_JOBS | SERVER_ALLOCS);
 }
 
 static json_t *build_job(struct http_api *api,
@@ -418,7 +368,7 @@ static json_t *build_job(struct http_api *api,
 
 static void get_job(struct httpd_req *req, void *arg)
 {
-    serve_read(arg, req, build_job, SERVER_JOBS);
+    api_serve_read(arg, req, build_job, SERVER_JOBS);
 }
 
 static json_t *build_job_summary(struct http_api *api,
@@ -442,7 +392,7 @@ static json_t *build_job_summary(struct http_api *api,
 
 static void get_job_summary(struct httpd_req *req, void *arg)
 {
-    serve_read(arg, req, build_job_summary, SERVER_JOBS | SERVER_ALLOCS);
+    api_serve_read(arg, req, build_job_summary, SERVER_JOBS | SERVER_ALLOCS);
 }
 
 static int version_cb(const struct job *j, void *arg)
@@ -470,7 +420,7 @@ static json_t *build_job_versions(struct http_api *api,
 
 static void get_job_versions(struct httpd_req *req, void *arg)
 {
-    serve_read(arg, req, build_job_versions, SERVER_JOB_VERSIONS);
+    api_serve_read(arg, req, build_job_versions, SERVER_JOB_VERSIONS);
 }
 
 /* -------------------------------------------------------------- allocs */
@@ -509,7 +459,7 @@ static json_t *alloc_stub(const struct alloc *a)
         json_object_set(stub, *k, v ? v : json_null());
     }
     json_object_set_new(stub, "JobType",
-                        a->job ? str_or_empty(a->job->type) : json_null());
+                        a->job ? api_str_or_empty(a->job->type) : json_null());
     json_object_set_new(
         stub, "JobVersion",
         json_integer(a->job && a->job->version != MODEL_UNSET ? a->job->version
@@ -522,9 +472,9 @@ static int alloc_stub_cb(const struct alloc *a, void *arg)
 {
     struct list_ctx *c = arg;
 
-    if (c->req && !ns_match(c->req, a->namespace))
+    if (c->req && !api_ns_match(c->req, a->namespace))
         return 0;
-    if (!has_prefix(a->id, c->prefix))
+    if (!api_has_prefix(a->id, c->prefix))
         return 0;
     json_array_append_new(c->out, alloc_stub(a));
     return 0;
@@ -549,7 +499,7 @@ static json_t *build_job_allocs(struct http_api *api,
 
 static void get_job_allocs(struct httpd_req *req, void *arg)
 {
-    serve_read(arg, req, build_job_allocs, SERVER_ALLOCS);
+    api_serve_read(arg, req, build_job_allocs, SERVER_ALLOCS);
 }
 
 static json_t *build_allocs(struct http_api *api,
@@ -570,7 +520,7 @@ static json_t *build_allocs(struct http_api *api,
 
 static void get_allocs(struct httpd_req *req, void *arg)
 {
-    serve_read(arg, req, build_allocs, SERVER_ALLOCS);
+    api_serve_read(arg, req, build_allocs, SERVER_ALLOCS);
 }
 
 ONE_RECORD(alloc, alloc, alloc, SERVER_ALLOCS, "alloc")
@@ -581,9 +531,9 @@ static int eval_cb(const struct eval *e, void *arg)
 {
     struct list_ctx *c = arg;
 
-    if (c->req && !ns_match(c->req, e->namespace))
+    if (c->req && !api_ns_match(c->req, e->namespace))
         return 0;
-    if (!has_prefix(e->id, c->prefix))
+    if (!api_has_prefix(e->id, c->prefix))
         return 0;
     json_array_append_new(c->out, eval_to_json(e));
     return 0;
@@ -608,7 +558,7 @@ static json_t *build_job_evals(struct http_api *api,
 
 static void get_job_evals(struct httpd_req *req, void *arg)
 {
-    serve_read(arg, req, build_job_evals, SERVER_EVALS);
+    api_serve_read(arg, req, build_job_evals, SERVER_EVALS);
 }
 
 static json_t *build_evals(struct http_api *api,
@@ -629,7 +579,7 @@ static json_t *build_evals(struct http_api *api,
 
 static void get_evals(struct httpd_req *req, void *arg)
 {
-    serve_read(arg, req, build_evals, SERVER_EVALS);
+    api_serve_read(arg, req, build_evals, SERVER_EVALS);
 }
 
 ONE_RECORD(eval, eval, eval, SERVER_EVALS, "eval")
@@ -666,7 +616,7 @@ static json_t *build_eval_allocs(struct http_api *api,
 
 static void get_eval_allocs(struct httpd_req *req, void *arg)
 {
-    serve_read(arg, req, build_eval_allocs, SERVER_ALLOCS);
+    api_serve_read(arg, req, build_eval_allocs, SERVER_ALLOCS);
 }
 
 /* --------------------------------------------------------------- nodes */
@@ -676,7 +626,7 @@ static int node_stub(const struct node *n, void *arg)
     struct list_ctx *c = arg;
     json_t *drivers = json_object();
 
-    if (!has_prefix(n->id, c->prefix))
+    if (!api_has_prefix(n->id, c->prefix))
         return 0;
     for (size_t i = 0; i < n->ndrivers; i++)
         json_object_set_new(
@@ -718,7 +668,7 @@ static json_t *build_nodes(struct http_api *api,
 
 static void get_nodes(struct httpd_req *req, void *arg)
 {
-    serve_read(arg, req, build_nodes, SERVER_NODES);
+    api_serve_read(arg, req, build_nodes, SERVER_NODES);
 }
 
 static json_t *build_node(struct http_api *api,
@@ -743,7 +693,7 @@ static json_t *build_node(struct http_api *api,
 
 static void get_node(struct httpd_req *req, void *arg)
 {
-    serve_read(arg, req, build_node, SERVER_NODES);
+    api_serve_read(arg, req, build_node, SERVER_NODES);
 }
 
 static json_t *build_node_allocs(struct http_api *api,
@@ -765,7 +715,7 @@ static json_t *build_node_allocs(struct http_api *api,
 
 static void get_node_allocs(struct httpd_req *req, void *arg)
 {
-    serve_read(arg, req, build_node_allocs, SERVER_ALLOCS);
+    api_serve_read(arg, req, build_node_allocs, SERVER_ALLOCS);
 }
 
 /* --------------------------------------------------------- deployments */
@@ -774,9 +724,9 @@ static int deployment_cb(const struct deployment *d, void *arg)
 {
     struct list_ctx *c = arg;
 
-    if (c->req && !ns_match(c->req, d->namespace))
+    if (c->req && !api_ns_match(c->req, d->namespace))
         return 0;
-    if (!has_prefix(d->id, c->prefix))
+    if (!api_has_prefix(d->id, c->prefix))
         return 0;
     json_array_append_new(c->out, deployment_to_json(d));
     return 0;
@@ -800,11 +750,10 @@ static json_t *build_deployments(struct http_api *api,
 
 static void get_deployments(struct httpd_req *req, void *arg)
 {
-    serve_read(arg, req, build_deployments, SERVER_DEPLOYMENTS);
+    api_serve_read(arg, req, build_deployments, SERVER_DEPLOYMENTS);
 }
 
-ONE_RECORD(deployment, deployment, deployment, SERVER_DEPLOYMENTS,
-           "deployment")
+ONE_RECORD(deployment, deployment, deployment, SERVER_DEPLOYMENTS, "deployment")
 
 struct newest_dep
 {
@@ -842,7 +791,7 @@ static json_t *build_job_deployment(struct http_api *api,
 
 static void get_job_deployment(struct httpd_req *req, void *arg)
 {
-    serve_read(arg, req, build_job_deployment, SERVER_DEPLOYMENTS);
+    api_serve_read(arg, req, build_job_deployment, SERVER_DEPLOYMENTS);
 }
 
 static json_t *build_job_deployments(struct http_api *api,
@@ -864,27 +813,21 @@ static json_t *build_job_deployments(struct http_api *api,
 
 static void get_job_deployments(struct httpd_req *req, void *arg)
 {
-    serve_read(arg, req, build_job_deployments, SERVER_DEPLOYMENTS);
+    api_serve_read(arg, req, build_job_deployments, SERVER_DEPLOYMENTS);
 }
 
 /* -------------------------------------------------------------- writes */
 
-struct write_ctx
-{
-    struct httpd_req *req;
-    bool gone;
-};
-
-static void write_aborted(struct httpd_req *req, void *arg)
+void api_write_aborted(struct httpd_req *req, void *arg)
 {
     (void)req;
     ((struct write_ctx *)arg)->gone = true;
 }
 
-static void register_done(void *arg,
-                          int rc,
-                          const struct server_register_result *res,
-                          const struct err *err)
+void api_register_done(void *arg,
+                       int rc,
+                       const struct server_register_result *res,
+                       const struct err *err)
 {
     struct write_ctx *w = arg;
     json_t *body;
@@ -960,8 +903,8 @@ static void put_jobs(struct httpd_req *req, void *arg)
         model_set_str(&job->namespace, ns);
     w = xcalloc(1, sizeof(*w));
     w->req = req;
-    httpd_req_on_abort(req, write_aborted, w);
-    server_job_register(api->srv, job, register_done, w);
+    httpd_req_on_abort(req, api_write_aborted, w);
+    server_job_register(api->srv, job, api_register_done, w);
 }
 
 static void delete_job(struct httpd_req *req, void *arg)
@@ -985,9 +928,9 @@ static void delete_job(struct httpd_req *req, void *arg)
     }
     w = xcalloc(1, sizeof(*w));
     w->req = req;
-    httpd_req_on_abort(req, write_aborted, w);
+    httpd_req_on_abort(req, api_write_aborted, w);
     server_job_deregister(api->srv, httpd_req_namespace(req),
-                          httpd_req_param(req, "id"), p, register_done, w);
+                          httpd_req_param(req, "id"), p, api_register_done, w);
 }
 
 static void put_validate(struct httpd_req *req, void *arg)
@@ -1058,13 +1001,12 @@ static void put_jobs_parse(struct httpd_req *req, void *arg)
 static void get_agent_health(struct httpd_req *req, void *arg)
 {
     struct http_api *api = arg;
-    json_t *v = json_pack("{s:{s:b,s:s}}", "server", "ok", true, "message",
-                          "ok");
+    json_t *v =
+        json_pack("{s:{s:b,s:s}}", "server", "ok", true, "message", "ok");
 
     if (api->client != NULL)
-        json_object_set_new(v, "client",
-                            json_pack("{s:b,s:s}", "ok", true, "message",
-                                      "ok"));
+        json_object_set_new(
+            v, "client", json_pack("{s:b,s:s}", "ok", true, "message", "ok"));
     httpd_respond_json(req, 200, v);
     json_decref(v);
 }
@@ -1132,8 +1074,8 @@ struct log_stream
     char *base; /* <alloc dir>/alloc/logs/<task>.<type> */
     char *rel;  /* alloc/logs/<task>.<type> */
     bool plain;
-    int file;       /* current file index */
-    uint64_t off;   /* read offset within it */
+    int file;     /* current file index */
+    uint64_t off; /* read offset within it */
     uv_timer_t timer;
     bool quiet_tick; /* nothing new at the last tick */
 };
@@ -1183,8 +1125,8 @@ static size_t pump(struct log_stream *ls, struct buf *out)
                 json_t *frame;
                 char *text;
 
-                sodium_bin2base64(b64, b64len, (const unsigned char *)data,
-                                  got, sodium_base64_VARIANT_ORIGINAL);
+                sodium_bin2base64(b64, b64len, (const unsigned char *)data, got,
+                                  sodium_base64_VARIANT_ORIGINAL);
                 char file[512];
 
                 snprintf(file, sizeof(file), "%s.%d", ls->rel, ls->file);
@@ -1233,8 +1175,8 @@ static void log_tick(uv_timer_t *t)
     struct log_stream *ls = t->data;
     struct buf out = BUF_INIT;
     size_t n = pump(ls, &out);
-    bool active = ls->api->client &&
-                  client_alloc_active(ls->api->client, ls->alloc_id);
+    bool active =
+        ls->api->client && client_alloc_active(ls->api->client, ls->alloc_id);
 
     if (out.len > 0)
         httpd_stream_write(ls->req, out.data, out.len);
@@ -1330,9 +1272,9 @@ static void get_logs(struct httpd_req *req, void *arg)
         return;
     }
     httpd_req_on_abort(req, log_stream_aborted, ls);
-    if (httpd_stream_begin(req, 200,
-                           ls->plain ? HTTPD_CONTENT_TEXT
-                                     : HTTPD_CONTENT_JSON) != 0) {
+    if (httpd_stream_begin(
+            req, 200, ls->plain ? HTTPD_CONTENT_TEXT : HTTPD_CONTENT_JSON) !=
+        0) {
         buf_release(&out);
         return; /* on_abort frees it */
     }
@@ -1406,6 +1348,7 @@ int http_api_start(uv_loop_t *loop,
         if (rc != 0)
             goto fail;
     }
+    /* Further route groups (endpoints_*.c) register here. */
     rc = httpd_listen(api->httpd, err);
     if (rc != 0)
         goto fail;
@@ -1415,6 +1358,14 @@ fail:
     http_api_close(api, NULL, NULL);
     *out = NULL;
     return rc;
+}
+
+int api_routes_add(struct http_api *api,
+                   const char *spec,
+                   httpd_handler_cb fn,
+                   struct err *err)
+{
+    return httpd_route(api->httpd, spec, fn, api, err);
 }
 
 uint16_t http_api_port(const struct http_api *api)
