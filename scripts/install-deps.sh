@@ -6,7 +6,7 @@ PKGS=(
     build-essential autoconf automake libtool autoconf-archive pkg-config
     libuv1-dev libsodium-dev libmsgpack-dev liblmdb-dev libcurl4-openssl-dev
     libjansson-dev libhttp-parser-dev check
-    clang libclang-rt-dev jq git ca-certificates curl python3
+    clang libclang-rt-dev jq git ca-certificates curl python3 tzdata
 )
 missing=()
 for p in "${PKGS[@]}"; do
