@@ -12,8 +12,10 @@
 #include <unistd.h>
 
 #include "lib/alloc.h"
+#include "lib/cron.h"
 #include "lib/err.h"
 #include "lib/merr.h"
+#include "lib/tz.h"
 #include "lib/model/job.h"
 #include "lib/time.h"
 
@@ -1110,12 +1112,21 @@ static void group_validate(const struct task_group *g,
     }
 }
 
-/* The cron parser arrives with periodic jobs; until then, the shape. */
+static void cron_validate(const char *spec, struct merr *m)
+{
+    struct err err = ERR_INIT;
+    struct cron c;
+
+    if (cron_parse(spec, &c, &err) != 0)
+        merr_add(m, "Invalid cron spec \"%s\": %s", spec, err.msg);
+}
+
 static void periodic_validate(const struct periodic_config *p, struct merr *m)
 {
     bool one = p->spec && p->spec[0];
     bool many = p->specs.n > 0;
-    char path[512];
+    struct err err = ERR_INIT;
+    struct tz *z;
 
     if (one && many)
         merr_add(m, "Only cron or crons may be used");
@@ -1124,13 +1135,16 @@ static void periodic_validate(const struct periodic_config *p, struct merr *m)
     if (p->spec_type && strcmp(p->spec_type, "cron") != 0)
         merr_add(m, "Unknown periodic specification type \"%s\"",
                  p->spec_type);
-    if (p->time_zone && strcmp(p->time_zone, "UTC") != 0 &&
-        strcmp(p->time_zone, "Local") != 0) {
-        snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", p->time_zone);
-        if (strstr(p->time_zone, "..") != NULL || access(path, R_OK) != 0)
-            merr_add(m, "Invalid time zone \"%s\": unknown time zone %s",
-                     p->time_zone, p->time_zone);
-    }
+    else if (one)
+        cron_validate(p->spec, m);
+    else
+        for (size_t i = 0; i < p->specs.n; i++)
+            cron_validate(p->specs.items[i], m);
+    if (p->time_zone && tz_load(p->time_zone, NULL, &z, &err) != 0)
+        merr_add(m, "Invalid time zone \"%s\": unknown time zone %s",
+                 p->time_zone, p->time_zone);
+    else if (p->time_zone)
+        tz_free(z);
 }
 
 int job_validate(const struct job *job, struct err *err)

@@ -121,6 +121,30 @@ t_contains "validation errors heading" "$T_ERR" "Job validation errors:"
 t_contains "periodic on service" "$T_ERR" 'Periodic can only be used with "batch" or "sysbatch" scheduler'
 t_contains "missing driver" "$T_ERR" "Missing task driver"
 
+cat >"$T_TMP/cron.nomad.hcl" <<'HCL'
+job "cron" {
+  type = "batch"
+  periodic {
+    crons     = ["0/3 * * * * * *", "61 * * * *"]
+    time_zone = "Mars/Olympus_Mons"
+  }
+  group "g" {
+    task "t" {
+      driver = "raw_exec"
+      config {
+        command = "/bin/true"
+      }
+    }
+  }
+}
+HCL
+t_run "invalid cron" 1 "$CARAVAN" job validate "$T_TMP/cron.nomad.hcl"
+t_contains "cron field and reason" "$T_ERR" "Invalid cron spec \"61 * * * *\": syntax error in minute field: '61'"
+t_contains "unknown time zone" "$T_ERR" 'Invalid time zone "Mars/Olympus_Mons": unknown time zone Mars/Olympus_Mons'
+sed -e 's/, "61 \* \* \* \*"//' -e 's|Mars/Olympus_Mons|America/New_York|' \
+    "$T_TMP/cron.nomad.hcl" >"$T_TMP/cron-ok.nomad.hcl"
+t_run "valid crons and time zone" 0 "$CARAVAN" job validate "$T_TMP/cron-ok.nomad.hcl"
+
 printf 'job "x" {\n  group "g" {\n    count = \n  }\n}\n' >"$T_TMP/syntax.nomad.hcl"
 t_run "syntax error" 1 "$CARAVAN" job validate "$T_TMP/syntax.nomad.hcl"
 t_contains "syntax error has position" "$T_ERR" "syntax.nomad.hcl:"
