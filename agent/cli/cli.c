@@ -22,6 +22,9 @@ static const struct cli_command commands[] = {
     {"job", "Interact with jobs", NULL, run_parent, 1},
     {"job allocs", "List allocations for a job", cli_help_job_allocs,
      cli_cmd_job_allocs, 0},
+    {"job periodic", "Interact with periodic jobs", NULL, run_parent, 0},
+    {"job periodic force", "Force the launch of a periodic job",
+     cli_help_job_periodic_force, cli_cmd_job_periodic_force, 0},
     {"job run", "Run a new job or update an existing job", cli_help_job_run,
      cli_cmd_job_run, 0},
     {"job status", "Display status information about a job",
@@ -72,7 +75,8 @@ static void print_parent_help(const struct cli_command *parent, FILE *out)
     for (size_t i = 0; i < NCOMMANDS; i++) {
         const char *n = commands[i].name;
 
-        if (strncmp(n, parent->name, plen) == 0 && n[plen] == ' ')
+        if (strncmp(n, parent->name, plen) == 0 && n[plen] == ' ' &&
+            strchr(n + plen + 1, ' ') == NULL)
             fprintf(out, "    %-12s%s\n", n + plen + 1, commands[i].synopsis);
     }
 }

@@ -17,6 +17,7 @@
 #include "agent/api/api.h"
 #include "agent/cli/cli.h"
 #include "agent/cli/flags.h"
+#include "agent/cli/format.h"
 #include "agent/cli/monitor.h"
 #include "lib/alloc.h"
 #include "lib/buf.h"
@@ -25,6 +26,7 @@
 #include "lib/model/codec_json.h"
 #include "lib/model/job.h"
 #include "lib/model/jobspec.h"
+#include "lib/time.h"
 
 const char cli_help_job_validate[] =
     "Usage: caravan job validate [options] <path>\n"
@@ -359,9 +361,16 @@ static int submit(const struct job_source *src,
     eval_id = json_string_value(json_object_get(reply, "EvalID"));
     *status = 0;
     if (detach || eval_id == NULL || *eval_id == '\0') {
+        char next[160];
+
         printf("Job registration successful\n");
         if (eval_id != NULL && *eval_id != '\0')
             printf("Evaluation ID: %s\n", eval_id);
+        else if (job->periodic != NULL && job->parameterized == NULL &&
+                 job->periodic->enabled != TRI_FALSE &&
+                 format_next_launch(job->periodic, time_wall_unix_ns(), next,
+                                    sizeof(next)))
+            printf("Approximate next launch time: %s\n", next);
     } else {
         *status = monitor_eval(&client, eval_id, verbose);
     }

@@ -17,6 +17,7 @@
 #include "lib/alloc.h"
 #include "lib/buf.h"
 #include "lib/err.h"
+#include "lib/model/job.h"
 #include "lib/time.h"
 
 /* Nomad shows the failures of at most this many groups, then refers to
@@ -214,6 +215,25 @@ static bool is_parameterized(const json_t *job)
            !cli_jbool(job, "Dispatched");
 }
 
+/* "Next Periodic Launch", computed here from the spec, as Nomad's CLI. */
+static void next_launch_row(struct rows *r, const json_t *p)
+{
+    struct periodic_config pc;
+    const json_t *specs = json_object_get(p, "Specs"), *v;
+    char next[160];
+    size_t i;
+
+    periodic_config_init(&pc);
+    pc.spec = xstrdup(cli_jstr(p, "Spec"));
+    json_array_foreach(specs, i, v)
+        strlist_push(&pc.specs, json_string_value(v) ? json_string_value(v)
+                                                     : "");
+    pc.time_zone = xstrdup(cli_jstr(p, "TimeZone"));
+    if (format_next_launch(&pc, time_wall_unix_ns(), next, sizeof(next)))
+        rows_addf(r, "Next Periodic Launch|%s", next);
+    periodic_config_release(&pc);
+}
+
 static void print_basic(const json_t *job)
 {
     struct rows r = ROWS_INIT;
@@ -238,10 +258,10 @@ static void print_basic(const json_t *job)
     if (cli_jstr(job, "DispatchIdempotencyToken")[0])
         rows_addf(&r, "Idempotency Token|%s",
                   cli_jstr(job, "DispatchIdempotencyToken"));
-    /* The next launch needs a cron evaluator the CLI does not have yet;
-     * only the stopped case is known without one. */
     if (periodic && !param && cli_jbool(job, "Stop"))
         rows_addf(&r, "Next Periodic Launch|none (job stopped)");
+    else if (periodic && !param)
+        next_launch_row(&r, json_object_get(job, "Periodic"));
     rows_format_kv(&r, &out);
     cli_output(&out);
     buf_release(&out);

@@ -12,6 +12,9 @@
 int cli_cmd_job_status(const struct cli_command *cmd, int argc, char **argv);
 int cli_cmd_job_allocs(const struct cli_command *cmd, int argc, char **argv);
 int cli_cmd_job_stop(const struct cli_command *cmd, int argc, char **argv);
+int cli_cmd_job_periodic_force(const struct cli_command *cmd,
+                               int argc,
+                               char **argv);
 int cli_cmd_status(const struct cli_command *cmd, int argc, char **argv);
 int cli_cmd_eval_status(const struct cli_command *cmd, int argc, char **argv);
 int cli_cmd_eval_list(const struct cli_command *cmd, int argc, char **argv);
@@ -21,6 +24,7 @@ int cli_cmd_alloc_status(const struct cli_command *cmd, int argc, char **argv);
 extern const char cli_help_job_status[];
 extern const char cli_help_job_allocs[];
 extern const char cli_help_job_stop[];
+extern const char cli_help_job_periodic_force[];
 extern const char cli_help_status[];
 extern const char cli_help_eval_status[];
 extern const char cli_help_eval_list[];

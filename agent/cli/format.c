@@ -8,6 +8,10 @@
 
 #include "lib/alloc.h"
 #include "lib/buf.h"
+#include "lib/err.h"
+#include "lib/model/job.h"
+#include "lib/time.h"
+#include "lib/tz.h"
 
 static const char *cell(const char *s)
 {
@@ -115,4 +119,44 @@ void format_time_relative(int64_t then_unix_ns,
     else
         snprintf(out, size, "%lld%s %s", (long long)first, units[i].name,
                  suffix);
+}
+
+bool format_next_launch(const struct periodic_config *p,
+                        int64_t now_unix_ns,
+                        char *out,
+                        size_t size)
+{
+    struct err err = ERR_INIT;
+    struct civil_time t;
+    struct tz *z;
+    int64_t next;
+    int32_t off;
+    char zone[24], diff[64];
+
+    if (periodic_next(p, now_unix_ns / 1000000000, &next, &err) != 0 ||
+        tz_load(p->time_zone, NULL, &z, &err) != 0) {
+        snprintf(out, size, "%s", err.msg);
+        return false;
+    }
+    if (next == 0) {
+        tz_free(z);
+        snprintf(out, size, "none");
+        return true;
+    }
+    /* Go's RFC 3339: the zone's offset, or Z for UTC. */
+    off = tz_offset_at(z, next);
+    tz_free(z);
+    civil_split(next + off, &t);
+    if (off == 0)
+        snprintf(zone, sizeof(zone), "Z");
+    else
+        snprintf(zone, sizeof(zone), "%c%02d:%02d", off < 0 ? '-' : '+',
+                 abs(off) / 3600, abs(off) / 60 % 60);
+    duration_format(next * 1000000000 -
+                        (now_unix_ns + 500000000) / 1000000000 * 1000000000,
+                    diff, sizeof(diff));
+    snprintf(out, size, "%04lld-%02d-%02dT%02d:%02d:%02d%s (%s from now)",
+             (long long)t.year, t.month, t.day, t.hour, t.min, t.sec, zone,
+             diff);
+    return true;
 }

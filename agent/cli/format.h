@@ -6,6 +6,7 @@
 #ifndef CARAVAN_AGENT_CLI_FORMAT_H
 #define CARAVAN_AGENT_CLI_FORMAT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -43,5 +44,18 @@ void format_time_relative(int64_t then_unix_ns,
                           int64_t now_unix_ns,
                           char *out,
                           size_t size);
+
+struct periodic_config;
+
+/*
+ * The next launch of a periodic config after now, as Nomad prints it:
+ * "2024-05-01T12:00:00Z (1h59m10s from now)", the time in the job's zone.
+ * Returns false (out holds the reason) when it cannot be computed, and
+ * writes "none" when no launch is to come.
+ */
+bool format_next_launch(const struct periodic_config *p,
+                        int64_t now_unix_ns,
+                        char *out,
+                        size_t size);
 
 #endif

@@ -103,4 +103,6 @@ int api_routes_add(struct http_api *api,
                    httpd_handler_cb fn,
                    struct err *err);
 
+int api_routes_periodic(struct http_api *api, struct err *err);
+
 #endif

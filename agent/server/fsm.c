@@ -149,6 +149,56 @@ static int put_evals(struct state_txn *txn,
 
 /* ------------------------------------------------------------ commands */
 
+/* The launch time a periodic child carries in its id, or 0. */
+static int64_t child_launch_ns(const char *id)
+{
+    const char *p = strrchr(model_str(id), '/');
+    char *end;
+    long long secs;
+
+    if (p == NULL || strncmp(p, "/periodic-", 10) != 0)
+        return 0;
+    secs = strtoll(p + 10, &end, 10);
+    return *end == '\0' && secs > 0 ? (int64_t)secs * 1000000000 : 0;
+}
+
+/*
+ * Launch records, as Nomad keeps them: a new periodic job counts its
+ * registration as a launch (a restarted leader then knows whether one was
+ * missed since), and each child moves its parent's record to its launch.
+ */
+static int record_periodic_launch(struct state_txn *txn,
+                                  const struct cmd *c,
+                                  const struct job *job,
+                                  struct err *err)
+{
+    struct state_snap *view = state_txn_view(txn);
+    struct job parent;
+    int64_t last, launch;
+    int rc = 0;
+
+    if (job->periodic != NULL && job->periodic->enabled != TRI_FALSE &&
+        job->parameterized == NULL &&
+        state_get_periodic_launch(view, job->namespace, job->id, &last,
+                                  err) == ERR_NOT_FOUND)
+        rc = state_put_periodic_launch(txn, job->namespace, job->id,
+                                       c->now_unix_ns, err);
+    err_clear(err);
+    job_init(&parent);
+    launch = child_launch_ns(job->id);
+    if (rc == 0 && job->parent_id != NULL && launch != 0 &&
+        state_get_job(view, job->namespace, job->parent_id, &parent, err) ==
+            0 &&
+        parent.periodic != NULL && parent.parameterized == NULL)
+        rc = state_put_periodic_launch(txn, job->namespace, job->parent_id,
+                                       launch, err);
+    if (rc == 0)
+        err_clear(err);
+    job_release(&parent);
+    state_snap_release(view);
+    return rc;
+}
+
 static int apply_job_register(struct state_txn *txn,
                               const struct cmd *c,
                               struct fsm_effects *fx,
@@ -167,6 +217,8 @@ static int apply_job_register(struct state_txn *txn,
         rc = put_evals(txn, c, fx, err);
     if (rc == 0)
         rc = refresh_job_status(txn, job->namespace, job->id, err);
+    if (rc == 0)
+        rc = record_periodic_launch(txn, c, job, err);
     job_free(job);
     fx->tables_changed |= 1u << STATE_JOBS | 1u << STATE_JOB_VERSIONS;
     return rc;

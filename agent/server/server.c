@@ -13,6 +13,7 @@
 #include "agent/server/eval_broker.h"
 #include "agent/server/fsm.h"
 #include "agent/server/log.h"
+#include "agent/server/periodic.h"
 #include "agent/server/state/state.h"
 #include "lib/alloc.h"
 #include "lib/buf.h"
@@ -85,6 +86,7 @@ struct server
     struct map heartbeats; /* node id -> uint64_t deadline (mono ms) */
     uint64_t heartbeat_ttl_ms;
     uv_timer_t hb_timer;
+    struct periodic *periodic;
     bool closing;
     int open_handles;
     void (*close_cb)(void *arg);
@@ -799,6 +801,11 @@ static struct eval *new_eval(const struct job *job, const char *triggered_by)
     return e;
 }
 
+struct eval *server_new_eval(const struct job *job, const char *triggered_by)
+{
+    return new_eval(job, triggered_by);
+}
+
 void server_job_register(struct server *s,
                          struct job *job,
                          server_register_cb done,
@@ -1426,8 +1433,9 @@ int server_new(uv_loop_t *loop,
     uv_timer_init(loop, &s->hb_timer);
     s->hb_timer.data = s;
     uv_timer_start(&s->hb_timer, check_heartbeats, 1000, 1000);
-    s->open_handles = 2;
+    s->open_handles = 3;
     *out = s;
+    s->periodic = periodic_new(loop, s);
     schedule_more(s);
     return 0;
 }
@@ -1474,6 +1482,14 @@ static void timer_closed(uv_handle_t *h)
     maybe_free(s);
 }
 
+static void periodic_closed(void *arg)
+{
+    struct server *s = arg;
+
+    s->open_handles--;
+    maybe_free(s);
+}
+
 void server_close(struct server *s, void (*cb)(void *arg), void *arg)
 {
     s->closing = true;
@@ -1483,4 +1499,14 @@ void server_close(struct server *s, void (*cb)(void *arg), void *arg)
     uv_close((uv_handle_t *)&s->timer, timer_closed);
     uv_timer_stop(&s->hb_timer);
     uv_close((uv_handle_t *)&s->hb_timer, timer_closed);
+    periodic_close(s->periodic, periodic_closed, s);
+}
+
+void server_periodic_force(struct server *s,
+                           const char *namespace,
+                           const char *id,
+                           server_force_cb done,
+                           void *arg)
+{
+    periodic_force(s->periodic, namespace, id, done, arg);
 }

@@ -89,6 +89,22 @@ void server_job_deregister(struct server *s,
                            server_register_cb done,
                            void *arg);
 
+typedef void (*server_force_cb)(void *arg,
+                                int rc,
+                                const char *eval_id,
+                                uint64_t index,
+                                const struct err *err);
+/*
+ * Launches a child of periodic job (namespace, id) now, ignoring
+ * prohibit_overlap (`job periodic force`). ERR_NOT_FOUND, or ERR_INVALID
+ * for a job that is not periodic.
+ */
+void server_periodic_force(struct server *s,
+                           const char *namespace,
+                           const char *id,
+                           server_force_cb done,
+                           void *arg);
+
 /* ------------------------------------------------------- client RPCs */
 
 /* Node.Register: stores n (copied) as ready and starts its heartbeat TTL. */

@@ -1147,6 +1147,43 @@ static void periodic_validate(const struct periodic_config *p, struct merr *m)
         tz_free(z);
 }
 
+int periodic_next(const struct periodic_config *p,
+                  int64_t after,
+                  int64_t *next,
+                  struct err *err)
+{
+    const char *one[1];
+    const char *const *specs = (const char *const *)p->specs.items;
+    size_t n = p->specs.n;
+    struct tz *z;
+    int rc;
+
+    *next = 0;
+    if (p->spec && p->spec[0]) {
+        one[0] = p->spec;
+        specs = one;
+        n = 1;
+    }
+    rc = tz_load(p->time_zone, NULL, &z, err);
+    if (rc != 0)
+        return rc;
+    for (size_t i = 0; i < n; i++) {
+        struct cron c;
+        int64_t t;
+
+        rc = cron_parse(specs[i], &c, err);
+        if (rc != 0) {
+            err_wrap(err, "cron spec \"%s\"", specs[i]);
+            break;
+        }
+        t = cron_next(&c, z, after);
+        if (t != 0 && (*next == 0 || t < *next))
+            *next = t;
+    }
+    tz_free(z);
+    return rc;
+}
+
 int job_validate(const struct job *job, struct err *err)
 {
     struct merr m = MERR_INIT;

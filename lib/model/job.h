@@ -478,6 +478,16 @@ void job_canonicalize(struct job *job);
  */
 int job_validate(const struct job *job, struct err *err);
 
+/*
+ * The next launch of a periodic config strictly after `after` (Unix
+ * seconds), the earliest of its crons in its time_zone; *next is 0 when
+ * none comes (years in the past). Errors for bad specs or zones.
+ */
+int periodic_next(const struct periodic_config *p,
+                  int64_t after,
+                  int64_t *next,
+                  struct err *err);
+
 /* True when the two jobs hold the same values in every field. */
 bool job_equal(const struct job *a, const struct job *b);
 

@@ -513,6 +513,11 @@ static int del_prefix(struct state_txn *t,
     return 0;
 }
 
+static int delete_periodic_launch(struct state_txn *t,
+                                  const char *namespace,
+                                  const char *id,
+                                  struct err *err);
+
 int state_delete_job(struct state_txn *t,
                      const char *namespace,
                      const char *id,
@@ -528,10 +533,68 @@ int state_delete_job(struct state_txn *t,
     if (rc == 0) {
         key_join(&key, namespace, id, "");
         rc = del_prefix(t, DBI_JOB_VERSIONS, &key, err);
+        if (rc == 0)
+            rc = delete_periodic_launch(t, namespace, id, err);
         t->touched[STATE_JOBS] = t->touched[STATE_JOB_VERSIONS] = true;
     }
     buf_release(&key);
     return rc;
+}
+
+/* ============================================================ periodic launches */
+
+/*
+ * The last launch of each periodic job lives in the meta table next to
+ * the indexes: one small number per job, written in the same transaction
+ * as the child job it launched.
+ */
+static char *launch_key(const char *namespace, const char *id)
+{
+    return xasprintf("launch\x1f%s\x1f%s", namespace, id);
+}
+
+int state_put_periodic_launch(struct state_txn *t,
+                              const char *namespace,
+                              const char *id,
+                              int64_t launch_ns,
+                              struct err *err)
+{
+    char *key = launch_key(namespace, id);
+    int rc = meta_put(t->txn, t->store->dbi[DBI_META], key,
+                      (uint64_t)launch_ns);
+
+    free(key);
+    return rc ? mdb_fail(err, rc, "periodic launch") : 0;
+}
+
+static int delete_periodic_launch(struct state_txn *t,
+                                  const char *namespace,
+                                  const char *id,
+                                  struct err *err)
+{
+    char *key = launch_key(namespace, id);
+    MDB_val k = {strlen(key), key};
+    int rc = mdb_del(t->txn, t->store->dbi[DBI_META], &k, NULL);
+
+    free(key);
+    return rc && rc != MDB_NOTFOUND ? mdb_fail(err, rc, "periodic launch") : 0;
+}
+
+int state_get_periodic_launch(struct state_snap *snap,
+                              const char *namespace,
+                              const char *id,
+                              int64_t *launch_ns,
+                              struct err *err)
+{
+    char *key = launch_key(namespace, id);
+    uint64_t v;
+    int rc = meta_get(snap->txn, snap->store->dbi[DBI_META], key, &v);
+
+    free(key);
+    if (rc != 0)
+        return mdb_fail(err, rc, "periodic launch");
+    *launch_ns = (int64_t)v;
+    return v == 0 ? err_set(err, ERR_NOT_FOUND, "no periodic launch") : 0;
 }
 
 /* ============================================================ evals, allocs,

@@ -107,6 +107,17 @@ int state_delete_deployment(struct state_txn *txn,
                             const char *id,
                             struct err *err);
 
+/*
+ * The last launch (Unix ns) of periodic job (namespace, id): recorded with
+ * each child it launches, so a restarted leader neither launches twice
+ * nor skips silently. Deleted with the job.
+ */
+int state_put_periodic_launch(struct state_txn *txn,
+                              const char *namespace,
+                              const char *id,
+                              int64_t launch_ns,
+                              struct err *err);
+
 /* ------------------------------------------------------------- reading */
 
 /* Takes a consistent read view; release it with state_snap_release(). */
@@ -120,6 +131,13 @@ void state_snap_release(struct state_snap *snap);
  * the transaction ends.
  */
 struct state_snap *state_txn_view(struct state_txn *txn);
+
+/* ERR_NOT_FOUND when the job never launched. */
+int state_get_periodic_launch(struct state_snap *snap,
+                              const char *namespace,
+                              const char *id,
+                              int64_t *launch_ns,
+                              struct err *err);
 
 /* The index of the last applied entry (0 for an empty store). */
 uint64_t state_snap_last_index(const struct state_snap *snap);
