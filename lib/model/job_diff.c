@@ -255,6 +255,7 @@ static json_t *flat_diff(const struct field *f, const void *a, const void *b)
     struct flat fa, fb;
     json_t *fields = json_array();
     bool changed = false, set = f->kind == F_STRLIST;
+    const char *type;
 
     flatten(f, a, &fa);
     flatten(f, b, &fb);
@@ -278,14 +279,14 @@ static json_t *flat_diff(const struct field *f, const void *a, const void *b)
         json_array_append_new(fields, field_diff(set ? f->name : k, "",
                                                  fb.m.items[i].value, true));
     }
+    type = type_of(fa.m.n > 0, fb.m.n > 0, true);
     strmap_release(&fa.m);
     strmap_release(&fb.m);
     if (!changed) {
         json_decref(fields);
         return NULL;
     }
-    return object_json(type_of(fa.m.n > 0, fb.m.n > 0, true), f->name, fields,
-                       json_array());
+    return object_json(type, f->name, fields, json_array());
 }
 
 /* ------------------------------------------------------------ objects */

@@ -74,6 +74,7 @@ START_TEST(unchanged_job_is_none_with_groups_and_tasks)
     d = job_diff(a, b);
     ck_assert_str_eq(type(d), "None");
     ck_assert_str_eq(json_string_value(json_object_get(d, "ID")), "web");
+    ck_assert_ptr_null(named(json_object_get(d, "Objects"), "Datacenters"));
     ck_assert(json_is_null(json_object_get(d, "Fields")));
     ck_assert_str_eq(type(group0(d)), "None");
     ck_assert_str_eq(type(task0(d)), "None");
@@ -96,6 +97,8 @@ START_TEST(new_job_is_added_all_the_way_down)
     ck_assert_str_eq(type(group0(d)), "Added");
     ck_assert_str_eq(type(task0(d)), "Added");
     ck_assert_ptr_null(named(json_object_get(d, "Fields"), "ID"));
+    ck_assert_str_eq(type(named(json_object_get(d, "Objects"), "Datacenters")),
+                     "Added");
     job_diff_annotate(d, NULL);
     ck_assert_str_eq(json_string_value(json_array_get(
                          json_object_get(task0(d), "Annotations"), 0)),
