@@ -200,6 +200,17 @@ t_contains "all-tasks and a task" "$T_ERR" "The -all-tasks option is not allowed
 t_eq "restart endpoint of an alloc this client does not run" \
     "$(curl -s -o /dev/null -w '%{http_code}' -XPUT "$API/client/allocation/$OLD/restart" -d '{}')" 404
 
+# ----------------------------------------------------------- alloc signal
+t_run "alloc signal" 0 "$CARAVAN" alloc signal -s SIGCONT "${NEW:0:8}" t
+signaled() {
+    api_check "$API/allocation/$NEW" \
+        '([.TaskStates.t.Events[] | select(.Type == "Signaling")] | length == 1) and .TaskStates.t.State == "running"'
+}
+wait_until 150 signaled
+t_ok $? "the task got the signal and still runs"
+t_run "alloc signal with a bad signal" 1 "$CARAVAN" alloc signal -s BOGUS "${NEW:0:8}"
+t_contains "bad signal" "$T_ERR" 'Invalid signal "BOGUS"'
+
 # --------------------------------------------------------- plan: errors
 t_run "plan without a path" 255 "$CARAVAN" job plan
 t_contains "plan usage" "$T_ERR" "This command takes one argument: <path>"
