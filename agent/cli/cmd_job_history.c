@@ -148,14 +148,15 @@ static void format_version(const json_t *job, const json_t *diff, bool full)
     printf("Version     = %lld\n", (long long)cli_jint(job, "Version"));
     printf("Stable      = %s\n", cli_jbool(job, "Stable") ? "true" : "false");
     printf("Submit Date = %s\n", when);
-    if (diff != NULL && !json_is_null(diff)) {
+    if (diff != NULL && !json_is_null(diff) &&
+        strcmp(cli_jstr(diff, "Type"), "None") != 0) {
         cli_format_job_diff(&b, diff, false);
         printf("Diff        = \n%s\n", buf_str(&b));
     }
     if (full) {
         char *text = json_dumps(job, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
 
-        printf("\n%s\n", text ? text : "");
+        printf("Full        = JSON Job:\n%s\n", text ? text : "");
         free(text);
     }
     buf_release(&b);

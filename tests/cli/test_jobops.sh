@@ -119,6 +119,9 @@ t_contains "history diff" "$T_OUT" 'Diff        =
 +/- Job: "ops"
 +/- Task Group: "g"
   +/- Count: "1" => "2"'
+t_run "history -full" 0 "$CARAVAN" job history -full -version 1 ops
+t_contains "full job" "$T_OUT" "Full        = JSON Job:
+{"
 t_run "history -json" 0 "$CARAVAN" job history -json ops
 t_eq "two versions in JSON" "$(jq -c '[.[].Version]' <<<"$T_OUT")" "[1,0]"
 t_run "history -version 0" 0 "$CARAVAN" job history -version 0 ops
