@@ -1,5 +1,6 @@
 /* Command table, dispatch and help for the caravan CLI. */
 #include "agent/cli/cli.h"
+#include "agent/cli/cmd_jobops.h"
 #include "agent/cli/cmd_status.h"
 
 #include <stdarg.h>
@@ -9,7 +10,15 @@
 static int run_parent(const struct cli_command *cmd, int argc, char **argv);
 
 static const struct cli_command commands[] = {
+    {"agent-info", "Display status information about the local agent",
+     cli_help_agent_info, cli_cmd_agent_info, 0},
     {"alloc", "Interact with allocations", NULL, run_parent, 1},
+    {"alloc restart", "Restart a running allocation", cli_help_alloc_restart,
+     cli_cmd_alloc_restart, 0},
+    {"alloc signal", "Signal a running allocation", cli_help_alloc_signal,
+     cli_cmd_alloc_signal, 0},
+    {"alloc stop", "Stop and reschedule a running allocation",
+     cli_help_alloc_stop, cli_cmd_alloc_stop, 0},
     {"alloc logs", "Streams the logs of a task.", cli_help_alloc_logs,
      cli_cmd_alloc_logs, 0},
     {"alloc status", "Display allocation status information and metadata",
@@ -25,6 +34,14 @@ static const struct cli_command commands[] = {
     {"job periodic", "Interact with periodic jobs", NULL, run_parent, 0},
     {"job periodic force", "Force the launch of a periodic job",
      cli_help_job_periodic_force, cli_cmd_job_periodic_force, 0},
+    {"job history", "Display all tracked versions of a job",
+     cli_help_job_history, cli_cmd_job_history, 0},
+    {"job inspect", "Inspect a submitted job", cli_help_job_inspect,
+     cli_cmd_job_inspect, 0},
+    {"job plan", "Dry-run a job update to determine its effects",
+     cli_help_job_plan, cli_cmd_job_plan, 0},
+    {"job revert", "Revert to a prior version of the job", cli_help_job_revert,
+     cli_cmd_job_revert, 0},
     {"job run", "Run a new job or update an existing job", cli_help_job_run,
      cli_cmd_job_run, 0},
     {"job status", "Display status information about a job",
@@ -37,6 +54,8 @@ static const struct cli_command commands[] = {
     {"node", "Interact with nodes", NULL, run_parent, 1},
     {"node status", "Display status information about nodes",
      cli_help_node_status, cli_cmd_node_status, 0},
+    {"plan", "Dry-run a job update to determine its effects", cli_help_job_plan,
+     cli_cmd_job_plan, 1},
     {"run", "Run a new job or update an existing job", cli_help_job_run,
      cli_cmd_job_run, 1},
     {"status", "Display the status output for a resource", cli_help_status,

@@ -18,6 +18,7 @@
 #include "agent/cli/cli.h"
 #include "agent/cli/flags.h"
 #include "agent/cli/format.h"
+#include "agent/cli/job_source.h"
 #include "agent/cli/monitor.h"
 #include "lib/alloc.h"
 #include "lib/buf.h"
@@ -105,18 +106,6 @@ const char cli_help_job_run[] =
     "  -var-file=path\n"
     "    Path to HCL2 file containing user variables.\n";
 
-/* What job run and job validate share: where the job comes from. */
-struct job_source
-{
-    const char *address;
-    const char *region;
-    const char *namespace;
-    const char *token;
-    bool json;
-    struct flag_list vars;
-    struct flag_list var_files;
-};
-
 static int read_source(const char *path, struct buf *text, struct err *err)
 {
     if (strcmp(path, "-") == 0)
@@ -144,10 +133,10 @@ static int split_vars(const struct flag_list *vars,
     return 0;
 }
 
-static int load_job(const struct job_source *src,
-                    const char *path,
-                    struct job **out,
-                    struct err *err)
+int cli_job_load(const struct job_source *src,
+                 const char *path,
+                 struct job **out,
+                 struct err *err)
 {
     struct hcl_var *vars = xcalloc(src->vars.n + 1, sizeof(*vars));
     char **names = xcalloc(src->vars.n + 1, sizeof(*names));
@@ -194,22 +183,11 @@ out:
     return rc;
 }
 
-static void job_source_release(struct job_source *src)
+void cli_job_source_release(struct job_source *src)
 {
     flag_list_release(&src->vars);
     flag_list_release(&src->var_files);
 }
-
-#define JOB_SOURCE_FLAGS(src)                                        \
-    {"address", FLAG_STRING, &(src).address, "agent address"},       \
-        {"region", FLAG_STRING, &(src).region, "region"},            \
-        {"namespace", FLAG_STRING, &(src).namespace, "namespace"},   \
-        {"token", FLAG_STRING, &(src).token, "ACL token"},           \
-        {"json", FLAG_BOOL, &(src).json, "file is JSON"},            \
-        {"var", FLAG_STRLIST, &(src).vars, "key=value"},             \
-    {                                                                \
-        "var-file", FLAG_STRLIST, &(src).var_files, "variables file" \
-    }
 
 /* Validates without an agent: the same canonicalize + validate it runs. */
 static int validate_local(struct job *job, struct err *err)
@@ -294,7 +272,7 @@ int cli_cmd_job_validate(const struct cli_command *cmd, int argc, char **argv)
             cli_usage_error(cmd, "This command takes one argument: <path>");
         goto out;
     }
-    rc = load_job(&src, argv[first], &job, &err);
+    rc = cli_job_load(&src, argv[first], &job, &err);
     if (rc != 0) {
         fprintf(stderr, "Error getting job struct: %s\n", err.msg);
         goto out;
@@ -318,7 +296,7 @@ int cli_cmd_job_validate(const struct cli_command *cmd, int argc, char **argv)
     status = 0;
 out:
     job_free(job);
-    job_source_release(&src);
+    cli_job_source_release(&src);
     return status;
 }
 
@@ -383,6 +361,22 @@ out:
     return rc;
 }
 
+/*
+ * A -check-index refusal prints as Nomad's CLI prints it: the server's
+ * "Enforcing job modify index ..." text alone, then "Job not updated".
+ */
+static bool print_enforce_error(const char *msg)
+{
+    const char *start = strstr(msg, "(Enforcing job modify index");
+    const char *end = start ? strrchr(start, ')') : NULL;
+
+    if (start == NULL || end == NULL)
+        return false;
+    fprintf(stderr, "%.*s\nJob not updated\n", (int)(end - start - 1),
+            start + 1);
+    return true;
+}
+
 int cli_cmd_job_run(const struct cli_command *cmd, int argc, char **argv)
 {
     struct job_source src = {0};
@@ -420,7 +414,7 @@ int cli_cmd_job_run(const struct cli_command *cmd, int argc, char **argv)
             cli_usage_error(cmd, "This command takes one argument: <path>");
         goto out;
     }
-    rc = load_job(&src, argv[first], &job, &err);
+    rc = cli_job_load(&src, argv[first], &job, &err);
     if (rc != 0) {
         fprintf(stderr, "Error getting job struct: %s\n", err.msg);
         goto out;
@@ -434,6 +428,10 @@ int cli_cmd_job_run(const struct cli_command *cmd, int argc, char **argv)
         goto out;
     }
     rc = submit(&src, job, check_index, detach, verbose, &status, &err);
+    if (rc != 0 && print_enforce_error(err.msg)) {
+        status = 1;
+        goto out;
+    }
     if (rc != 0) {
         fprintf(stderr, "Error submitting job: %s\n", err.msg);
         status = 1;
@@ -441,6 +439,6 @@ int cli_cmd_job_run(const struct cli_command *cmd, int argc, char **argv)
     }
 out:
     job_free(job);
-    job_source_release(&src);
+    cli_job_source_release(&src);
     return status;
 }

@@ -944,6 +944,102 @@ static void kill_tasks(struct alloc_runner *ar)
     changed(ar);
 }
 
+/* ------------------------------------------------ restarts and signals */
+
+/* The task was stopped for a restart: start it again, unless the alloc
+ * is being stopped meanwhile (kill_tasks skipped it as already killing). */
+static void restart_stopped(struct driver_task *t, void *arg)
+{
+    struct task_runner *tr = arg;
+
+    (void)t;
+    drop_handle(tr);
+    tr->killing = false;
+    if (tr->ar->stopping || tr->closing) {
+        event(tr, "Killed", "Task successfully killed");
+        task_dead(tr, false);
+        changed(tr->ar);
+        maybe_closed(tr->ar);
+        return;
+    }
+    event(tr, "Restarting", "Task restarting in 0s");
+    state_of(tr)->restarts++;
+    state_of(tr)->last_restart_unix_ns = time_wall_unix_ns();
+    start_task(tr);
+}
+
+static bool is_running(const struct task_runner *tr)
+{
+    return !tr->dead && tr->handle != NULL && !tr->killing;
+}
+
+int alloc_runner_restart(struct alloc_runner *ar,
+                         const char *task,
+                         bool all,
+                         struct err *err)
+{
+    bool named = task != NULL && task[0] != '\0', found = false;
+    const char *reason = named ? "User requested task to restart"
+                         : all ? "User requested all tasks to restart"
+                               : "User requested running tasks to restart";
+
+    for (size_t i = 0; i < ar->ntasks; i++) {
+        struct task_runner *tr = &ar->tasks[i];
+
+        if (named && strcmp(tr->task->name, task) != 0)
+            continue;
+        found = true;
+        if (ar->stopping || !is_running(tr)) {
+            if (named)
+                return err_set(err, ERR_INVALID, "Task not running");
+            continue;
+        }
+        tr->killing = true;
+        event(tr, "Restart Signaled", "%s", reason);
+        driver_task_stop(tr->handle, restart_stopped, tr);
+    }
+    if (named && !found)
+        return err_set(err, ERR_NOT_FOUND,
+                       "Could not find task runner for task: %s", task);
+    changed(ar);
+    return 0;
+}
+
+int alloc_runner_signal(struct alloc_runner *ar,
+                        const char *task,
+                        int signo,
+                        const char *signame,
+                        struct err *err)
+{
+    bool named = task != NULL && task[0] != '\0', found = false;
+
+    for (size_t i = 0; i < ar->ntasks; i++) {
+        struct task_runner *tr = &ar->tasks[i];
+        int rc;
+
+        if (named && strcmp(tr->task->name, task) != 0)
+            continue;
+        found = true;
+        if (ar->stopping || !is_running(tr)) {
+            if (named)
+                return err_set(err, ERR_INVALID, "Task not running");
+            continue;
+        }
+        event(tr, "Signaling",
+              "Task being sent signal %s: User requested "
+              "signal",
+              signame);
+        rc = driver_task_signal(tr->handle, signo, err);
+        if (rc != 0)
+            return rc;
+    }
+    if (named && !found)
+        return err_set(err, ERR_NOT_FOUND,
+                       "Could not find task runner for task: %s", task);
+    changed(ar);
+    return 0;
+}
+
 void alloc_runner_update(struct alloc_runner *ar, const struct alloc *a)
 {
     model_set_str(&ar->alloc->desired_status, a->desired_status);

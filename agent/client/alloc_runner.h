@@ -11,6 +11,7 @@
 #include <uv.h>
 
 struct alloc;
+struct err;
 struct driver;
 struct node;
 struct alloc_runner;
@@ -54,5 +55,23 @@ void alloc_runner_close(struct alloc_runner *ar,
                         bool leave_running,
                         void (*cb)(void *arg),
                         void *arg);
+
+/*
+ * Restarts the alloc's running tasks in place (Nomad's RestartRunning), or
+ * only task when it is not NULL/"" (RestartTask): each gets a "Restart
+ * Signaled" event, is stopped and started again without counting against
+ * its restart policy. ERR_NOT_FOUND for an unknown task, ERR_INVALID
+ * ("Task not running") for a task that is not running.
+ */
+int alloc_runner_restart(struct alloc_runner *ar,
+                         const char *task,
+                         bool all,
+                         struct err *err);
+/* Sends signo to the running tasks (or task), with a "Signaling" event. */
+int alloc_runner_signal(struct alloc_runner *ar,
+                        const char *task,
+                        int signo,
+                        const char *signame,
+                        struct err *err);
 
 #endif

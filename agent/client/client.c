@@ -2,6 +2,7 @@
 #include "agent/client/client.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -550,6 +551,74 @@ bool client_alloc_active(const struct client *c, const char *alloc_id)
     const struct alloc_runner *ar = map_get(&c->runners, alloc_id);
 
     return ar != NULL && !alloc_runner_done(ar);
+}
+
+/* Signal names as Nomad's signals table spells them. */
+static int signal_from_name(const char *name)
+{
+    static const struct
+    {
+        const char *name;
+        int signo;
+    } table[] = {
+        {"SIGHUP", SIGHUP},   {"SIGINT", SIGINT},   {"SIGQUIT", SIGQUIT},
+        {"SIGKILL", SIGKILL}, {"SIGUSR1", SIGUSR1}, {"SIGUSR2", SIGUSR2},
+        {"SIGTERM", SIGTERM}, {"SIGALRM", SIGALRM}, {"SIGCONT", SIGCONT},
+        {"SIGSTOP", SIGSTOP}, {"SIGTSTP", SIGTSTP}, {"SIGWINCH", SIGWINCH},
+        {"SIGPIPE", SIGPIPE}, {"SIGABRT", SIGABRT},
+    };
+
+    for (size_t i = 0; name != NULL && i < sizeof(table) / sizeof(table[0]);
+         i++) {
+        if (strcmp(table[i].name, name) == 0)
+            return table[i].signo;
+    }
+    return -1;
+}
+
+static struct alloc_runner *live_runner(struct client *c,
+                                        const char *alloc_id,
+                                        struct err *err)
+{
+    struct alloc_runner *ar = map_get(&c->runners, alloc_id);
+
+    if (ar == NULL || alloc_runner_done(ar)) {
+        err_set(err, ERR_NOT_FOUND, "Unknown allocation \"%s\"", alloc_id);
+        return NULL;
+    }
+    return ar;
+}
+
+int client_alloc_restart(struct client *c,
+                         const char *alloc_id,
+                         const char *task,
+                         bool all,
+                         struct err *err)
+{
+    struct alloc_runner *ar = live_runner(c, alloc_id, err);
+
+    if (ar == NULL)
+        return err->code;
+    if (all && task != NULL && task[0] != '\0')
+        return err_set(err, ERR_INVALID,
+                       "task name cannot be set when restarting all tasks");
+    return alloc_runner_restart(ar, task, all, err);
+}
+
+int client_alloc_signal(struct client *c,
+                        const char *alloc_id,
+                        const char *task,
+                        const char *signal,
+                        struct err *err)
+{
+    struct alloc_runner *ar = live_runner(c, alloc_id, err);
+    int signo = signal_from_name(signal);
+
+    if (ar == NULL)
+        return err->code;
+    if (signo <= 0)
+        return err_set(err, ERR_INVALID, "Invalid signal \"%s\"", signal);
+    return alloc_runner_signal(ar, task, signo, signal, err);
 }
 
 static void maybe_free(struct client *c)

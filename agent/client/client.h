@@ -81,6 +81,22 @@ const char *client_node_id(const struct client *c);
 char *client_alloc_dir(const struct client *c, const char *alloc_id);
 /* True while any task of the alloc may still write to its logs. */
 bool client_alloc_active(const struct client *c, const char *alloc_id);
+/*
+ * `alloc restart`: restarts the running tasks of a live alloc in place, or
+ * only task, or (all) every task. ERR_NOT_FOUND ("Unknown allocation")
+ * when this client does not run the alloc; see alloc_runner_restart().
+ */
+int client_alloc_restart(struct client *c,
+                         const char *alloc_id,
+                         const char *task,
+                         bool all,
+                         struct err *err);
+/* `alloc signal`: sends signal ("SIGUSR1", default "SIGKILL") to tasks. */
+int client_alloc_signal(struct client *c,
+                        const char *alloc_id,
+                        const char *task,
+                        const char *signal,
+                        struct err *err);
 /* Stops tasks (dev) or leaves them running, then calls cb. */
 void client_close(struct client *c, void (*cb)(void *arg), void *arg);
 

@@ -1,6 +1,7 @@
 /* Nomad HTTP API routes (see api.h). */
 #include "agent/http/api.h"
 #include "agent/http/api_int.h"
+#include "agent/http/endpoints_jobops.h"
 
 #include <inttypes.h>
 #include <sodium.h>
@@ -21,6 +22,7 @@
 #include "lib/model/deployment.h"
 #include "lib/model/eval.h"
 #include "lib/model/job.h"
+#include "lib/model/job_diff.h"
 #include "lib/model/jobspec.h"
 #include "lib/hcl/hcl.h"
 #include "lib/model/node.h"
@@ -396,9 +398,24 @@ static void get_job_summary(struct httpd_req *req, void *arg)
     api_serve_read(arg, req, build_job_summary, SERVER_JOBS | SERVER_ALLOCS);
 }
 
+struct versions
+{
+    json_t *list;  /* newest first */
+    json_t *diffs; /* diffs[i]: from version i+1 of the list to i */
+    struct job *prev;
+};
+
 static int version_cb(const struct job *j, void *arg)
 {
-    json_array_insert_new(arg, 0, job_to_json(j)); /* newest first */
+    struct versions *v = arg;
+
+    json_array_insert_new(v->list, 0, job_to_json(j));
+    if (v->diffs != NULL && v->prev != NULL)
+        json_array_insert_new(v->diffs, 0, job_diff(v->prev, j));
+    if (v->diffs != NULL) {
+        job_free(v->prev);
+        v->prev = job_copy(j);
+    }
     return 0;
 }
 
@@ -407,16 +424,24 @@ static json_t *build_job_versions(struct http_api *api,
                                   struct state_snap *snap,
                                   struct err *err)
 {
-    json_t *list = json_array();
+    const char *d = httpd_query_get(req, "diffs");
+    struct versions v = {json_array(), NULL, NULL};
+    int rc;
 
     (void)api;
-    if (server_each_job_version(snap, httpd_req_namespace(req),
-                                httpd_req_param(req, "id"), version_cb, list,
-                                err) != 0) {
-        json_decref(list);
+    if (d != NULL && strcmp(d, "true") == 0)
+        v.diffs = json_array();
+    rc = server_each_job_version(snap, httpd_req_namespace(req),
+                                 httpd_req_param(req, "id"), version_cb, &v,
+                                 err);
+    job_free(v.prev);
+    if (rc != 0) {
+        json_decref(v.list);
+        json_decref(v.diffs);
         return NULL;
     }
-    return json_pack("{s:o,s:n}", "Versions", list, "Diffs");
+    return json_pack("{s:o,s:o}", "Versions", v.list, "Diffs",
+                     v.diffs ? v.diffs : json_null());
 }
 
 static void get_job_versions(struct httpd_req *req, void *arg)
@@ -882,9 +907,27 @@ static struct job *job_from_body(struct httpd_req *req, struct err *err)
     return job;
 }
 
+/* EnforceIndex and JobModifyIndex of a register body (`job run
+ * -check-index`). */
+static bool enforce_index(struct httpd_req *req, uint64_t *jmi)
+{
+    size_t len;
+    const char *body = httpd_req_body(req, &len);
+    json_t *in = json_loadb(body, len, 0, NULL);
+    json_t *v = json_object_get(in, "JobModifyIndex");
+    bool on = json_is_true(json_object_get(in, "EnforceIndex"));
+
+    *jmi = json_is_integer(v) && json_integer_value(v) > 0
+               ? (uint64_t)json_integer_value(v)
+               : 0;
+    json_decref(in);
+    return on;
+}
+
 static void put_jobs(struct httpd_req *req, void *arg)
 {
     struct http_api *api = arg;
+    uint64_t jmi;
     struct err err = ERR_INIT;
     struct job *job = job_from_body(req, &err);
     const char *id = httpd_req_param(req, "id");
@@ -905,7 +948,10 @@ static void put_jobs(struct httpd_req *req, void *arg)
     w = xcalloc(1, sizeof(*w));
     w->req = req;
     httpd_req_on_abort(req, api_write_aborted, w);
-    server_job_register(api->srv, job, api_register_done, w);
+    if (enforce_index(req, &jmi))
+        server_job_register_enforce(api->srv, job, jmi, api_register_done, w);
+    else
+        server_job_register(api->srv, job, api_register_done, w);
 }
 
 static void delete_job(struct httpd_req *req, void *arg)
@@ -1041,11 +1087,25 @@ static void get_leader(struct httpd_req *req, void *arg)
 static void get_agent_self(struct httpd_req *req, void *arg)
 {
     struct http_api *api = arg;
+    char index[24];
     json_t *v = json_pack(
         "{s:{s:s,s:s,s:s},s:{s:{s:s,s:s,s:s}}}", "config", "Region",
         server_region(api->srv), "Datacenter", server_datacenter(api->srv),
         "NodeName", api->node_name, "member", "Tags", "role", "nomad", "region",
         server_region(api->srv), "build", api->version);
+
+    /* `agent-info` prints these; every value is a string, as Nomad's. */
+    snprintf(index, sizeof(index), "%" PRIu64, server_last_index(api->srv));
+    json_object_set_new(
+        v, "stats",
+        json_pack("{s:{s:s,s:s,s:s,s:s},s:{s:s,s:s}}", "nomad", "server",
+                  "true", "leader", "true", "bootstrap", "true",
+                  "known_regions", "1", "raft", "applied_index", index, "state",
+                  "Leader"));
+    if (api->client != NULL)
+        json_object_set_new(
+            json_object_get(v, "stats"), "client",
+            json_pack("{s:s}", "node_id", client_node_id(api->client)));
 
     httpd_respond_json(req, 200, v);
     json_decref(v);
@@ -1351,6 +1411,8 @@ int http_api_start(uv_loop_t *loop,
     }
     /* Further route groups (endpoints_*.c) register here. */
     rc = api_routes_periodic(api, err);
+    if (rc == 0)
+        rc = http_api_jobops_routes(api, err);
     if (rc != 0)
         goto fail;
     rc = httpd_listen(api->httpd, err);

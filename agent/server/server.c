@@ -14,6 +14,7 @@
 #include "agent/server/fsm.h"
 #include "agent/server/log.h"
 #include "agent/server/periodic.h"
+#include "agent/server/server_int.h"
 #include "agent/server/state/state.h"
 #include "lib/alloc.h"
 #include "lib/buf.h"
@@ -762,6 +763,41 @@ static void schedule_more(struct server *s)
 static void on_timer(uv_timer_t *t)
 {
     schedule_more(t->data);
+}
+
+/* ------------------------------------------------ work of other files */
+
+struct state_store *server__state(struct server *s)
+{
+    return s->state;
+}
+
+static void offload_run(uv_work_t *w)
+{
+    struct server__work *x = w->data;
+
+    x->run(x);
+}
+
+static void offload_after(uv_work_t *w, int status)
+{
+    struct server__work *x = w->data;
+    struct server *s = x->s;
+
+    (void)status;
+    x->done(x);
+    s->running--;
+    if (maybe_free(s))
+        return;
+    schedule_more(s);
+}
+
+void server__queue_work(struct server *s, struct server__work *w)
+{
+    w->s = s;
+    w->work.data = w;
+    s->running++;
+    uv_queue_work(s->loop, &w->work, offload_run, offload_after);
 }
 
 /* ------------------------------------------------------ job endpoints */

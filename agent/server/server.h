@@ -267,4 +267,60 @@ void *server_watch(struct server *s,
                    void *arg);
 void server_unwatch(struct server *s, void *handle);
 
+/* ------------------------------------------ job and alloc ops (job_ops.c) */
+
+struct json_t;
+
+/*
+ * The answer to a plan: Nomad's JobPlanResponse as JSON (borrowed for the
+ * call) on success, else rc and err (ERR_INVALID: the job is invalid).
+ */
+typedef void (*server_plan_cb)(void *arg,
+                               int rc,
+                               struct json_t *resp,
+                               const struct err *err);
+
+/*
+ * Job.Plan: canonicalizes and validates job (taken), runs the scheduler
+ * on a snapshot as if the job were registered, and answers what it would
+ * do, with the diff against the stored job when diff is set. Commits
+ * nothing.
+ */
+void server_job_plan(struct server *s,
+                     struct job *job,
+                     bool diff,
+                     server_plan_cb done,
+                     void *arg);
+/*
+ * Registers job (taken) only if the stored job's JobModifyIndex is
+ * job_modify_index (0: only if there is no such job); otherwise fails
+ * with Nomad's "Enforcing job modify index ..." text.
+ */
+void server_job_register_enforce(struct server *s,
+                                 struct job *job,
+                                 uint64_t job_modify_index,
+                                 server_register_cb done,
+                                 void *arg);
+/*
+ * Job.Revert: registers the stored version of a job again (a new
+ * version, with an eval). enforce_prior >= 0 requires the current
+ * version to be it.
+ */
+void server_job_revert(struct server *s,
+                       const char *ns,
+                       const char *id,
+                       int64_t version,
+                       int64_t enforce_prior,
+                       server_register_cb done,
+                       void *arg);
+/*
+ * Alloc.Stop: stops one alloc and evaluates its job, so the scheduler
+ * replaces it. The result carries the eval; ERR_NOT_FOUND when there is
+ * no such alloc.
+ */
+void server_alloc_stop(struct server *s,
+                       const char *alloc_id,
+                       server_register_cb done,
+                       void *arg);
+
 #endif
