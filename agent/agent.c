@@ -14,6 +14,7 @@
 #include "agent/client/client.h"
 #include "agent/config.h"
 #include "agent/http/api.h"
+#include "agent/reload.h"
 #include "agent/server/server.h"
 #include "lib/alloc.h"
 #include "lib/err.h"
@@ -25,7 +26,8 @@
 struct agent
 {
     uv_loop_t loop;
-    uv_signal_t sigint, sigterm;
+    uv_signal_t sigint, sigterm, sighup;
+    struct agent_reload reload;
     struct server *server;
     struct client *client;
     struct http_api *http;
@@ -92,6 +94,7 @@ static void closed_one(void *arg)
     if (a->pending_closes == 0 && a->signals) {
         uv_close((uv_handle_t *)&a->sigint, NULL);
         uv_close((uv_handle_t *)&a->sigterm, NULL);
+        uv_close((uv_handle_t *)&a->sighup, NULL);
     }
 }
 
@@ -110,6 +113,19 @@ static void on_signal(uv_signal_t *h, int signum)
     if (a->client)
         client_close(a->client, closed_one, a);
     server_close(a->server, closed_one, a);
+}
+
+static void on_sighup(uv_signal_t *h, int signum)
+{
+    struct agent *a = h->data;
+    struct err err = ERR_INIT;
+
+    (void)signum;
+    if (a->pending_closes > 0)
+        return;
+    printf("==> Caught signal: hangup\n==> Reloading configuration...\n");
+    fflush(stdout);
+    agent_reload(&a->reload, &a->lg, &err);
 }
 
 static int remove_entry(const char *path,
@@ -275,7 +291,7 @@ int agent_main(int argc, char **argv)
 {
     bool dev = false, server = false, client = false, log_json = false;
     const char *data_dir = NULL, *bind = NULL, *region = NULL, *dc = NULL,
-               *node = NULL, *log_level = NULL;
+               *node = NULL, *log_level = NULL, *flag_log_level;
     int64_t http_port = -1;
     struct flag_list config_paths = {NULL, 0};
     struct agent_config cfg;
@@ -339,6 +355,7 @@ int agent_main(int argc, char **argv)
         dc = cfg.datacenter ? cfg.datacenter : "dc1";
     if (node == NULL)
         node = cfg.name;
+    flag_log_level = log_level;
     if (log_level == NULL)
         log_level = cfg.log_level;
     if (!log_json && cfg.log_json == 1)
@@ -498,6 +515,11 @@ int agent_main(int argc, char **argv)
     a.sigint.data = a.sigterm.data = &a;
     uv_signal_start(&a.sigint, on_signal, SIGINT);
     uv_signal_start(&a.sigterm, on_signal, SIGTERM);
+    a.reload = (struct agent_reload){
+        .flag_log_level = flag_log_level, .dev = dev, .running = &cfg};
+    uv_signal_init(&a.loop, &a.sighup);
+    a.sighup.data = &a;
+    uv_signal_start(&a.sighup, on_sighup, SIGHUP);
     uv_run(&a.loop, UV_RUN_DEFAULT);
     rc = 0;
 out:

@@ -31,6 +31,9 @@ void agent_config_release(struct agent_config *c)
     for (int i = 0; i < c->nloaded; i++)
         free(c->loaded[i]);
     free(c->loaded);
+    for (int i = 0; i < c->npaths; i++)
+        free(c->paths[i]);
+    free(c->paths);
     agent_config_init(c);
 }
 
@@ -209,6 +212,8 @@ int agent_config_load(struct agent_config *c, const char *path, struct err *err)
     struct stat st;
     int n, rc = 0;
 
+    c->paths = xrealloc(c->paths, (size_t)(c->npaths + 1) * sizeof(char *));
+    c->paths[c->npaths++] = xstrdup(path);
     if (stat(path, &st) != 0)
         return err_set(err, ERR_NOT_FOUND, "Error loading configuration from "
                                            "%s: no such file or directory",

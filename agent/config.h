@@ -27,6 +27,8 @@ struct agent_config
     int raw_exec_enabled; /* plugin "raw_exec" { config { enabled } } */
     char **loaded; /* files read, for the banner */
     int nloaded;
+    char **paths; /* as given to agent_config_load(): what a reload reads */
+    int npaths;
 };
 
 void agent_config_init(struct agent_config *c);

@@ -3,7 +3,6 @@
  * CLI (every other command). The composition root: the only place that
  * may call exit() besides agent/cli/.
  */
-#include <curl/curl.h>
 #include <locale.h>
 #include <signal.h>
 #include <sodium.h>
@@ -11,6 +10,7 @@
 #include <string.h>
 
 #include "agent/agent.h"
+#include "agent/api/curl_lazy.h"
 #include "agent/cli/cli.h"
 
 int main(int argc, char **argv)
@@ -25,11 +25,13 @@ int main(int argc, char **argv)
     /* A client that hangs up mid-response must not kill the agent: writes
      * to its socket fail with EPIPE instead. */
     signal(SIGPIPE, SIG_IGN);
-    curl_global_init(CURL_GLOBAL_DEFAULT);
+    /* Only the CLI talks HTTP through libcurl, loaded here and not in the
+     * agent (agent/api/curl_lazy.h): its TLS set-up alone touched some 3 MB
+     * of libcrypto that an idle agent would keep resident for nothing. */
     if (argc > 1 && strcmp(argv[1], "agent") == 0)
-        rc = agent_main(argc - 2, argv + 2);
-    else
-        rc = cli_main(argc, argv);
+        return agent_main(argc - 2, argv + 2);
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    rc = cli_main(argc, argv);
     curl_global_cleanup();
     return rc;
 }

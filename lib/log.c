@@ -3,13 +3,15 @@
 
 #include <jansson.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
-static enum log_level current_level = LOG_INFO;
+/* Atomic: a SIGHUP reload changes it while pool threads log. */
+static _Atomic int current_level = LOG_INFO;
 static log_sink_cb current_sink;
 static void *current_sink_arg;
 static bool json_lines;
@@ -32,12 +34,13 @@ void logger_init(struct logger *lg, const char *subsystem, const char *fmt, ...)
 
 void log_set_level(enum log_level level)
 {
-    current_level = level;
+    atomic_store_explicit(&current_level, (int)level, memory_order_relaxed);
 }
 
 enum log_level log_get_level(void)
 {
-    return current_level;
+    return (enum log_level)atomic_load_explicit(&current_level,
+                                                memory_order_relaxed);
 }
 
 void log_set_sink(log_sink_cb sink, void *arg)

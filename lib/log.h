@@ -39,7 +39,10 @@ struct logger
 void logger_init(struct logger *lg, const char *subsystem, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Process-wide settings. Not thread-safe: set them before threads start. */
+/*
+ * Process-wide settings. The level may change at any time, from any thread
+ * (the agent's SIGHUP reload); set the others before threads start.
+ */
 void log_set_level(enum log_level level);
 enum log_level log_get_level(void);
 /* Replaces the sink; NULL restores the default (stderr, text lines). */

@@ -1,11 +1,11 @@
 /* Blocking HTTP requests to an agent through libcurl. */
 #include "agent/api/api.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/api/curl_lazy.h"
 #include "lib/alloc.h"
 #include "lib/err.h"
 

@@ -52,6 +52,7 @@ struct eval_broker
     struct type_queue *queues;
     size_t nqueues;
     struct heap delayed;
+    struct heap unacked; /* by nack deadline: no walk over every eval */
     uint64_t next_token;
     struct id_list failed;
     struct id_list canceled;
@@ -95,6 +96,7 @@ struct eval_broker *broker_new(const struct broker_options *opts)
     map_init(&b->evals);
     map_init(&b->jobs);
     heap_init(&b->delayed, delayed_cmp, moved);
+    heap_init(&b->unacked, delayed_cmp, moved);
     b->next_token = 1;
     return b;
 }
@@ -109,6 +111,7 @@ void broker_free(struct eval_broker *b)
         heap_release(&b->queues[i].ready);
     free(b->queues);
     heap_release(&b->delayed);
+    heap_release(&b->unacked);
     free(b->failed.ids);
     free(b->canceled.ids);
     free(b);
@@ -233,6 +236,7 @@ bool broker_dequeue(struct eval_broker *b,
     en->state = E_UNACKED;
     en->token = b->next_token++;
     en->deadline_ms = now_ms + b->opts.nack_timeout_ms;
+    heap_push(&b->unacked, en);
     en->deliveries++;
     *out = en->e;
     *token = en->token;
@@ -287,6 +291,7 @@ int broker_ack(struct eval_broker *b,
 
     if (en == NULL)
         return rc;
+    heap_remove(&b->unacked, en->heap_index);
     finish(b, en, now_ms);
     return 0;
 }
@@ -311,6 +316,7 @@ int broker_nack(struct eval_broker *b,
 
     if (en == NULL)
         return rc;
+    heap_remove(&b->unacked, en->heap_index);
     give_back(b, en, now_ms);
     return 0;
 }
@@ -325,19 +331,21 @@ int broker_touch(struct eval_broker *b,
 
     if (en == NULL)
         return rc;
+    heap_remove(&b->unacked, en->heap_index);
     en->deadline_ms = now_ms + b->opts.nack_timeout_ms;
+    heap_push(&b->unacked, en);
     return 0;
+}
+
+static uint64_t first_deadline(const struct heap *h, uint64_t next)
+{
+    const struct entry *en = heap_peek(h);
+
+    return en != NULL && en->deadline_ms < next ? en->deadline_ms : next;
 }
 
 uint64_t broker_step(struct eval_broker *b, uint64_t now_ms)
 {
-    uint64_t next = UINT64_MAX;
-    struct map_iter it;
-    const char *key;
-    void *val;
-    struct entry **expired = NULL;
-    size_t nexpired = 0;
-
     while (heap_size(&b->delayed) > 0) {
         struct entry *en = heap_peek(&b->delayed);
 
@@ -346,32 +354,16 @@ uint64_t broker_step(struct eval_broker *b, uint64_t now_ms)
         heap_pop(&b->delayed);
         make_ready(b, en);
     }
-    if (heap_size(&b->delayed) > 0)
-        next = ((struct entry *)heap_peek(&b->delayed))->deadline_ms;
-    /* Collect first: giving back changes the map we iterate. */
-    map_iter_init(&it, &b->evals);
-    while (map_next(&it, &key, &val)) {
-        struct entry *en = val;
+    /* Nacks may delay evals again, so the delayed heap is read last. */
+    while (heap_size(&b->unacked) > 0) {
+        struct entry *en = heap_peek(&b->unacked);
 
-        if (en->state != E_UNACKED)
-            continue;
-        if (en->deadline_ms <= now_ms) {
-            expired = xrealloc(expired, (nexpired + 1) * sizeof(*expired));
-            expired[nexpired++] = en;
-        } else if (en->deadline_ms < next) {
-            next = en->deadline_ms;
-        }
+        if (en->deadline_ms > now_ms)
+            break;
+        heap_pop(&b->unacked);
+        give_back(b, en, now_ms);
     }
-    for (size_t i = 0; i < nexpired; i++)
-        give_back(b, expired[i], now_ms);
-    free(expired);
-    if (nexpired > 0 && heap_size(&b->delayed) > 0) {
-        uint64_t d = ((struct entry *)heap_peek(&b->delayed))->deadline_ms;
-
-        if (d < next)
-            next = d;
-    }
-    return next;
+    return first_deadline(&b->delayed, first_deadline(&b->unacked, UINT64_MAX));
 }
 
 bool broker_pop_failed(struct eval_broker *b, char id[40])

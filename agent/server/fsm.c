@@ -142,8 +142,6 @@ static int put_evals(struct state_txn *txn,
         if (rc != 0)
             return rc;
     }
-    if (c->nevals > 0)
-        fx->tables_changed |= 1u << STATE_EVALS;
     return 0;
 }
 
@@ -220,7 +218,6 @@ static int apply_job_register(struct state_txn *txn,
     if (rc == 0)
         rc = record_periodic_launch(txn, c, job, err);
     job_free(job);
-    fx->tables_changed |= 1u << STATE_JOBS | 1u << STATE_JOB_VERSIONS;
     return rc;
 }
 
@@ -248,7 +245,6 @@ static int apply_job_deregister(struct state_txn *txn,
         rc = put_evals(txn, c, fx, err);
     if (rc == 0 && !c->purge)
         rc = refresh_job_status(txn, c->namespace, c->id, err);
-    fx->tables_changed |= 1u << STATE_JOBS | 1u << STATE_JOB_VERSIONS;
 out:
     job_release(&job);
     return rc;
@@ -311,11 +307,9 @@ static int apply_plan_result(struct state_txn *txn,
         d->modify_time_unix_ns = c->now_unix_ns;
         rc = state_upsert_deployment(txn, d, err);
         deployment_free(d);
-        fx->tables_changed |= 1u << STATE_DEPLOYMENTS;
     }
     if (rc == 0)
         rc = put_evals(txn, c, fx, err);
-    fx->tables_changed |= 1u << STATE_ALLOCS;
     return rc;
 }
 
@@ -383,7 +377,6 @@ static int apply_alloc_client_update(struct state_txn *txn,
     state_snap_release(view);
     if (rc == 0)
         rc = put_evals(txn, c, fx, err);
-    fx->tables_changed |= 1u << STATE_ALLOCS;
     return rc;
 }
 
@@ -424,7 +417,6 @@ static int apply_node(struct state_txn *txn,
     }
     if (rc == 0)
         rc = put_evals(txn, c, fx, err);
-    fx->tables_changed |= 1u << STATE_NODES;
     return rc;
 }
 
@@ -483,8 +475,85 @@ static int apply_deployment(struct state_txn *txn,
     deployment_release(&d);
     if (rc == 0)
         rc = put_evals(txn, c, fx, err);
-    fx->tables_changed |= 1u << STATE_DEPLOYMENTS;
     return rc;
+}
+
+static int apply_cmd(struct state_txn *txn,
+                     const struct cmd *c,
+                     struct fsm_effects *fx,
+                     struct err *err)
+{
+    switch (c->type) {
+    case CMD_JOB_REGISTER:
+        return apply_job_register(txn, c, fx, err);
+    case CMD_JOB_DEREGISTER:
+        return apply_job_deregister(txn, c, fx, err);
+    case CMD_EVAL_UPDATE:
+        return put_evals(txn, c, fx, err);
+    case CMD_PLAN_RESULT:
+        return apply_plan_result(txn, c, fx, err);
+    case CMD_ALLOC_CLIENT_UPDATE:
+        return apply_alloc_client_update(txn, c, fx, err);
+    case CMD_NODE_REGISTER:
+    case CMD_NODE_STATUS:
+    case CMD_NODE_DEREGISTER:
+        return apply_node(txn, c, fx, err);
+    case CMD_DEPLOYMENT_STATUS:
+    case CMD_DEPLOYMENT_PROMOTE:
+        return apply_deployment(txn, c, fx, err);
+    default:
+        return err_set(err, ERR_INVALID, "unknown command type %d", c->type);
+    }
+}
+
+/* Where an entry's write transaction comes from: the store or a batch. */
+struct txn_source
+{
+    struct state_store *store;
+    struct state_batch *batch;
+};
+
+static int source_begin(const struct txn_source *src,
+                        uint64_t index,
+                        struct state_txn **out,
+                        struct err *err)
+{
+    if (src->batch != NULL)
+        return state_batch_write_begin(src->batch, index, out, err);
+    return state_write_begin(src->store, index, out, err);
+}
+
+static int apply_entry(const struct txn_source *src,
+                       uint64_t index,
+                       const struct cmd *c,
+                       struct fsm_effects *fx,
+                       struct err *err)
+{
+    static const struct logger lg = {"server.fsm", ""};
+    struct state_txn *txn;
+    int rc;
+
+    rc = source_begin(src, index, &txn, err);
+    if (rc != 0)
+        return rc;
+    rc = apply_cmd(txn, c, fx, err);
+    if (rc == 0) {
+        /* Exactly the tables whose modify index moves: their watchers. */
+        fx->tables_changed = state_txn_touched(txn);
+        return state_write_commit(txn, err);
+    }
+    state_write_abort(txn);
+    if (rc == ERR_IO)
+        return rc;
+    /* The entry stays in the log: record its index with no change. */
+    log_warn(&lg, "%s at index %llu not applied: %s",
+             cmd_type_name(c->type), (unsigned long long)index, err->msg);
+    fsm_effects_release(fx);
+    err_clear(err);
+    rc = source_begin(src, index, &txn, err);
+    if (rc != 0)
+        return rc;
+    return state_write_commit(txn, err);
 }
 
 int fsm_apply(struct state_store *s,
@@ -493,55 +562,35 @@ int fsm_apply(struct state_store *s,
               struct fsm_effects *fx,
               struct err *err)
 {
-    struct state_txn *txn;
+    struct txn_source src = {s, NULL};
+
+    return apply_entry(&src, index, c, fx, err);
+}
+
+int fsm_apply_batch(struct state_store *s,
+                    struct fsm_entry *entries,
+                    size_t n,
+                    struct err *err)
+{
+    struct txn_source src = {s, NULL};
     int rc;
 
-    rc = state_write_begin(s, index, &txn, err);
-    if (rc != 0)
-        return rc;
-    switch (c->type) {
-    case CMD_JOB_REGISTER:
-        rc = apply_job_register(txn, c, fx, err);
-        break;
-    case CMD_JOB_DEREGISTER:
-        rc = apply_job_deregister(txn, c, fx, err);
-        break;
-    case CMD_EVAL_UPDATE:
-        rc = put_evals(txn, c, fx, err);
-        break;
-    case CMD_PLAN_RESULT:
-        rc = apply_plan_result(txn, c, fx, err);
-        break;
-    case CMD_ALLOC_CLIENT_UPDATE:
-        rc = apply_alloc_client_update(txn, c, fx, err);
-        break;
-    case CMD_NODE_REGISTER:
-    case CMD_NODE_STATUS:
-    case CMD_NODE_DEREGISTER:
-        rc = apply_node(txn, c, fx, err);
-        break;
-    case CMD_DEPLOYMENT_STATUS:
-    case CMD_DEPLOYMENT_PROMOTE:
-        rc = apply_deployment(txn, c, fx, err);
-        break;
-    default:
-        rc = err_set(err, ERR_INVALID, "unknown command type %d", c->type);
-        break;
+    rc = state_batch_begin(s, &src.batch, err);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        struct fsm_entry *e = &entries[i];
+
+        err_clear(&e->err);
+        e->rc = apply_entry(&src, e->index, e->cmd, &e->fx, &e->err);
     }
     if (rc == 0)
-        return state_write_commit(txn, err);
-    state_write_abort(txn);
-    if (rc == ERR_IO)
-        return rc;
-    /* The entry stays in the log: record its index with no change. */
-    static const struct logger lg = {"server.fsm", ""};
-
-    log_warn(&lg, "%s at index %llu not applied: %s",
-             cmd_type_name(c->type), (unsigned long long)index, err->msg);
-    fsm_effects_release(fx);
-    err_clear(err);
-    rc = state_write_begin(s, index, &txn, err);
-    if (rc != 0)
-        return rc;
-    return state_write_commit(txn, err);
+        rc = state_batch_commit(src.batch, err);
+    if (rc == 0)
+        return 0;
+    /* Nothing of the batch is stored: every entry fails with it. */
+    for (size_t i = 0; i < n; i++) {
+        fsm_effects_release(&entries[i].fx);
+        entries[i].rc = rc;
+        entries[i].err = *err;
+    }
+    return rc;
 }

@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/err.h"
+
 struct cmd;
 struct err;
 struct state_store;
@@ -25,7 +27,8 @@ struct fsm_effects
     size_t nready_evals;
     char **blocked_evals; /* blocked evals, woken by capacity changes */
     size_t nblocked_evals;
-    unsigned tables_changed; /* bit (1 << enum state_table) per table */
+    unsigned tables_changed; /* bit (1 << enum state_table) per table
+                                written (their modify index moved) */
     bool capacity_changed;   /* node up, or allocs freed resources */
 };
 
@@ -42,5 +45,29 @@ int fsm_apply(struct state_store *s,
               const struct cmd *c,
               struct fsm_effects *fx,
               struct err *err);
+
+/* One entry of a batch: inputs, then what fsm_apply() would give it. */
+struct fsm_entry
+{
+    uint64_t index;
+    const struct cmd *cmd; /* borrowed */
+    int rc;
+    struct err err;
+    struct fsm_effects fx; /* zeroed by the caller; released by it */
+};
+
+/*
+ * Group commit: applies entries (indexes ascending) in one write
+ * transaction, so they share one commit and one fsync. The store ends
+ * exactly as after fsm_apply() of each in turn, and each entry gets the
+ * rc, err and effects fsm_apply() would have given it: an entry that
+ * cannot apply takes its index and changes nothing, without touching the
+ * others. When the batch itself cannot commit, every entry fails with
+ * that error (and no effects) and it is returned; else 0.
+ */
+int fsm_apply_batch(struct state_store *s,
+                    struct fsm_entry *entries,
+                    size_t n,
+                    struct err *err);
 
 #endif

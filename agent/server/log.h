@@ -27,6 +27,21 @@ int cmdlog_append(struct cmd_log *log,
                   size_t len,
                   uint64_t *index,
                   struct err *err);
+/* One encoded command of a batch; data is borrowed. */
+struct cmdlog_entry
+{
+    const void *data;
+    size_t len;
+};
+/*
+ * Appends n entries in one durable commit (group commit): all or none.
+ * They take the indexes *first_index .. *first_index + n - 1, in order.
+ */
+int cmdlog_append_batch(struct cmd_log *log,
+                        const struct cmdlog_entry *entries,
+                        size_t n,
+                        uint64_t *first_index,
+                        struct err *err);
 uint64_t cmdlog_last_index(struct cmd_log *log);
 /* Calls fn for every entry with index > after, in order; stops on error. */
 int cmdlog_replay(struct cmd_log *log,

@@ -34,14 +34,25 @@
 struct apply_req
 {
     struct list_node node;
-    struct server *s;
     struct cmd *cmd;
     server_done_cb done;
     void *arg;
-    uint64_t index;
-    int rc;
-    struct err err;
-    struct fsm_effects fx;
+};
+
+/*
+ * Group commit: the commands that queued up while one batch was being
+ * written go together in the next, so a burst of writes costs one log
+ * commit and one state commit (each an fsync outside -dev) instead of one
+ * pair each. Every command still has its own index, result and callback.
+ */
+enum { APPLY_BATCH_MAX = 256 };
+
+struct apply_batch
+{
+    struct server *s;
+    size_t n;
+    struct apply_req **reqs;
+    struct fsm_entry *entries;
     uv_work_t work;
 };
 
@@ -156,7 +167,9 @@ static void handle_effects(struct server *s, struct fsm_effects *fx)
         struct eval e;
 
         eval_init(&e);
-        if (state_get_eval(snap, fx->ready_evals[i], &e, &err) == 0)
+        /* A later command of the same batch may have moved it on. */
+        if (state_get_eval(snap, fx->ready_evals[i], &e, &err) == 0 &&
+            e.status && strcmp(e.status, EVAL_STATUS_PENDING) == 0)
             enqueue_eval(s, &e);
         eval_release(&e);
     }
@@ -185,43 +198,77 @@ static void handle_effects(struct server *s, struct fsm_effects *fx)
 
 static void apply_work(uv_work_t *w)
 {
-    struct apply_req *r = w->data;
-    struct server *s = r->s;
-    struct buf b = BUF_INIT;
+    struct apply_batch *b = w->data;
+    struct server *s = b->s;
+    struct cmdlog_entry *log_entries = xmalloc(b->n * sizeof(*log_entries));
+    struct buf *bufs = xmalloc(b->n * sizeof(*bufs));
+    struct err err = ERR_INIT;
+    uint64_t first = 0;
+    int rc;
 
-    cmd_encode(r->cmd, &b);
-    r->rc = cmdlog_append(s->log, b.data, b.len, &r->index, &r->err);
-    buf_release(&b);
-    if (r->rc == 0)
-        r->rc = fsm_apply(s->state, r->index, r->cmd, &r->fx, &r->err);
+    for (size_t i = 0; i < b->n; i++) {
+        bufs[i] = (struct buf)BUF_INIT;
+        cmd_encode(b->reqs[i]->cmd, &bufs[i]);
+        log_entries[i] = (struct cmdlog_entry){bufs[i].data, bufs[i].len};
+    }
+    rc = cmdlog_append_batch(s->log, log_entries, b->n, &first, &err);
+    for (size_t i = 0; i < b->n; i++) {
+        buf_release(&bufs[i]);
+        b->entries[i].index = rc == 0 ? first + i : 0;
+        b->entries[i].cmd = b->reqs[i]->cmd;
+        b->entries[i].rc = rc;
+        b->entries[i].err = err;
+    }
+    free(bufs);
+    free(log_entries);
+    if (rc == 0)
+        fsm_apply_batch(s->state, b->entries, b->n, &err);
 }
 
 static void start_next_apply(struct server *s);
 
+/* The loop-thread half of one command: effects, watchers, its caller. */
+static void apply_finish(struct server *s,
+                         struct apply_req *r,
+                         struct fsm_entry *e)
+{
+    if (e->rc == 0) {
+        handle_effects(s, &e->fx);
+        notify_watches(s, e->fx.tables_changed, e->index);
+    } else {
+        log_error(&s->lg, "applying %s: %s", cmd_type_name(r->cmd->type),
+                  e->err.msg);
+    }
+    if (r->done)
+        r->done(r->arg, e->rc, e->index, &e->err);
+    fsm_effects_release(&e->fx);
+    cmd_release(r->cmd);
+    free(r->cmd);
+    free(r);
+}
+
 static void apply_after(uv_work_t *w, int status)
 {
-    struct apply_req *r = w->data;
-    struct server *s = r->s;
+    struct apply_batch *b = w->data;
+    struct server *s = b->s;
+    bool allocs_changed = false;
 
     (void)status;
     /* applying stays set through the callbacks below: one of them may end
      * the last scheduling run of a closing server, which must not free it
      * under our feet. */
-    if (r->rc == 0) {
-        handle_effects(s, &r->fx);
-        notify_watches(s, r->fx.tables_changed, r->index);
-        if ((r->fx.tables_changed & (1u << STATE_ALLOCS)) && !s->closing)
-            watch_deployments(s);
-    } else {
-        log_error(&s->lg, "applying %s: %s", cmd_type_name(r->cmd->type),
-                  r->err.msg);
+    for (size_t i = 0; i < b->n; i++) {
+        if (b->entries[i].rc == 0 &&
+            (b->entries[i].fx.tables_changed & (1u << STATE_ALLOCS)))
+            allocs_changed = true;
+        apply_finish(s, b->reqs[i], &b->entries[i]);
     }
-    if (r->done)
-        r->done(r->arg, r->rc, r->index, &r->err);
-    fsm_effects_release(&r->fx);
-    cmd_release(r->cmd);
-    free(r->cmd);
-    free(r);
+    free(b->reqs);
+    free(b->entries);
+    free(b);
+    /* Once per batch: the watcher reads the newest state anyway. */
+    if (allocs_changed && !s->closing)
+        watch_deployments(s);
     s->applying = false;
     start_next_apply(s);
     if (maybe_free(s))
@@ -231,15 +278,29 @@ static void apply_after(uv_work_t *w, int status)
 
 static void start_next_apply(struct server *s)
 {
-    struct apply_req *r;
+    struct apply_batch *b;
+    struct list_node *p;
+    size_t n = 0;
 
     if (s->applying || list_empty(&s->applies))
         return;
-    r = list_entry(s->applies.next, struct apply_req, node);
-    list_del(&r->node);
+    for (p = s->applies.next; p != &s->applies && n < APPLY_BATCH_MAX;
+         p = p->next)
+        n++;
+    b = xcalloc(1, sizeof(*b));
+    b->s = s;
+    b->reqs = xmalloc(n * sizeof(*b->reqs));
+    b->entries = xcalloc(n, sizeof(*b->entries));
+    while (b->n < n) {
+        struct apply_req *r =
+            list_entry(s->applies.next, struct apply_req, node);
+
+        list_del(&r->node);
+        b->reqs[b->n++] = r;
+    }
     s->applying = true;
-    r->work.data = r;
-    uv_queue_work(s->loop, &r->work, apply_work, apply_after);
+    b->work.data = b;
+    uv_queue_work(s->loop, &b->work, apply_work, apply_after);
 }
 
 void server_apply(struct server *s,
@@ -249,7 +310,6 @@ void server_apply(struct server *s,
 {
     struct apply_req *r = xcalloc(1, sizeof(*r));
 
-    r->s = s;
     r->cmd = c;
     r->done = done;
     r->arg = arg;

@@ -14,6 +14,7 @@
 #include "lib/buf.h"
 #include "lib/err.h"
 #include "lib/model/alloc.h"
+#include "lib/model/codec_mp.h"
 #include "lib/model/eval.h"
 #include "lib/model/job.h"
 #include "lib/model/node.h"
@@ -425,6 +426,138 @@ START_TEST(replay_restores_acknowledged_commands)
 }
 END_TEST
 
+/* -------------------------------------------------------- group commit */
+
+/*
+ * The batch test's commands: registrations, a placement, a command that
+ * cannot apply (takes its index, changes nothing) and one that fails in
+ * storage halfway (its job was written before its eval's empty key was
+ * refused: the job must not stay).
+ */
+static size_t batch_cmds(struct cmd *cmds)
+{
+    size_t n = 0;
+
+    cmd_init(&cmds[n], CMD_JOB_REGISTER);
+    cmds[n].job = make_job("web", "service");
+    cmd_add_eval(&cmds[n++], make_eval("e1", "web", "pending"));
+    cmd_init(&cmds[n], CMD_JOB_DEREGISTER);
+    cmds[n].namespace = xstrdup("default");
+    cmds[n++].id = xstrdup("nope");
+    cmd_init(&cmds[n], CMD_JOB_REGISTER);
+    cmds[n].job = make_job("half", "service");
+    cmd_add_eval(&cmds[n++], make_eval("", "half", "pending"));
+    cmd_init(&cmds[n], CMD_PLAN_RESULT);
+    cmd_add_alloc(&cmds[n], make_alloc("a1", "web"));
+    cmd_add_eval(&cmds[n++], make_eval("e1", "web", "complete"));
+    cmd_init(&cmds[n], CMD_JOB_REGISTER);
+    cmds[n].job = make_job("web", "batch"); /* a new version */
+    cmd_add_eval(&cmds[n++], make_eval("e2", "web", "pending"));
+    for (size_t i = 0; i < n; i++)
+        cmds[i].now_unix_ns = 1700000000000000000 + (int64_t)i;
+    return n;
+}
+
+static int dump_job(const struct job *job, void *arg)
+{
+    job_encode_mp(job, arg);
+    return 0;
+}
+
+static int dump_eval(const struct eval *e, void *arg)
+{
+    eval_encode_mp(e, arg);
+    return 0;
+}
+
+static int dump_alloc(const struct alloc *a, void *arg)
+{
+    alloc_encode_mp(a, arg);
+    return 0;
+}
+
+/* Every record and index of a store, as bytes to compare. */
+static void dump_store(struct state_store *s, struct buf *out)
+{
+    struct state_snap *snap;
+    struct err err = ERR_INIT;
+
+    ck_assert_int_eq(state_snapshot(s, &snap, &err), 0);
+    buf_printf(out, "last=%llu",
+               (unsigned long long)state_snap_last_index(snap));
+    for (int t = 0; t < STATE_NTABLES; t++)
+        buf_printf(out, " %llu",
+                   (unsigned long long)state_snap_table_index(
+                       snap, (enum state_table)t));
+    ck_assert_int_eq(state_each_job(snap, NULL, "", dump_job, out, &err), 0);
+    ck_assert_int_eq(
+        state_each_job_version(snap, "default", "web", dump_job, out, &err), 0);
+    ck_assert_int_eq(state_each_eval(snap, "", dump_eval, out, &err), 0);
+    ck_assert_int_eq(state_each_alloc(snap, "", dump_alloc, out, &err), 0);
+    state_snap_release(snap);
+}
+
+START_TEST(batch_applies_like_one_by_one)
+{
+    struct cmd one[8], batch[8];
+    struct fsm_entry single[8], entries[8];
+    struct state_options opts = {0, true};
+    struct state_store *other;
+    struct buf a = BUF_INIT, b = BUF_INIT;
+    struct err err = ERR_INIT;
+    char *odir = xasprintf("%s/batch", dir);
+    size_t n = batch_cmds(one);
+
+    ck_assert_uint_eq(batch_cmds(batch), n);
+    memset(single, 0, sizeof(single));
+    memset(entries, 0, sizeof(entries));
+    for (size_t i = 0; i < n; i++) {
+        single[i].index = entries[i].index = 10 + i;
+        entries[i].cmd = &batch[i];
+        single[i].rc = fsm_apply(store, single[i].index, &one[i], &single[i].fx,
+                                 &single[i].err);
+    }
+    ck_assert_msg(state_open(odir, &opts, &other, &err) == 0, "%s", err.msg);
+    ck_assert_int_eq(fsm_apply_batch(other, entries, n, &err), 0);
+
+    /* Each entry got what applying it alone gave it. */
+    ck_assert_int_eq(single[1].rc, 0); /* not applied, index taken */
+    ck_assert_int_ne(single[2].rc, 0); /* storage error: entry dropped */
+    for (size_t i = 0; i < n; i++) {
+        ck_assert_int_eq(entries[i].rc, single[i].rc);
+        ck_assert_uint_eq(entries[i].fx.tables_changed,
+                          single[i].fx.tables_changed);
+        ck_assert_uint_eq(entries[i].fx.nready_evals,
+                          single[i].fx.nready_evals);
+        ck_assert_int_eq(entries[i].fx.capacity_changed,
+                         single[i].fx.capacity_changed);
+        fsm_effects_release(&single[i].fx);
+        fsm_effects_release(&entries[i].fx);
+        cmd_release(&one[i]);
+        cmd_release(&batch[i]);
+    }
+    ck_assert_uint_eq(entries[0].fx.tables_changed, 0); /* released */
+
+    /* And the stores hold the same bytes. */
+    dump_store(store, &a);
+    dump_store(other, &b);
+    ck_assert_uint_eq(a.len, b.len);
+    ck_assert(memcmp(a.data, b.data, a.len) == 0);
+    ck_assert_ptr_null(get_job("half"));
+    {
+        struct job *job = get_job("web");
+
+        ck_assert_int_eq(job->version, 1);
+        ck_assert_int_eq(job->modify_index, 14);
+        job_free(job);
+    }
+    state_close(other);
+    buf_release(&a);
+    buf_release(&b);
+    free(odir);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("fsm");
@@ -439,6 +572,7 @@ static Suite *suite(void)
     tcase_add_test(tc, node_register_and_status);
     tcase_add_test(tc, failed_command_still_takes_its_index);
     tcase_add_test(tc, replay_restores_acknowledged_commands);
+    tcase_add_test(tc, batch_applies_like_one_by_one);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -104,21 +104,36 @@ int cmdlog_append(struct cmd_log *log,
                   uint64_t *index,
                   struct err *err)
 {
+    struct cmdlog_entry e = {data, len};
+
+    return cmdlog_append_batch(log, &e, 1, index, err);
+}
+
+int cmdlog_append_batch(struct cmd_log *log,
+                        const struct cmdlog_entry *entries,
+                        size_t n,
+                        uint64_t *first_index,
+                        struct err *err)
+{
     unsigned char kb[8];
     MDB_txn *txn;
-    MDB_val k = {8, kb}, v = {len, (void *)data};
     int rc;
 
-    key_of(log->last + 1, kb);
     if ((rc = mdb_txn_begin(log->env, NULL, 0, &txn)) != 0)
         return fail(err, rc, "append");
-    if ((rc = mdb_put(txn, log->dbi, &k, &v, MDB_APPEND)) != 0) {
-        mdb_txn_abort(txn);
-        return fail(err, rc, "append");
+    for (size_t i = 0; i < n; i++) {
+        MDB_val k = {8, kb}, v = {entries[i].len, (void *)entries[i].data};
+
+        key_of(log->last + 1 + i, kb);
+        if ((rc = mdb_put(txn, log->dbi, &k, &v, MDB_APPEND)) != 0) {
+            mdb_txn_abort(txn);
+            return fail(err, rc, "append");
+        }
     }
     if ((rc = mdb_txn_commit(txn)) != 0)
         return fail(err, rc, "commit");
-    *index = ++log->last;
+    *first_index = log->last + 1;
+    log->last += n;
     return 0;
 }
 

@@ -79,6 +79,13 @@ struct state_txn
     bool touched[STATE_NTABLES];
 };
 
+/* Group commit: the entries' transactions nest inside this one. */
+struct state_batch
+{
+    struct state_store *store;
+    MDB_txn *txn;
+};
+
 struct state_snap
 {
     struct state_store *store;
@@ -217,10 +224,11 @@ void state_close(struct state_store *s)
 
 /* ============================================================ write txns */
 
-int state_write_begin(struct state_store *s,
-                      uint64_t index,
-                      struct state_txn **out,
-                      struct err *err)
+static int write_begin(struct state_store *s,
+                       MDB_txn *parent,
+                       uint64_t index,
+                       struct state_txn **out,
+                       struct err *err)
 {
     struct state_txn *t = xcalloc(1, sizeof(*t));
     uint64_t last;
@@ -228,7 +236,7 @@ int state_write_begin(struct state_store *s,
 
     t->store = s;
     t->index = index;
-    rc = mdb_txn_begin(s->env, NULL, 0, &t->txn);
+    rc = mdb_txn_begin(s->env, parent, 0, &t->txn);
     if (rc == 0)
         rc = meta_get(t->txn, s->dbi[DBI_META], "index", &last);
     if (rc != 0) {
@@ -241,6 +249,66 @@ int state_write_begin(struct state_store *s,
     BUG_ON(index <= last);
     *out = t;
     return 0;
+}
+
+int state_write_begin(struct state_store *s,
+                      uint64_t index,
+                      struct state_txn **out,
+                      struct err *err)
+{
+    return write_begin(s, NULL, index, out, err);
+}
+
+int state_batch_begin(struct state_store *s,
+                      struct state_batch **out,
+                      struct err *err)
+{
+    struct state_batch *b = xcalloc(1, sizeof(*b));
+    int rc;
+
+    b->store = s;
+    rc = mdb_txn_begin(s->env, NULL, 0, &b->txn);
+    if (rc != 0) {
+        free(b);
+        return mdb_fail(err, rc, "begin");
+    }
+    *out = b;
+    return 0;
+}
+
+int state_batch_write_begin(struct state_batch *b,
+                            uint64_t index,
+                            struct state_txn **out,
+                            struct err *err)
+{
+    return write_begin(b->store, b->txn, index, out, err);
+}
+
+int state_batch_commit(struct state_batch *b, struct err *err)
+{
+    int rc = mdb_txn_commit(b->txn);
+
+    free(b);
+    return rc != 0 ? mdb_fail(err, rc, "commit") : 0;
+}
+
+void state_batch_abort(struct state_batch *b)
+{
+    if (b == NULL)
+        return;
+    mdb_txn_abort(b->txn);
+    free(b);
+}
+
+unsigned state_txn_touched(const struct state_txn *t)
+{
+    unsigned bits = 0;
+
+    for (int i = 0; i < STATE_NTABLES; i++) {
+        if (t->touched[i])
+            bits |= 1u << i;
+    }
+    return bits;
 }
 
 int state_write_commit(struct state_txn *t, struct err *err)

@@ -31,6 +31,7 @@ struct node;
 struct state_store;
 struct state_txn;
 struct state_snap;
+struct state_batch;
 
 enum state_table {
     STATE_JOBS = 0,
@@ -75,6 +76,30 @@ int state_write_begin(struct state_store *s,
 int state_write_commit(struct state_txn *txn, struct err *err);
 /* Drops every change of txn and frees it. */
 void state_write_abort(struct state_txn *txn);
+/* The tables txn wrote so far: bit (1 << enum state_table) per table. */
+unsigned state_txn_touched(const struct state_txn *txn);
+
+/*
+ * Group commit: several log entries in one LMDB write transaction, so
+ * they share one commit (and one fsync). Each entry still gets its own
+ * transaction, nested in the batch: state_batch_write_begin() instead of
+ * state_write_begin(), then state_write_commit() (which only merges it
+ * into the batch) or state_write_abort() (which drops that entry alone).
+ * Nothing is visible to snapshots, nor durable, before
+ * state_batch_commit(). One entry transaction at a time per batch, on
+ * the thread that began the batch.
+ */
+int state_batch_begin(struct state_store *s,
+                      struct state_batch **out,
+                      struct err *err);
+int state_batch_write_begin(struct state_batch *b,
+                            uint64_t index,
+                            struct state_txn **out,
+                            struct err *err);
+/* Commits (durably unless no_sync) and frees b, whatever the result. */
+int state_batch_commit(struct state_batch *b, struct err *err);
+/* Drops every entry of b and frees it; NULL does nothing. */
+void state_batch_abort(struct state_batch *b);
 
 /*
  * Stores job as the current version of (namespace, id) and adds it to the
