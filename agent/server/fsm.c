@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "agent/server/cmd.h"
+#include "agent/server/fsm_int.h"
 #include "agent/server/state/state.h"
 #include "lib/alloc.h"
 #include "lib/err.h"
@@ -145,6 +146,14 @@ static int put_evals(struct state_txn *txn,
     if (c->nevals > 0)
         fx->tables_changed |= 1u << STATE_EVALS;
     return 0;
+}
+
+int fsm__put_evals(struct state_txn *txn,
+                   const struct cmd *c,
+                   struct fsm_effects *fx,
+                   struct err *err)
+{
+    return put_evals(txn, c, fx, err);
 }
 
 /* ------------------------------------------------------------ commands */
@@ -471,6 +480,12 @@ int fsm_apply(struct state_store *s,
     case CMD_DEPLOYMENT_STATUS:
     case CMD_DEPLOYMENT_PROMOTE:
         rc = apply_deployment(txn, c, fx, err);
+        break;
+    case CMD_NODE_ELIGIBILITY:
+    case CMD_NODE_DRAIN:
+    case CMD_ALLOC_TRANSITION:
+    case CMD_GC:
+        rc = fsm__apply_nodeops(txn, c, fx, err);
         break;
     default:
         rc = err_set(err, ERR_INVALID, "unknown command type %d", c->type);
