@@ -439,6 +439,7 @@ static json_t *alloc_stub(const struct alloc *a)
                                        "TaskGroup",
                                        "DesiredStatus",
                                        "DesiredDescription",
+                                       "DesiredTransition",
                                        "ClientStatus",
                                        "ClientDescription",
                                        "TaskStates",
@@ -1046,6 +1047,11 @@ static void get_agent_self(struct httpd_req *req, void *arg)
         "NodeName", api->node_name, "member", "Tags", "role", "nomad", "region",
         server_region(api->srv), "build", api->version);
 
+    /* What `node ... -self` reads, as Nomad's stats.client.node_id. */
+    if (api->client != NULL)
+        json_object_set_new(v, "stats",
+                            json_pack("{s:{s:s}}", "client", "node_id",
+                                      client_node_id(api->client)));
     httpd_respond_json(req, 200, v);
     json_decref(v);
 }
@@ -1349,6 +1355,9 @@ int http_api_start(uv_loop_t *loop,
             goto fail;
     }
     /* Further route groups (endpoints_*.c) register here. */
+    rc = api_node_routes(api, err);
+    if (rc != 0)
+        goto fail;
     rc = httpd_listen(api->httpd, err);
     if (rc != 0)
         goto fail;
