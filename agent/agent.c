@@ -448,6 +448,12 @@ int agent_main(int argc, char **argv)
     scfg.region = region;
     scfg.datacenter = dc;
     scfg.dev = dev;
+    scfg.job_gc_interval_ms = (uint64_t)(cfg.job_gc_interval_ns / 1000000);
+    scfg.job_gc_threshold_ns = cfg.job_gc_threshold_ns;
+    scfg.eval_gc_threshold_ns = cfg.eval_gc_threshold_ns;
+    scfg.batch_eval_gc_threshold_ns = cfg.batch_eval_gc_threshold_ns;
+    scfg.deployment_gc_threshold_ns = cfg.deployment_gc_threshold_ns;
+    scfg.node_gc_threshold_ns = cfg.node_gc_threshold_ns;
     rc = server_new(&a.loop, &scfg, &a.server, &err);
     if (rc != 0) {
         fprintf(stderr, "==> Error starting agent: server: %s\n", err.msg);

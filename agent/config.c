@@ -11,6 +11,7 @@
 #include "lib/alloc.h"
 #include "lib/buf.h"
 #include "lib/err.h"
+#include "lib/time.h"
 #include "lib/hcl/hcl.h"
 
 void agent_config_init(struct agent_config *c)
@@ -117,6 +118,44 @@ static void set_bool(int *dst, const json_t *v)
         *dst = json_is_true(v);
 }
 
+/* The GC settings of the server block, Go durations as Nomad reads them. */
+static int apply_server_gc(struct agent_config *c,
+                           const json_t *server,
+                           const char *file,
+                           struct err *err)
+{
+    const struct
+    {
+        const char *key;
+        int64_t *dst;
+    } keys[] = {
+        {"job_gc_interval", &c->job_gc_interval_ns},
+        {"job_gc_threshold", &c->job_gc_threshold_ns},
+        {"eval_gc_threshold", &c->eval_gc_threshold_ns},
+        {"batch_eval_gc_threshold", &c->batch_eval_gc_threshold_ns},
+        {"deployment_gc_threshold", &c->deployment_gc_threshold_ns},
+        {"node_gc_threshold", &c->node_gc_threshold_ns},
+    };
+
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        const json_t *v = json_object_get(server, keys[i].key);
+        int64_t ns;
+
+        if (v == NULL)
+            continue;
+        if (!json_is_string(v) ||
+            duration_parse(json_string_value(v), &ns, err) != 0 || ns <= 0) {
+            err_clear(err);
+            return err_set(err, ERR_INVALID,
+                           "%s: server.%s must be a positive duration such "
+                           "as \"4h\"",
+                           file, keys[i].key);
+        }
+        *keys[i].dst = ns;
+    }
+    return 0;
+}
+
 static int apply(struct agent_config *c, const json_t *o, const char *file,
                  struct err *err)
 {
@@ -164,7 +203,7 @@ static int apply(struct agent_config *c, const json_t *o, const char *file,
                                  json_object_get(o, "plugin"), "raw_exec"),
                                  "config"),
                              "enabled"));
-    return 0;
+    return apply_server_gc(c, json_object_get(o, "server"), file, err);
 }
 
 static int load_file(struct agent_config *c, const char *path, struct err *err)

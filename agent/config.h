@@ -25,6 +25,13 @@ struct agent_config
     int client_enabled; /* -1 unset */
     int64_t http_port;  /* 0 unset */
     int raw_exec_enabled; /* plugin "raw_exec" { config { enabled } } */
+    /* server { job_gc_interval = "5m" ... }: durations, 0 unset */
+    int64_t job_gc_interval_ns;
+    int64_t job_gc_threshold_ns;
+    int64_t eval_gc_threshold_ns;
+    int64_t batch_eval_gc_threshold_ns;
+    int64_t deployment_gc_threshold_ns;
+    int64_t node_gc_threshold_ns;
     char **loaded; /* files read, for the banner */
     int nloaded;
     char **paths; /* as given to agent_config_load(): what a reload reads */

@@ -6,7 +6,8 @@
  *
  *   lost        on a down, disconnected or vanished node: stopped with
  *               client status "lost" and replaced at once
- *   migrate     on a draining node: stopped and replaced elsewhere
+ *   migrate     marked for migration (DesiredTransition.Migrate, set by
+ *               the node drainer): stopped and replaced elsewhere
  *   reschedule  failed, and its reschedule delay has passed: replaced
  *               (with a RescheduleTracker, away from its node) and stopped
  *   untainted   everything else that counts toward count: running and
@@ -212,7 +213,8 @@ static void classify(struct sched *s,
         sched__aset_push(&g->lost, a);
         return;
     }
-    if (!terminal && ns->node->drain) {
+    /* The drainer paces migrations; the node's drain alone moves nothing. */
+    if (!terminal && a->desired_migrate == TRI_TRUE) {
         sched__aset_push(&g->migrate, a);
         return;
     }

@@ -6,9 +6,9 @@
  * Per node and group, with the node's live allocs of the group:
  *
  *   node down, disconnected or gone   stop them as lost, place nothing
- *   node draining                     stop them (migrating), place nothing
+ *   alloc marked for migration        stop it (migrating)
+ *   node draining or ineligible       leave them alone, place nothing
  *   node not ready yet                leave them alone
- *   node ineligible                   stop them (node tainted)
  *   node outside the job's datacenters or pool, or failing a constraint
  *                                     stop them (not needed)
  *   otherwise                         keep one: ignore, update in place or
@@ -73,15 +73,41 @@ static void stop_set(struct sched *s,
     }
 }
 
+/*
+ * Nomad's diffSystemAllocsForNode: a draining or ineligible node keeps
+ * what it runs (the drainer marks what must go) and gets nothing new.
+ */
+static bool keeps_only(const struct sched_node *ns)
+{
+    return ns->node->drain || ns->node->drain_strategy != NULL ||
+           (ns->node->scheduling_eligibility != NULL &&
+            !str_eq(ns->node->scheduling_eligibility, "eligible"));
+}
+
+/* Stops the allocs of live marked for migration; keeps the others. */
+static void stop_migrating(struct sched *s, struct sched_aset *live)
+{
+    size_t kept = 0;
+
+    for (size_t i = 0; i < live->n; i++) {
+        const struct alloc *a = live->v[i];
+
+        if (a->desired_migrate == TRI_TRUE) {
+            sched__stop(s, a, SCHED_DESC_MIGRATING, NULL);
+            sched__desired(s, model_str(a->task_group))->migrate++;
+        } else {
+            live->v[kept++] = a;
+        }
+    }
+    live->n = kept;
+}
+
 /* Why the node no longer wants the group's allocs, or NULL if it does. */
 static const char *unwanted(struct sched *s,
                             struct sched_node *ns,
                             const struct task_group *tg,
                             const struct alloc *a)
 {
-    if (!str_eq(ns->node->scheduling_eligibility, "eligible") &&
-        ns->node->scheduling_eligibility != NULL)
-        return SCHED_DESC_TAINTED;
     if (!ns->in_job || !sched__feasible_for(s, ns, tg, a))
         return SCHED_DESC_NOT_NEEDED;
     return NULL;
@@ -115,13 +141,19 @@ static void diff_node_group(struct sched *s,
     struct sched_aset live = {0};
     const char *why;
     bool completed;
+    size_t before;
 
     node_allocs(s, ns, tg, &live, &completed);
     sched__aset_sort(&live);
     if (node_lost(ns)) {
         stop_set(s, &live, SCHED_DESC_LOST, ALLOC_CLIENT_LOST);
-    } else if (ns->node->drain) {
-        stop_set(s, &live, SCHED_DESC_MIGRATING, NULL);
+        sched__aset_release(&live);
+        return;
+    }
+    before = live.n;
+    stop_migrating(s, &live);
+    if (keeps_only(ns) || (before > 0 && live.n == 0)) {
+        sched__desired(s, tg->name)->ignore += (int64_t)live.n;
     } else if (!str_eq(ns->node->status, NODE_STATUS_READY)) {
         sched__desired(s, tg->name)->ignore += (int64_t)live.n;
     } else if ((why = unwanted(s, ns, tg, live.n ? live.v[0] : NULL))) {

@@ -225,9 +225,7 @@ out:
 }
 
 /* Nomad's formatNodeStubList, for "Prefix matched multiple nodes". */
-static void format_node_stubs(struct buf *out,
-                              const json_t *nodes,
-                              bool verbose)
+void cli_format_node_stubs(struct buf *out, const json_t *nodes, bool verbose)
 {
     struct rows r = ROWS_INIT;
     size_t i;
@@ -761,7 +759,7 @@ static int node_by_prefix(struct node_status *s, const char *arg)
     if (json_array_size(nodes) > 1) {
         struct buf b = BUF_INIT;
 
-        format_node_stubs(&b, nodes, s->verbose);
+        cli_format_node_stubs(&b, nodes, s->verbose);
         fprintf(stderr, "Prefix matched multiple nodes\n\n%s\n", buf_str(&b));
         buf_release(&b);
         goto out;

@@ -159,8 +159,10 @@ static void set_health(struct alloc_runner *ar, bool healthy)
     }
     ds->healthy = tri_from_bool(healthy);
     ds->timestamp_unix_ns = time_wall_unix_ns();
-    log_info(&ar->lg, "alloc is %s for deployment %.8s",
-             healthy ? "healthy" : "unhealthy", ar->alloc->deployment_id);
+    log_info(&ar->lg, "alloc is %s for %s %.8s",
+             healthy ? "healthy" : "unhealthy",
+             ar->alloc->deployment_id ? "deployment" : "migration",
+             ar->alloc->deployment_id ? ar->alloc->deployment_id : "");
 }
 
 static void health_timer_fired(uv_timer_t *t)
@@ -184,11 +186,21 @@ static void track_health(struct alloc_runner *ar)
     const char *cs = model_str(ar->alloc->client_status);
     int64_t min_ns = 10 * NS_PER_SEC;
 
-    if (ar->alloc->deployment_id == NULL || ar->health_set || ar->closing)
+    /* Outside a deployment a service alloc still reports its health, by
+     * its group's migrate block: the node drainer paces migrations on it
+     * (Nomad's health hook watches every service alloc). */
+    bool migrating = ar->alloc->deployment_id == NULL && ar->alloc->job &&
+                     strcmp(model_str(ar->alloc->job->type), "service") == 0;
+
+    if ((ar->alloc->deployment_id == NULL && !migrating) || ar->health_set ||
+        ar->closing)
         return;
-    if (ar->group && ar->group->update &&
+    if (!migrating && ar->group && ar->group->update &&
         ar->group->update->min_healthy_time_ns != MODEL_UNSET)
         min_ns = ar->group->update->min_healthy_time_ns;
+    if (migrating && ar->group && ar->group->migrate &&
+        ar->group->migrate->min_healthy_time_ns != MODEL_UNSET)
+        min_ns = ar->group->migrate->min_healthy_time_ns;
     if (strcmp(cs, ALLOC_CLIENT_FAILED) == 0) {
         set_health(ar, false);
         return;

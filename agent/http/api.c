@@ -465,6 +465,7 @@ static json_t *alloc_stub(const struct alloc *a)
                                        "TaskGroup",
                                        "DesiredStatus",
                                        "DesiredDescription",
+                                       "DesiredTransition",
                                        "ClientStatus",
                                        "ClientDescription",
                                        "TaskStates",
@@ -1413,6 +1414,8 @@ int http_api_start(uv_loop_t *loop,
     rc = api_routes_periodic(api, err);
     if (rc == 0)
         rc = http_api_jobops_routes(api, err);
+    if (rc == 0)
+        rc = api_node_routes(api, err);
     if (rc != 0)
         goto fail;
     rc = httpd_listen(api->httpd, err);

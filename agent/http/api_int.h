@@ -102,6 +102,8 @@ int api_routes_add(struct http_api *api,
                    const char *spec,
                    httpd_handler_cb fn,
                    struct err *err);
+/* Node eligibility and drain, system GC (endpoints_node.c). */
+int api_node_routes(struct http_api *api, struct err *err);
 
 int api_routes_periodic(struct http_api *api, struct err *err);
 

@@ -46,6 +46,11 @@ void cmd_release(struct cmd *c)
     node_free(c->node);
     free(c->status);
     free(c->description);
+    for (size_t i = 0; i < c->nkeys; i++) {
+        free(c->keys[i].namespace);
+        free(c->keys[i].id);
+    }
+    free(c->keys);
     cmd_init(c, c->type);
 }
 
@@ -83,13 +88,25 @@ void cmd_add_stop(struct cmd *c,
     s->client_status = dup_or_null(client_status);
 }
 
+void cmd_add_key(struct cmd *c, int kind, const char *ns, const char *id)
+{
+    struct cmd_key *k;
+
+    c->keys = xrealloc(c->keys, (c->nkeys + 1) * sizeof(*c->keys));
+    k = &c->keys[c->nkeys++];
+    k->kind = kind;
+    k->namespace = dup_or_null(ns);
+    k->id = xstrdup(id);
+}
+
 const char *cmd_type_name(enum cmd_type t)
 {
     static const char *const names[] = {
         "?",           "JobRegister",         "JobDeregister",
         "EvalUpdate",  "PlanResult",          "AllocClientUpdate",
         "NodeRegister", "NodeStatus",         "NodeDeregister",
-        "DeploymentStatus", "DeploymentPromote"};
+        "DeploymentStatus", "DeploymentPromote", "NodeEligibility",
+        "NodeDrain", "AllocTransition", "GC"};
 
     if ((size_t)t < sizeof(names) / sizeof(names[0]))
         return names[t];
@@ -111,7 +128,7 @@ const char *cmd_type_name(enum cmd_type t)
 
 void cmd_encode(const struct cmd *c, struct buf *out)
 {
-    mp_put_array(out, 16);
+    mp_put_array(out, 18);
     mp_put_int(out, CMD_VERSION);
     mp_put_int(out, c->type);
     mp_put_int(out, c->now_unix_ns);
@@ -139,6 +156,14 @@ void cmd_encode(const struct cmd *c, struct buf *out)
     mp_put_str(out, c->status);
     mp_put_str(out, c->description);
     mp_put_bool(out, c->job_stable);
+    mp_put_bool(out, c->mark_eligible);
+    mp_put_array(out, (uint32_t)c->nkeys);
+    for (size_t i = 0; i < c->nkeys; i++) {
+        mp_put_array(out, 3);
+        mp_put_int(out, c->keys[i].kind);
+        mp_put_str(out, c->keys[i].namespace);
+        mp_put_str(out, c->keys[i].id);
+    }
 }
 
 static int get_str(struct mp_reader *r, char **out)
@@ -235,7 +260,25 @@ int cmd_decode(const void *data, size_t len, struct cmd *c, struct err *err)
         mp_read_bool(&r, &b) != 0)
         goto bad;
     c->job_stable = b;
-    for (uint32_t i = 16; i < n; i++) { /* fields of a newer writer */
+    if (n >= 18) {
+        if (mp_read_bool(&r, &b) != 0 || mp_read_array(&r, &k) != 0 ||
+            k > mp_remaining(&r))
+            goto bad;
+        c->mark_eligible = b;
+        c->keys = xcalloc(k ? k : 1, sizeof(*c->keys));
+        for (uint32_t i = 0; i < k; i++) {
+            struct cmd_key *key = &c->keys[c->nkeys++];
+            uint32_t three;
+            int64_t kind;
+
+            if (mp_read_array(&r, &three) != 0 || three != 3 ||
+                mp_read_int(&r, &kind) != 0 || get_str(&r, &key->namespace) ||
+                get_str(&r, &key->id) || key->id == NULL)
+                goto bad;
+            key->kind = (int)kind;
+        }
+    }
+    for (uint32_t i = n >= 18 ? 18 : 16; i < n; i++) { /* newer writer */
         if (mp_skip(&r) != 0)
             goto bad;
     }

@@ -33,6 +33,26 @@ enum cmd_type {
     CMD_NODE_DEREGISTER = 8,
     CMD_DEPLOYMENT_STATUS = 9,
     CMD_DEPLOYMENT_PROMOTE = 10,
+    CMD_NODE_ELIGIBILITY = 11,
+    CMD_NODE_DRAIN = 12,
+    CMD_ALLOC_TRANSITION = 13,
+    CMD_GC = 14,
+};
+
+/* What a key of CMD_ALLOC_TRANSITION or CMD_GC names. */
+enum cmd_key_kind {
+    CMD_KEY_JOB = 'j',
+    CMD_KEY_EVAL = 'e',
+    CMD_KEY_ALLOC = 'a',
+    CMD_KEY_NODE = 'n',
+    CMD_KEY_DEPLOYMENT = 'd',
+};
+
+struct cmd_key
+{
+    int kind; /* enum cmd_key_kind */
+    char *namespace; /* jobs only */
+    char *id;
 };
 
 /* A stop decided by a plan: the alloc keeps everything but its desire. */
@@ -70,6 +90,16 @@ struct cmd
     char *status;               /* NODE_STATUS, DEPLOYMENT_STATUS */
     char *description;
     bool job_stable;            /* DEPLOYMENT_STATUS: mark the version */
+    /*
+     * NODE_ELIGIBILITY: id, status ("eligible"/"ineligible"). NODE_DRAIN:
+     * id; node carries only DrainStrategy (NULL: drain off) and, in
+     * LastDrain.Meta, the operator's meta; description "" for a drain the
+     * drainer completed (status then "deadline" when it hit the deadline).
+     */
+    bool mark_eligible;         /* NODE_DRAIN off: eligible again */
+    /* ALLOC_TRANSITION: allocs to migrate; GC: records to delete. */
+    struct cmd_key *keys;
+    size_t nkeys;
 };
 
 void cmd_init(struct cmd *c, enum cmd_type type);
@@ -82,6 +112,8 @@ void cmd_add_stop(struct cmd *c,
                   const char *desired,
                   const char *description,
                   const char *client_status);
+/* Copies ns (may be NULL) and id. */
+void cmd_add_key(struct cmd *c, int kind, const char *ns, const char *id);
 const char *cmd_type_name(enum cmd_type t);
 
 void cmd_encode(const struct cmd *c, struct buf *out);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "agent/server/cmd.h"
+#include "agent/server/fsm_int.h"
 #include "agent/server/state/state.h"
 #include "lib/alloc.h"
 #include "lib/err.h"
@@ -143,6 +144,14 @@ static int put_evals(struct state_txn *txn,
             return rc;
     }
     return 0;
+}
+
+int fsm__put_evals(struct state_txn *txn,
+                   const struct cmd *c,
+                   struct fsm_effects *fx,
+                   struct err *err)
+{
+    return put_evals(txn, c, fx, err);
 }
 
 /* ------------------------------------------------------------ commands */
@@ -501,6 +510,11 @@ static int apply_cmd(struct state_txn *txn,
     case CMD_DEPLOYMENT_STATUS:
     case CMD_DEPLOYMENT_PROMOTE:
         return apply_deployment(txn, c, fx, err);
+    case CMD_NODE_ELIGIBILITY:
+    case CMD_NODE_DRAIN:
+    case CMD_ALLOC_TRANSITION:
+    case CMD_GC:
+        return fsm__apply_nodeops(txn, c, fx, err);
     default:
         return err_set(err, ERR_INVALID, "unknown command type %d", c->type);
     }

@@ -15,6 +15,7 @@
 #include "agent/server/log.h"
 #include "agent/server/periodic.h"
 #include "agent/server/server_int.h"
+#include "agent/server/nodeops.h"
 #include "agent/server/state/state.h"
 #include "lib/alloc.h"
 #include "lib/buf.h"
@@ -99,6 +100,7 @@ struct server
     uint64_t heartbeat_ttl_ms;
     uv_timer_t hb_timer;
     struct periodic *periodic;
+    struct nodeops *nodeops; /* drainer and GC, ticked with heartbeats */
     bool closing;
     int open_handles;
     void (*close_cb)(void *arg);
@@ -1364,6 +1366,12 @@ static void check_heartbeats(uv_timer_t *t)
         free(expired[i]);
     }
     free(expired);
+    nodeops_tick(s);
+}
+
+struct nodeops *server__nodeops(struct server *s)
+{
+    return s->nodeops;
 }
 
 void server_alloc_update(struct server *s,
@@ -1481,6 +1489,7 @@ int server_new(uv_loop_t *loop,
     list_init(&s->applies);
     list_init(&s->watches);
     s->broker = broker_new(NULL);
+    s->nodeops = nodeops_new(cfg);
     rc = mkdir_p(cfg->data_dir, err);
     if (rc == 0)
         rc = mkdir_p(root, err);
@@ -1518,6 +1527,7 @@ int server_new(uv_loop_t *loop,
         if (s->state)
             state_close(s->state);
         broker_free(s->broker);
+        nodeops_free(s->nodeops);
         map_release(&s->heartbeats, NULL);
         free(s->region);
         free(s->datacenter);
@@ -1550,6 +1560,7 @@ static void free_server(struct server *s)
         free(s->blocked[i]);
     free(s->blocked);
     broker_free(s->broker);
+    nodeops_free(s->nodeops);
     map_release(&s->heartbeats, free);
     cmdlog_close(s->log);
     state_close(s->state);

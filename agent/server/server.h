@@ -22,6 +22,7 @@ struct err;
 struct node;
 struct job;
 struct state_snap;
+struct strmap;
 struct server;
 
 struct server_config
@@ -32,6 +33,13 @@ struct server_config
     bool dev;        /* no fsync: the data dies with the agent anyway */
     int num_workers; /* concurrent scheduler runs; 0 = 2 */
     uint64_t heartbeat_ttl_ms; /* 0 = 30 s */
+    /* Garbage collection (Nomad's server config); 0 = Nomad's default. */
+    uint64_t job_gc_interval_ms;        /* 5m */
+    int64_t job_gc_threshold_ns;        /* 4h */
+    int64_t eval_gc_threshold_ns;       /* 1h */
+    int64_t batch_eval_gc_threshold_ns; /* 24h */
+    int64_t deployment_gc_threshold_ns; /* 1h */
+    int64_t node_gc_threshold_ns;       /* 24h */
 };
 
 int server_new(uv_loop_t *loop,
@@ -130,6 +138,54 @@ void server_alloc_update(struct server *s,
                          size_t n,
                          server_done_cb done,
                          void *arg);
+
+/* ------------------------------------------- node operations (nodeops.c) */
+
+/* What Node.UpdateEligibility and Node.UpdateDrain answer. */
+struct server_node_update_result
+{
+    uint64_t index;
+    uint64_t node_modify_index;
+    uint64_t eval_create_index;
+    char **eval_ids; /* borrowed during the callback */
+    size_t neval_ids;
+};
+
+typedef void (*server_node_update_cb)(void *arg,
+                                      int rc,
+                                      const struct server_node_update_result *r,
+                                      const struct err *err);
+
+/*
+ * Sets a node "eligible" or "ineligible" for new placements; its allocs
+ * stay. ERR_INVALID for another value or eligible while draining,
+ * ERR_NOT_FOUND ("node not found"). Becoming eligible evaluates the
+ * node's jobs and the system jobs.
+ */
+void server_node_eligibility(struct server *s,
+                             const char *node_id,
+                             const char *eligibility,
+                             server_node_update_cb done,
+                             void *arg);
+
+struct server_drain_request
+{
+    const char *node_id;
+    bool enable;           /* false: cancel the drain */
+    int64_t deadline_ns;   /* < 0 force, 0 none */
+    bool ignore_system_jobs;
+    bool mark_eligible;    /* on cancel */
+    const struct strmap *meta; /* borrowed; may be NULL */
+};
+
+/* Starts, updates or cancels a node drain; the drainer does the rest. */
+void server_node_drain(struct server *s,
+                       const struct server_drain_request *req,
+                       server_node_update_cb done,
+                       void *arg);
+
+/* A forced garbage collection (thresholds 0), as PUT /v1/system/gc. */
+void server_gc(struct server *s, server_done_cb done, void *arg);
 
 /* -------------------------------------------------------------- reads */
 

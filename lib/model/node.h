@@ -46,6 +46,29 @@ struct node_event
     int64_t create_index;
 };
 
+/* How a node drains (Nomad's DrainStrategy with its DrainSpec inlined). */
+struct node_drain_strategy
+{
+    int64_t deadline_ns; /* < 0: force, 0: no deadline */
+    bool ignore_system_jobs;
+    int64_t force_deadline_unix_ns; /* 0 when no deadline */
+    int64_t started_at_unix_ns;
+};
+
+#define NODE_DRAIN_DRAINING "draining"
+#define NODE_DRAIN_COMPLETE "complete"
+#define NODE_DRAIN_CANCELED "canceled"
+
+/* The last drain of a node (Nomad's DrainMetadata). */
+struct node_drain_meta
+{
+    int64_t started_at_unix_ns;
+    int64_t updated_at_unix_ns;
+    char *status; /* draining, complete, canceled */
+    char *accessor_id;
+    struct strmap meta;
+};
+
 struct node
 {
     char *id;        /* UUID */
@@ -72,6 +95,8 @@ struct node
     size_t nevents;
     int64_t create_index;
     int64_t modify_index;
+    struct node_drain_strategy *drain_strategy; /* NULL unless draining */
+    struct node_drain_meta *last_drain;
 };
 
 void node_init(struct node *n);
@@ -87,5 +112,7 @@ void node_canonicalize(struct node *n);
 /* Checks what a registering client sent; ERR_INVALID with the reasons. */
 int node_validate(const struct node *n, struct err *err);
 bool node_equal(const struct node *a, const struct node *b);
+struct node_drain_meta *node_drain_meta_new(void);
+void node_drain_meta_free(struct node_drain_meta *m);
 
 #endif

@@ -405,6 +405,23 @@ static const struct field node_event_f[] = {
 };
 SCHEMA_STATIC(node_event_s, struct node_event, node_event_f);
 
+static const struct field drain_strategy_f[] = {
+    N(struct node_drain_strategy, "Deadline", deadline_ns),
+    B(struct node_drain_strategy, "IgnoreSystemJobs", ignore_system_jobs),
+    N(struct node_drain_strategy, "ForceDeadline", force_deadline_unix_ns),
+    N(struct node_drain_strategy, "StartedAt", started_at_unix_ns),
+};
+SCHEMA_STATIC(drain_strategy_s, struct node_drain_strategy, drain_strategy_f);
+
+static const struct field drain_meta_f[] = {
+    N(struct node_drain_meta, "StartedAt", started_at_unix_ns),
+    N(struct node_drain_meta, "UpdatedAt", updated_at_unix_ns),
+    S(struct node_drain_meta, "Status", status),
+    S(struct node_drain_meta, "AccessorID", accessor_id),
+    SM(struct node_drain_meta, "Meta", meta),
+};
+SCHEMA_STATIC(drain_meta_s, struct node_drain_meta, drain_meta_f);
+
 static const struct field node_f[] = {
     S(struct node, "ID", id),
     S(struct node, "SecretID", secret_id),
@@ -428,6 +445,8 @@ static const struct field node_f[] = {
     A(struct node, "Events", events, nevents, node_event_s),
     N(struct node, "CreateIndex", create_index),
     N(struct node, "ModifyIndex", modify_index),
+    P(struct node, "DrainStrategy", drain_strategy, drain_strategy_s),
+    P(struct node, "LastDrain", last_drain, drain_meta_s),
 };
 SCHEMA(schema_node, struct node, node_f);
 
@@ -683,6 +702,22 @@ void log_config_init(struct log_config *l)
 
 SCHEMA_HEAP(job, struct job, schema_job)
 SCHEMA_HEAP(node, struct node, schema_node)
+
+struct node_drain_meta *node_drain_meta_new(void)
+{
+    struct node_drain_meta *m = xmalloc(sizeof(*m));
+
+    schema_init(&drain_meta_s, m);
+    return m;
+}
+
+void node_drain_meta_free(struct node_drain_meta *m)
+{
+    if (m == NULL)
+        return;
+    schema_release(&drain_meta_s, m);
+    free(m);
+}
 SCHEMA_HEAP(eval, struct eval, schema_eval)
 SCHEMA_HEAP(alloc, struct alloc, schema_alloc)
 SCHEMA_HEAP(deployment, struct deployment, schema_deployment)
@@ -723,6 +758,8 @@ __attribute__((constructor)) static void build_images(void)
         &driver_s,
         &node_res_s,
         &node_event_s,
+        &drain_strategy_s,
+        &drain_meta_s,
         &schema_node,
         &schema_alloc_metric,
         &failed_s,

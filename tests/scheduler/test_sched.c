@@ -1119,17 +1119,60 @@ START_TEST(draining_node_allocs_migrate)
 {
     struct node *n1 = add_node("n1", "dc1");
     struct node *n2 = add_node("n2", "dc1");
-    struct alloc *a;
+    struct alloc *a, *b;
 
-    set_job(make_job("service", 1));
+    set_job(make_job("service", 2));
     a = add_alloc(0, n1, ALLOC_CLIENT_RUNNING);
+    b = add_alloc(1, n1, ALLOC_CLIENT_RUNNING);
     n1->drain = true;
+    model_set_str(&n1->scheduling_eligibility, "ineligible");
+    /* The drainer marked one: only that one moves. */
+    a->desired_migrate = TRI_TRUE;
     run();
     ck_assert_str_eq(stop_of(a)->desired_description,
                      "alloc is being migrated");
+    ck_assert_ptr_null(stop_of(b));
     ck_assert_uint_eq(f.plan.nplace, 1);
     ck_assert_uint_eq(placed_on(n2), 1);
+    ck_assert_str_eq(f.plan.place[0]->previous_allocation, a->id);
     ck_assert_int_eq(desired("api")->migrate, 1);
+}
+END_TEST
+
+START_TEST(ineligible_node_keeps_its_allocs)
+{
+    struct node *n1 = add_node("n1", "dc1");
+    struct alloc *a;
+
+    set_job(make_job("service", 2));
+    a = add_alloc(0, n1, ALLOC_CLIENT_RUNNING);
+    model_set_str(&n1->scheduling_eligibility, "ineligible");
+    run();
+    ck_assert_ptr_null(stop_of(a));
+    ck_assert_uint_eq(f.plan.nplace, 0);
+    ck_assert_uint_eq(f.plan.nfailed, 1);
+    ck_assert_int_eq(f.plan.failed[0].metric.nodes_evaluated, 0);
+}
+END_TEST
+
+START_TEST(system_allocs_leave_draining_node_when_marked)
+{
+    struct node *n1 = add_node("n1", "dc1");
+
+    set_job(make_job("system", 1));
+    run();
+    apply();
+    n1->drain = true;
+    model_set_str(&n1->scheduling_eligibility, "ineligible");
+    run();
+    ck_assert_uint_eq(f.plan.nstop, 0);
+    ck_assert_uint_eq(f.plan.nplace, 0);
+    f.allocs[0]->desired_migrate = TRI_TRUE;
+    run();
+    ck_assert_uint_eq(f.plan.nstop, 1);
+    ck_assert_str_eq(stop_of(f.allocs[0])->desired_description,
+                     "alloc is being migrated");
+    ck_assert_uint_eq(f.plan.nplace, 0);
 }
 END_TEST
 
@@ -1401,13 +1444,13 @@ START_TEST(system_job_follows_nodes_joining_and_leaving)
     ck_assert_uint_eq(placed_on(c), 1);
     apply();
 
+    /* Ineligible keeps its alloc (Nomad ignores it); down loses it. */
     model_set_str(&a->scheduling_eligibility, "ineligible");
     model_set_str(&b->status, NODE_STATUS_DOWN);
     run();
     ck_assert_uint_eq(f.plan.nplace, 0);
-    ck_assert_uint_eq(f.plan.nstop, 2);
-    ck_assert_str_eq(stop_of(f.allocs[0])->desired_description,
-                     "alloc not needed as node is tainted");
+    ck_assert_uint_eq(f.plan.nstop, 1);
+    ck_assert_ptr_null(stop_of(f.allocs[0]));
     ck_assert_str_eq(stop_of(f.allocs[1])->desired_description,
                      "alloc is lost since its node is down");
     ck_assert_str_eq(stop_of(f.allocs[1])->client_status, "lost");
@@ -1761,6 +1804,8 @@ static Suite *sched_suite(void)
     tcase_add_test(tr, job_stop_and_purge_stop_everything);
     tcase_add_test(tr, lost_allocs_on_a_down_node_are_replaced);
     tcase_add_test(tr, draining_node_allocs_migrate);
+    tcase_add_test(tr, ineligible_node_keeps_its_allocs);
+    tcase_add_test(tr, system_allocs_leave_draining_node_when_marked);
     tcase_add_test(tr, removed_group_allocs_are_stopped);
     tcase_add_test(tr, batch_complete_allocs_are_not_replaced);
     tcase_add_test(tr, batch_failed_alloc_waits_for_its_delay);

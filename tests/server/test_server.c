@@ -28,7 +28,12 @@ static uint64_t ttl_ms = 0;
 
 static void open_server(void)
 {
-    struct server_config cfg = {dir, "global", "dc1", true, 2, ttl_ms};
+    struct server_config cfg = {.data_dir = dir,
+                                .region = "global",
+                                .datacenter = "dc1",
+                                .dev = true,
+                                .num_workers = 2,
+                                .heartbeat_ttl_ms = ttl_ms};
     struct err err = ERR_INIT;
 
     ck_assert_msg(server_new(&loop, &cfg, &srv, &err) == 0, "%s", err.msg);

@@ -1,0 +1,25 @@
+/*
+ * What the files of the FSM share: the node-operation commands live in
+ * fsm_nodeops.c, dispatched from fsm_apply(). Private to agent/server.
+ */
+#ifndef CARAVAN_AGENT_SERVER_FSM_INT_H
+#define CARAVAN_AGENT_SERVER_FSM_INT_H
+
+struct cmd;
+struct err;
+struct fsm_effects;
+struct state_txn;
+
+/* Stores the command's evals, queues the pending ones (fsm.c). */
+int fsm__put_evals(struct state_txn *txn,
+                   const struct cmd *c,
+                   struct fsm_effects *fx,
+                   struct err *err);
+
+/* NODE_ELIGIBILITY, NODE_DRAIN, ALLOC_TRANSITION and GC. */
+int fsm__apply_nodeops(struct state_txn *txn,
+                       const struct cmd *c,
+                       struct fsm_effects *fx,
+                       struct err *err);
+
+#endif
