@@ -312,9 +312,15 @@ static void compute_updates(struct sched *s, struct group_state *g)
         const struct alloc *a = g->untainted.v[i];
         struct sched_node *ns = sched__node_find(s, a->node_id);
 
-        if (alloc_is_terminal(a) || !sched__alloc_outdated(s, a)) {
+        /* Nomad's genericAllocUpdateFn: a failed alloc of an older spec
+         * is replaced by the new one (an auto-revert puts back what the
+         * failed rollout broke); otherwise a terminal alloc stays as is. */
+        if (!sched__alloc_outdated(s, a) ||
+            (alloc_is_terminal(a) &&
+             !sched__destructive(s, a->job, g->tg->name))) {
             ignore++;
-        } else if (sched__destructive(s, a->job, g->tg->name) || ns == NULL ||
+        } else if (alloc_is_terminal(a) ||
+                   sched__destructive(s, a->job, g->tg->name) || ns == NULL ||
                    !sched__feasible_for(s, ns, g->tg, a)) {
             /* In place only if the node still takes the new version. */
             sched__aset_push(&g->destructive, a);
