@@ -1,6 +1,7 @@
 /* Nomad HTTP API routes (see api.h). */
 #include "agent/http/api.h"
 #include "agent/http/api_int.h"
+#include "agent/http/endpoints_deployment.h"
 
 #include <inttypes.h>
 #include <sodium.h>
@@ -466,6 +467,11 @@ static json_t *alloc_stub(const struct alloc *a)
                                                               : 0));
     json_decref(full);
     return stub;
+}
+
+json_t *api_alloc_stub(const struct alloc *a)
+{
+    return alloc_stub(a);
 }
 
 static int alloc_stub_cb(const struct alloc *a, void *arg)
@@ -1349,6 +1355,9 @@ int http_api_start(uv_loop_t *loop,
             goto fail;
     }
     /* Further route groups (endpoints_*.c) register here. */
+    rc = endpoints_deployment_add(api, err);
+    if (rc != 0)
+        goto fail;
     rc = httpd_listen(api->httpd, err);
     if (rc != 0)
         goto fail;
