@@ -621,11 +621,9 @@ static void maybe_create_deployment(struct sched *s,
         return;
     d = sched__deployment_create(s);
     dg = sched__deployment_add_group(d, tg);
-    if (require_canary) {
+    if (require_canary)
         dg->desired_canaries = tg->update->canary;
-        if (!dg->auto_promote)
-            sched__deployment_needs_promotion(d);
-    }
+    sched__deployment_needs_promotion(d);
 }
 
 static void reconcile_group(struct sched *s, struct group_state *g)

@@ -1308,6 +1308,8 @@ int server_new(uv_loop_t *loop,
     if (rc == 0)
         rc = state_snapshot(s->state, &snap, err);
     if (rc == 0) {
+        /* Deadlines of deployments are checked at the first tick. */
+        s->deploy_due_unix_ns = 1;
         rc = state_each_eval(snap, "", requeue_eval, s, err);
         if (rc == 0)
             rc = state_each_node(snap, "", arm_node, s, err);

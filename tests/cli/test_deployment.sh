@@ -180,29 +180,39 @@ t_contains "job run saw the promotion through" "$(cat "$T_TMP/run.out")" \
 t_run "promote a finished deployment" 1 "$CARAVAN" deployment promote "${D4:0:8}"
 t_contains "terminal message" "$T_ERR" "can't promote terminal deployment"
 
+# ------------------------------------------------- canary, auto_promote
+jobspec "sleep 604" "canary = 1
+    auto_promote = true" >"$T_TMP/a1.hcl"
+t_run "job run with auto_promote" 0 timeout 60 "$CARAVAN" job run "$T_TMP/a1.hcl"
+t_contains "it waits for the automatic promotion" "$T_OUT" \
+    "Description = Deployment is running pending automatic promotion"
+t_contains "and ends successful" "$T_OUT" "Status      = successful"
+t_ok $(latest_is '.JobVersion == 5 and .TaskGroups.web.Promoted == true'; echo $?) \
+    "the canaries were promoted without a hand"
+
 # --------------------------------------------- pause, resume and fail
 jobspec "sleep 603" "canary = 1" >"$T_TMP/c2.hcl"
 t_run "job run -detach c2" 0 "$CARAVAN" job run -detach "$T_TMP/c2.hcl"
-wait_until 100 latest_is '.JobVersion == 5'
-D5=$(latest | jq -r .ID)
-t_run "deployment pause" 0 "$CARAVAN" deployment pause "${D5:0:8}"
-t_eq "pause message" "$T_OUT" "Deployment \"${D5:0:8}\" paused"
+wait_until 100 latest_is '.JobVersion == 6'
+D6=$(latest | jq -r .ID)
+t_run "deployment pause" 0 "$CARAVAN" deployment pause "${D6:0:8}"
+t_eq "pause message" "$T_OUT" "Deployment \"${D6:0:8}\" paused"
 t_ok $(latest_is '.Status == "paused" and .StatusDescription == "Deployment is paused"'; echo $?) \
     "the deployment is paused"
-t_run "deployment resume -detach" 0 "$CARAVAN" deployment resume -detach "${D5:0:8}"
+t_run "deployment resume -detach" 0 "$CARAVAN" deployment resume -detach "${D6:0:8}"
 t_ok $(latest_is '.Status == "running"'; echo $?) "the deployment runs again"
-t_run "deployment fail -detach" 0 "$CARAVAN" deployment fail -detach "${D5:0:8}"
+t_run "deployment fail -detach" 0 "$CARAVAN" deployment fail -detach "${D6:0:8}"
 t_eq "fail message" "$T_OUT" \
-    "Deployment \"${D5:0:8}\" failed. Auto-reverted to job version 4."
-t_ok $(api_check "$API/deployment/$D5" \
-    '.Status == "failed" and .StatusDescription == "Deployment marked as failed - rolling back to job version 4"'; echo $?) \
+    "Deployment \"${D6:0:8}\" failed. Auto-reverted to job version 5."
+t_ok $(api_check "$API/deployment/$D6" \
+    '.Status == "failed" and .StatusDescription == "Deployment marked as failed - rolling back to job version 5"'; echo $?) \
     "failed by the user, rolling back"
-wait_until 100 api_check "$API/job/roll" '.TaskGroups[0].Tasks[0].Config.args[1] == "sleep 602"'
-t_ok $? "the job is back at version 4's spec"
+wait_until 100 api_check "$API/job/roll" '.TaskGroups[0].Tasks[0].Config.args[1] == "sleep 604"'
+t_ok $? "the job is back at version 5's spec"
 
 # ---------------------------------------------------------- bad requests
 code=$(curl -s -o "$T_TMP/body" -w '%{http_code}' -X PUT -d '{"All": "yes"}' \
-    "$API/deployment/promote/$D5")
+    "$API/deployment/promote/$D6")
 t_eq "a non-boolean All is a 400" "$code" 400
 t_contains "and says why" "$(cat "$T_TMP/body")" "All must be a boolean"
 code=$(curl -s -o /dev/null -w '%{http_code}' -X PUT -d '{}' \
