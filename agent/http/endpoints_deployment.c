@@ -15,9 +15,7 @@
 #include "lib/err.h"
 #include "lib/model/alloc.h"
 #include "lib/model/deployment.h"
-
-/* Nomad bounds nothing here; a deployment has few groups. */
-#define GROUPS_MAX 256
+#include "lib/model/deployment_req.h"
 
 /* Nomad's DeploymentUpdateResponse. */
 static void update_done(void *arg,
@@ -53,56 +51,23 @@ static void update_done(void *arg,
     free(w);
 }
 
-/* The JSON body, or an empty object when there is none. */
-static json_t *body_object(struct httpd_req *req, struct err *err)
+/* The body as a request; its DeploymentID must name the path's. */
+static int read_req(struct httpd_req *req,
+                    struct deployment_req *r,
+                    struct err *err)
 {
     size_t len;
     const char *text = httpd_req_body(req, &len);
-    json_error_t jerr;
-    json_t *j;
+    const char *id = httpd_req_param(req, "id");
 
-    if (len == 0)
-        return json_object();
-    j = json_loadb(text, len, 0, &jerr);
-    if (j == NULL || !json_is_object(j)) {
-        json_decref(j);
-        err_set(err, ERR_INVALID, "Request body is not a JSON object: %s",
-                jerr.text);
-        return NULL;
-    }
-    return j;
-}
-
-/* The body's DeploymentID must name the deployment of the path. */
-static int check_id(struct httpd_req *req, const json_t *body, struct err *err)
-{
-    const json_t *id = json_object_get(body, "DeploymentID");
-
-    if (id == NULL || json_is_null(id))
-        return 0;
-    if (!json_is_string(id))
-        return err_set(err, ERR_INVALID, "DeploymentID must be a string");
-    if (json_string_value(id)[0] != '\0' &&
-        strcmp(json_string_value(id), httpd_req_param(req, "id")) != 0)
+    if (deployment_req_decode_json(text, len, r, err) != 0)
+        return err->code;
+    if (r->deployment_id != NULL && r->deployment_id[0] != '\0' &&
+        strcmp(r->deployment_id, id) != 0)
         return err_set(err, ERR_INVALID,
                        "Deployment ID does not match (\"%s\" in the body, "
                        "\"%s\" in the path)",
-                       json_string_value(id), httpd_req_param(req, "id"));
-    return 0;
-}
-
-static int get_bool(const json_t *body,
-                    const char *key,
-                    bool *out,
-                    struct err *err)
-{
-    const json_t *v = json_object_get(body, key);
-
-    if (v == NULL || json_is_null(v))
-        return 0;
-    if (!json_is_boolean(v))
-        return err_set(err, ERR_INVALID, "%s must be a boolean", key);
-    *out = json_is_true(v);
+                       r->deployment_id, id);
     return 0;
 }
 
@@ -117,78 +82,52 @@ static void send_update(struct http_api *api,
     server_deployment_update(api->srv, r, update_done, w);
 }
 
-static void post_promote(struct httpd_req *req, void *arg)
+/* Decodes the body, then promotes, fails or pauses/resumes. */
+static void post_update(struct httpd_req *req,
+                        void *arg,
+                        enum server_deployment_op op)
 {
     struct err err = ERR_INIT;
-    struct server_deployment_req r = {
-        SERVER_DEPLOYMENT_PROMOTE, httpd_req_param(req, "id"), NULL, 0, false};
-    const char *groups[GROUPS_MAX];
-    json_t *body = body_object(req, &err), *g;
+    struct deployment_req body;
+    struct server_deployment_req r = {op, httpd_req_param(req, "id"), NULL, 0,
+                                      false};
 
-    if (body == NULL || check_id(req, body, &err) != 0 ||
-        get_bool(body, "All", &r.all, &err) != 0)
-        goto fail;
-    g = json_object_get(body, "Groups");
-    if (g != NULL && !json_is_null(g)) {
-        if (!json_is_array(g) || json_array_size(g) > GROUPS_MAX) {
-            err_set(&err, ERR_INVALID,
-                    "Groups must be an array of at most %d names", GROUPS_MAX);
-            goto fail;
-        }
-        for (size_t i = 0; i < json_array_size(g); i++) {
-            if (!json_is_string(json_array_get(g, i))) {
-                err_set(&err, ERR_INVALID, "Groups[%zu] must be a string", i);
-                goto fail;
-            }
-            groups[r.ngroups++] = json_string_value(json_array_get(g, i));
-        }
+    deployment_req_init(&body);
+    if (read_req(req, &body, &err) != 0) {
+        deployment_req_release(&body);
+        httpd_respond_err(req, &err);
+        return;
     }
-    if (!r.all && r.ngroups == 0) {
-        err_set(&err, ERR_INVALID, "must set either All or Groups");
-        goto fail;
+    if (op == SERVER_DEPLOYMENT_PROMOTE) {
+        r.all = body.all;
+        r.groups = (const char *const *)body.groups.items;
+        r.ngroups = body.groups.n;
+        if (!r.all && r.ngroups == 0) {
+            deployment_req_release(&body);
+            httpd_respond_error(req, 400, "must set either All or Groups");
+            return;
+        }
+    } else if (op == SERVER_DEPLOYMENT_PAUSE && !body.pause) {
+        r.op = SERVER_DEPLOYMENT_RESUME;
     }
-    r.groups = groups;
+    /* The server reads the request before this returns. */
     send_update(arg, req, &r);
-    json_decref(body);
-    return;
-fail:
-    json_decref(body);
-    httpd_respond_err(req, &err);
+    deployment_req_release(&body);
+}
+
+static void post_promote(struct httpd_req *req, void *arg)
+{
+    post_update(req, arg, SERVER_DEPLOYMENT_PROMOTE);
 }
 
 static void post_fail(struct httpd_req *req, void *arg)
 {
-    struct err err = ERR_INIT;
-    struct server_deployment_req r = {
-        SERVER_DEPLOYMENT_FAIL, httpd_req_param(req, "id"), NULL, 0, false};
-    json_t *body = body_object(req, &err);
-
-    if (body == NULL || check_id(req, body, &err) != 0) {
-        json_decref(body);
-        httpd_respond_err(req, &err);
-        return;
-    }
-    json_decref(body);
-    send_update(arg, req, &r);
+    post_update(req, arg, SERVER_DEPLOYMENT_FAIL);
 }
 
 static void post_pause(struct httpd_req *req, void *arg)
 {
-    struct err err = ERR_INIT;
-    struct server_deployment_req r = {
-        SERVER_DEPLOYMENT_PAUSE, httpd_req_param(req, "id"), NULL, 0, false};
-    json_t *body = body_object(req, &err);
-    bool pause = false;
-
-    if (body == NULL || check_id(req, body, &err) != 0 ||
-        get_bool(body, "Pause", &pause, &err) != 0) {
-        json_decref(body);
-        httpd_respond_err(req, &err);
-        return;
-    }
-    json_decref(body);
-    r.op = pause ? SERVER_DEPLOYMENT_PAUSE : SERVER_DEPLOYMENT_RESUME;
-    send_update(arg, req, &r);
+    post_update(req, arg, SERVER_DEPLOYMENT_PAUSE);
 }
 
 /* ------------------------------------------------------ allocations */
