@@ -130,7 +130,7 @@ static struct cmd *decision_cmd(const struct inputs *in,
 {
     struct cmd *c;
 
-    if (out->d == NULL && out->nunhealthy == 0)
+    if (out->d == NULL && out->nunhealthy == 0 && out->nreplace == 0)
         return NULL;
     c = xmalloc(sizeof(*c));
     cmd_init(c, CMD_DEPLOYMENT_STATUS);
@@ -147,6 +147,13 @@ static struct cmd *decision_cmd(const struct inputs *in,
         a->id = xstrdup(out->unhealthy[i]);
         a->deployment_status = xcalloc(1, sizeof(*a->deployment_status));
         a->deployment_status->healthy = TRI_FALSE;
+        cmd_add_alloc(c, a);
+    }
+    for (size_t i = 0; i < out->nreplace; i++) {
+        struct alloc *a = alloc_new();
+
+        a->id = xstrdup(out->replace[i]);
+        a->desired_reschedule = TRI_TRUE;
         cmd_add_alloc(c, a);
     }
     if (out->create_eval || c->job != NULL) {

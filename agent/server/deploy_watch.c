@@ -18,6 +18,9 @@ void deploy_watch_out_release(struct deploy_watch_out *out)
     for (size_t i = 0; i < out->nunhealthy; i++)
         free(out->unhealthy[i]);
     free(out->unhealthy);
+    for (size_t i = 0; i < out->nreplace; i++)
+        free(out->replace[i]);
+    free(out->replace);
     memset(out, 0, sizeof(*out));
 }
 
@@ -87,6 +90,7 @@ struct group_tally
     int64_t healthy_canaries;
     int64_t first_placed_unix_ns;
     int64_t last_healthy_unix_ns;
+    bool fail_early; /* an unhealthy alloc that will not be replaced */
 };
 
 static void push_unhealthy(struct deploy_watch_out *out, const char *id)
@@ -122,6 +126,56 @@ static enum tri health_by_deadline(const struct deploy_watch_in *in,
     return TRI_UNSET;
 }
 
+/* Nomad's Allocation.RescheduleEligible: attempts left in the interval. */
+static bool reschedule_eligible(const struct deploy_watch_in *in,
+                                const struct alloc *a)
+{
+    const struct task_group *tg =
+        in->job ? job_find_group(in->job, model_str(a->task_group)) : NULL;
+    const struct reschedule_policy *p = tg ? tg->reschedule_policy : NULL;
+    int64_t attempts, window, n = 0;
+
+    if (p == NULL)
+        return false;
+    if (tri_is_true(p->unlimited))
+        return true;
+    attempts = positive(p->attempts);
+    window = in->now_unix_ns - positive(p->interval_ns);
+    for (size_t i = 0; i < a->nreschedule_events; i++) {
+        if (a->reschedule_events[i].reschedule_time_unix_ns > window)
+            n++;
+    }
+    return n < attempts;
+}
+
+/*
+ * Nomad's shouldFailEarly and allowReplacements: without a progress
+ * deadline, or when it cannot be rescheduled any more, an unhealthy alloc
+ * fails the deployment; otherwise a failed one is let go to the scheduler
+ * to be replaced, and the progress deadline judges.
+ */
+static void judge_unhealthy(const struct deploy_watch_in *in,
+                            const struct alloc *a,
+                            const struct deployment_group *g,
+                            struct group_tally *t,
+                            struct deploy_watch_out *out)
+{
+    if (!is_running(in->d) ||
+        strcmp(model_str(a->desired_status), ALLOC_DESIRED_RUN) != 0)
+        return;
+    if (positive(g->progress_deadline_ns) == 0 || !reschedule_eligible(in, a)) {
+        t->fail_early = true;
+        return;
+    }
+    if (strcmp(model_str(a->client_status), ALLOC_CLIENT_FAILED) == 0 &&
+        !tri_is_true(a->desired_reschedule)) {
+        out->replace =
+            xrealloc(out->replace, (out->nreplace + 1) * sizeof(char *));
+        out->replace[out->nreplace++] = xstrdup(model_str(a->id));
+        out->create_eval = true;
+    }
+}
+
 static void count_alloc(const struct deploy_watch_in *in,
                         const struct alloc *a,
                         struct deployment_group *g,
@@ -139,6 +193,7 @@ static void count_alloc(const struct deploy_watch_in *in,
         t->first_placed_unix_ns = joined_at(in->d, a);
     if (h == TRI_FALSE) {
         g->unhealthy_allocs++;
+        judge_unhealthy(in, a, g, t, out);
         return;
     }
     if (h != TRI_TRUE)
@@ -319,7 +374,7 @@ static void decide(const struct deploy_watch_in *in,
     bool done = d->ngroups > 0;
 
     for (size_t k = 0; k < d->ngroups; k++) {
-        if (d->groups[k].unhealthy_allocs > 0) {
+        if (tally[k].fail_early) {
             fail(in, d, DEPLOY_DESC_FAILED_ALLOCS, out);
             return;
         }

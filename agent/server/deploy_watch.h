@@ -11,16 +11,18 @@
  *
  * The deployment ends "successful" once every group is done (promoted if
  * it has canaries, and as many healthy running allocs as desired); it ends
- * "failed" at the first unhealthy alloc, or when a group makes no progress
- * (no new healthy alloc) by its progress deadline. A failed deployment with
- * auto_revert registers the newest stable job version again. Each new
+ * "failed" at an unhealthy alloc when the group has no progress deadline or
+ * the alloc has no reschedule attempt left (a failed alloc that has one is
+ * handed to the scheduler to be replaced), or when a group makes no
+ * progress (no new healthy alloc) by its progress deadline. A failed deployment
+ * with auto_revert registers the newest stable job version again. Each new
  * healthy alloc asks for an eval, so the scheduler places the next
  * max_parallel batch. Canaries with auto_promote are promoted once they are
  * all healthy; others wait for deploy_watch_promote().
  *
- * Differences from Nomad: an unhealthy alloc fails the deployment at once,
- * even with a progress deadline (Nomad first reschedules it and fails only
- * at the deadline); healthy_deadline is enforced here rather than on the
+ * Differences from Nomad: an unhealthy alloc that still runs (its task
+ * restarted) is not replaced, the progress deadline decides for it;
+ * healthy_deadline is enforced here rather than on the
  * client, counting from the alloc's creation (or the deployment's, for an
  * alloc updated in place into it).
  */
@@ -68,6 +70,8 @@ struct deploy_watch_out
     struct job *rollback; /* register this job again (auto_revert) */
     char **unhealthy;     /* alloc ids to mark unhealthy (healthy_deadline) */
     size_t nunhealthy;
+    char **replace; /* failed alloc ids the scheduler may replace */
+    size_t nreplace;
     int64_t next_unix_ns; /* call again by then; 0 when only on changes */
 };
 

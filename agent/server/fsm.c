@@ -380,7 +380,7 @@ static int apply_node(struct state_txn *txn,
     return rc;
 }
 
-/* Health the watcher decided for allocs of deployment c->id. */
+/* Health (and replacement) the watcher decided for allocs of c->id. */
 static int put_alloc_health(struct state_txn *txn,
                             struct state_snap *view,
                             const struct cmd *c,
@@ -397,12 +397,18 @@ static int put_alloc_health(struct state_txn *txn,
         if (rc == ERR_NOT_FOUND) {
             err_clear(err);
             rc = 0;
-        } else if (rc == 0 && u->deployment_status != NULL &&
+        } else if (rc == 0 &&
                    strcmp(model_str(a.deployment_id), model_str(c->id)) == 0) {
-            if (a.deployment_status == NULL)
-                a.deployment_status = xcalloc(1, sizeof(*a.deployment_status));
-            a.deployment_status->healthy = u->deployment_status->healthy;
-            a.deployment_status->timestamp_unix_ns = c->now_unix_ns;
+            if (u->deployment_status != NULL) {
+                if (a.deployment_status == NULL)
+                    a.deployment_status =
+                        xcalloc(1, sizeof(*a.deployment_status));
+                a.deployment_status->healthy = u->deployment_status->healthy;
+                a.deployment_status->timestamp_unix_ns = c->now_unix_ns;
+            }
+            /* Nomad's allowReplacements: the scheduler may replace it. */
+            if (tri_is_true(u->desired_reschedule))
+                a.desired_reschedule = TRI_TRUE;
             a.modify_time_unix_ns = c->now_unix_ns;
             rc = state_upsert_alloc(txn, &a, err);
         }

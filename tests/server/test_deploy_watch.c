@@ -48,6 +48,9 @@ static struct job *make_job(int64_t version, const char *cmd)
     g->update->max_parallel = 1;
     g->update->healthy_deadline_ns = 30 * SEC;
     g->update->progress_deadline_ns = 60 * SEC;
+    /* No second chance unless a test gives one: failures are final. */
+    g->reschedule_policy->attempts = 0;
+    g->reschedule_policy->unlimited = TRI_FALSE;
     job->version = version;
     return job;
 }
@@ -232,6 +235,72 @@ START_TEST(unhealthy_alloc_fails_and_rolls_back_to_the_stable_version)
     ck_assert_int_eq(f.out.rollback->stable, TRI_FALSE);
     ck_assert(f.out.create_eval);
     ck_assert(!f.out.job_stable);
+}
+END_TEST
+
+START_TEST(failed_alloc_with_attempts_left_is_replaced_not_fatal)
+{
+    struct alloc *a;
+
+    f.job->groups[0].reschedule_policy->unlimited = TRI_TRUE;
+    add_group(2, 0, true);
+    a = add_alloc("a1", 0, TRI_FALSE);
+    model_set_str(&a->client_status, ALLOC_CLIENT_FAILED);
+    step(6);
+    ck_assert_ptr_nonnull(f.out.d);
+    ck_assert_str_eq(f.out.d->status, DEPLOYMENT_STATUS_RUNNING);
+    ck_assert_int_eq(f.out.d->groups[0].unhealthy_allocs, 1);
+    ck_assert_uint_eq(f.out.nreplace, 1);
+    ck_assert_str_eq(f.out.replace[0], "a1");
+    ck_assert(f.out.create_eval);
+    commit();
+
+    /* Handed over once; then the progress deadline judges. */
+    a->desired_reschedule = TRI_TRUE;
+    step(7);
+    ck_assert_uint_eq(f.out.nreplace, 0);
+    ck_assert_int_eq(f.out.next_unix_ns, T0 + 60 * SEC);
+    step(60);
+    ck_assert_str_eq(f.out.d->status, DEPLOYMENT_STATUS_FAILED);
+    ck_assert_str_eq(f.out.d->status_description,
+                     "Failed due to progress deadline - rolling back to job "
+                     "version 0");
+}
+END_TEST
+
+START_TEST(without_progress_deadline_the_first_unhealthy_alloc_fails_it)
+{
+    f.job->groups[0].reschedule_policy->unlimited = TRI_TRUE;
+    add_group(2, 0, false);
+    f.d->groups[0].progress_deadline_ns = 0;
+    add_alloc("a1", 0, TRI_FALSE);
+    step(6);
+    ck_assert_str_eq(f.out.d->status, DEPLOYMENT_STATUS_FAILED);
+    ck_assert_uint_eq(f.out.nreplace, 0);
+}
+END_TEST
+
+START_TEST(no_reschedule_attempt_left_fails_it)
+{
+    struct reschedule_policy *p = f.job->groups[0].reschedule_policy;
+    struct alloc *a;
+
+    p->attempts = 1;
+    p->interval_ns = 3600 * SEC;
+    add_group(2, 0, false);
+    a = add_alloc("a2", 0, TRI_FALSE);
+    a->reschedule_events = xcalloc(1, sizeof(*a->reschedule_events));
+    a->nreschedule_events = 1;
+    a->reschedule_events[0].reschedule_time_unix_ns = T0 - 10 * SEC;
+    step(6);
+    ck_assert_str_eq(f.out.d->status, DEPLOYMENT_STATUS_FAILED);
+    ck_assert_str_eq(f.out.d->status_description,
+                     "Failed due to unhealthy allocations");
+    /* Outside the interval the attempt is available again. */
+    deploy_watch_out_release(&f.out);
+    a->reschedule_events[0].reschedule_time_unix_ns = T0 - 4000 * SEC;
+    step(6);
+    ck_assert_str_eq(f.out.d->status, DEPLOYMENT_STATUS_RUNNING);
 }
 END_TEST
 
@@ -499,6 +568,10 @@ static Suite *suite(void)
     tcase_add_test(tc, healthy_but_stopped_allocs_do_not_complete_a_group);
     tcase_add_test(tc,
                    unhealthy_alloc_fails_and_rolls_back_to_the_stable_version);
+    tcase_add_test(tc, failed_alloc_with_attempts_left_is_replaced_not_fatal);
+    tcase_add_test(
+        tc, without_progress_deadline_the_first_unhealthy_alloc_fails_it);
+    tcase_add_test(tc, no_reschedule_attempt_left_fails_it);
     tcase_add_test(tc, failure_without_auto_revert_does_not_roll_back);
     tcase_add_test(tc, auto_revert_without_stable_version_says_so);
     tcase_add_test(tc, auto_revert_to_the_same_spec_is_a_noop);
