@@ -22,6 +22,8 @@
 #define DEPLOYMENT_DESC_RUNNING "Deployment is running"
 #define DEPLOYMENT_DESC_PROMOTION \
     "Deployment is running but requires manual promotion"
+#define DEPLOYMENT_DESC_AUTO_PROMOTION \
+    "Deployment is running pending automatic promotion"
 
 static void plan_push_alloc(struct alloc ***list, size_t *n, struct alloc *a)
 {
@@ -269,7 +271,20 @@ void sched__deployment_update(struct sched *s,
 
 void sched__deployment_needs_promotion(struct deployment *d)
 {
-    model_set_str(&d->status_description, DEPLOYMENT_DESC_PROMOTION);
+    bool needs = false, automatic = true;
+
+    for (size_t i = 0; i < d->ngroups; i++) {
+        const struct deployment_group *g = &d->groups[i];
+
+        if (g->desired_canaries == 0 || g->promoted)
+            continue;
+        needs = true;
+        automatic = automatic && g->auto_promote;
+    }
+    model_set_str(&d->status_description, !needs ? DEPLOYMENT_DESC_RUNNING
+                                          : automatic
+                                              ? DEPLOYMENT_DESC_AUTO_PROMOTION
+                                              : DEPLOYMENT_DESC_PROMOTION);
 }
 
 void sched_plan_to_eval(const struct sched_plan *plan, struct eval *eval)

@@ -292,7 +292,8 @@ struct deployment *sched__deployment_create(struct sched *s);
 struct deployment_group *sched__deployment_add_group(
     struct deployment *d,
     const struct task_group *tg);
-/* Canaries waiting for a manual promotion change the status text. */
+/* Nomad's description of a new deployment: canaries waiting for a
+ * promotion, manual or automatic, change the status text. */
 void sched__deployment_needs_promotion(struct deployment *d);
 void sched__deployment_update(struct sched *s,
                               const struct deployment *d,

@@ -314,9 +314,15 @@ static void compute_updates(struct sched *s, struct group_state *g)
         const struct alloc *a = g->untainted.v[i];
         struct sched_node *ns = sched__node_find(s, a->node_id);
 
-        if (alloc_is_terminal(a) || !sched__alloc_outdated(s, a)) {
+        /* Nomad's genericAllocUpdateFn: a failed alloc of an older spec
+         * is replaced by the new one (an auto-revert puts back what the
+         * failed rollout broke); otherwise a terminal alloc stays as is. */
+        if (!sched__alloc_outdated(s, a) ||
+            (alloc_is_terminal(a) &&
+             !sched__destructive(s, a->job, g->tg->name))) {
             ignore++;
-        } else if (sched__destructive(s, a->job, g->tg->name) || ns == NULL ||
+        } else if (alloc_is_terminal(a) ||
+                   sched__destructive(s, a->job, g->tg->name) || ns == NULL ||
                    !sched__feasible_for(s, ns, g->tg, a)) {
             /* In place only if the node still takes the new version. */
             sched__aset_push(&g->destructive, a);
@@ -617,11 +623,9 @@ static void maybe_create_deployment(struct sched *s,
         return;
     d = sched__deployment_create(s);
     dg = sched__deployment_add_group(d, tg);
-    if (require_canary) {
+    if (require_canary)
         dg->desired_canaries = tg->update->canary;
-        if (!dg->auto_promote)
-            sched__deployment_needs_promotion(d);
-    }
+    sched__deployment_needs_promotion(d);
 }
 
 static void reconcile_group(struct sched *s, struct group_state *g)

@@ -1,6 +1,7 @@
 /* Command table, dispatch and help for the caravan CLI. */
 #include "agent/cli/cli.h"
 #include "agent/cli/cmd_jobops.h"
+#include "agent/cli/cmd_deployment.h"
 #include "agent/cli/cmd_status.h"
 
 #include <stdarg.h>
@@ -23,6 +24,7 @@ static const struct cli_command commands[] = {
      cli_cmd_alloc_logs, 0},
     {"alloc status", "Display allocation status information and metadata",
      cli_help_alloc_status, cli_cmd_alloc_status, 0},
+    CLI_DEPLOYMENT_COMMANDS,
     {"eval", "Interact with evaluations", NULL, run_parent, 0},
     {"eval list", "List the set of evaluations processed by Caravan",
      cli_help_eval_list, cli_cmd_eval_list, 0},

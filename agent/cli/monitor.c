@@ -10,7 +10,9 @@
 #include <unistd.h>
 
 #include "agent/api/api.h"
+#include "agent/cli/cmd_deployment.h"
 #include "agent/cli/format.h"
+#include "agent/cli/query.h"
 #include "lib/alloc.h"
 #include "lib/buf.h"
 #include "lib/err.h"
@@ -185,119 +187,153 @@ static void report_failures(json_t *failed)
 }
 
 /* The deployment block Nomad prints (non-TTY form). */
-static void print_deployment(json_t *d, bool verbose)
+static void print_deployment(const json_t *d, bool verbose)
 {
     struct buf b = BUF_INIT;
-    char id[9], version[32];
-    const char *kv[10];
-    const char **cells;
-    const char *name;
-    json_t *g, *groups = json_object_get(d, "TaskGroups");
-    size_t rows = 0, n = json_object_size(groups) + 1;
-    char (*nums)[4][24] = xcalloc(n, sizeof(*nums));
-    char (*dl)[64] = xcalloc(n, sizeof(*dl));
+    char ts[64];
 
-    snprintf(version, sizeof(version), "%lld",
-             (long long)json_integer_value(json_object_get(d, "JobVersion")));
-    kv[0] = "ID";
-    kv[1] = format_short_id(jstr(d, "ID"), verbose, id);
-    kv[2] = "Job ID";
-    kv[3] = jstr(d, "JobID");
-    kv[4] = "Job Version";
-    kv[5] = version;
-    kv[6] = "Status";
-    kv[7] = jstr(d, "Status");
-    kv[8] = "Description";
-    kv[9] = jstr(d, "StatusDescription");
-    format_kv(&b, kv, 5);
-    buf_puts(&b, "\n\nDeployed\n");
-    cells = xcalloc(n * 6, sizeof(*cells));
-    cells[0] = "Task Group";
-    cells[1] = "Desired";
-    cells[2] = "Placed";
-    cells[3] = "Healthy";
-    cells[4] = "Unhealthy";
-    cells[5] = "Progress Deadline";
-    rows = 1;
-    json_object_foreach(groups, name, g)
-    {
-        int64_t by = json_integer_value(json_object_get(g, "RequireProgressBy"));
-        const char *keys[4] = {"DesiredTotal", "PlacedAllocs", "HealthyAllocs",
-                               "UnhealthyAllocs"};
-
-        cells[rows * 6] = name;
-        for (int k = 0; k < 4; k++) {
-            snprintf(nums[rows][k], sizeof(nums[rows][k]), "%lld",
-                     (long long)json_integer_value(json_object_get(g, keys[k])));
-            cells[rows * 6 + 1 + (size_t)k] = nums[rows][k];
-        }
-        if (by > 0)
-            format_time_rfc3339(by, dl[rows], sizeof(dl[rows]));
-        else
-            snprintf(dl[rows], sizeof(dl[rows]), "N/A");
-        cells[rows * 6 + 5] = dl[rows];
-        rows++;
-    }
-    format_list(&b, cells, rows, 6);
-    {
-        char ts[64];
-
-        stamp(ts, sizeof(ts));
-        printf("    \n%s\n%s\n", ts, buf_str(&b));
-    }
+    cli_format_deployment(&b, d, verbose);
+    stamp(ts, sizeof(ts));
+    printf("    \n%s\n%s\n", ts, buf_str(&b));
     fflush(stdout);
-    free(cells);
-    free(nums);
-    free(dl);
     buf_release(&b);
 }
 
-/* Follows a deployment to its end; 0 when it succeeded. */
-static int monitor_deployment(struct monitor *m)
+static void pause_poll(long ms)
 {
-    char path[160], b1[9];
-    char *last = NULL;
-    int status = 1;
+    /* The poll interval of a terminal monitor, not a stand-in for a
+     * condition: the next poll reads the condition again. */
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000 * 1000};
 
-    line(true, "Monitoring deployment \"%s\"",
-         short_id(m, m->deployment_id, b1));
+    nanosleep(&ts, NULL);
+}
+
+static bool deployment_ended(const char *st)
+{
+    return strcmp(st, "running") != 0 && strcmp(st, "paused") != 0 &&
+           strcmp(st, "pending") != 0;
+}
+
+/* Polls deployment id until it ends; its last state in *out. */
+static int follow_deployment(struct api_client *c,
+                             const char *id,
+                             bool verbose,
+                             json_t **out)
+{
+    char path[160];
+    char *last = NULL;
+
+    *out = NULL;
+    snprintf(path, sizeof(path), "/v1/deployment/%s", id);
     for (;;) {
         struct err err = ERR_INIT;
         json_t *d;
         char *text;
-        const char *st;
 
-        snprintf(path, sizeof(path), "/v1/deployment/%s", m->deployment_id);
-        if (get_json(m->c, path, &d, &err) != 0) {
-            fprintf(stderr, "Error reading deployment: %s\n", err.msg);
-            break;
+        if (get_json(c, path, &d, &err) != 0) {
+            fprintf(stderr, "Error fetching deployment: %s\n", err.msg);
+            free(last);
+            return 1;
         }
         text = json_dumps(d, JSON_COMPACT);
         if (last == NULL || strcmp(last, text) != 0)
-            print_deployment(d, m->verbose);
+            print_deployment(d, verbose);
         free(last);
         last = text;
-        st = jstr(d, "Status");
-        if (strcmp(st, "running") != 0 && strcmp(st, "paused") != 0 &&
-            strcmp(st, "pending") != 0) {
-            status = strcmp(st, "successful") == 0 ? 0 : 1;
-            if (isatty(STDOUT_FILENO))
-                printf("  %s Deployment \"%s\" %s\n",
-                       status == 0 ? "\xe2\x9c\x93" : "!",
-                       short_id(m, m->deployment_id, b1), st);
-            json_decref(d);
-            break;
+        if (deployment_ended(jstr(d, "Status"))) {
+            *out = d;
+            free(last);
+            return 0;
         }
         json_decref(d);
-        {
-            /* The poll interval; each poll reads the state afresh. */
-            struct timespec ts = {0, 500 * 1000 * 1000};
-
-            nanosleep(&ts, NULL);
-        }
+        pause_poll(500);
     }
-    free(last);
+}
+
+static bool has_auto_revert(const json_t *d)
+{
+    const char *name;
+    json_t *g;
+
+    json_object_foreach(json_object_get(d, "TaskGroups"), name, g)
+    {
+        if (json_is_true(json_object_get(g, "AutoRevert")))
+            return true;
+    }
+    return false;
+}
+
+/*
+ * The deployment that rolls back failed deployment d: the job's latest,
+ * once it is not d any more. Nomad waits a second for it; this asks for
+ * a few seconds, as the rollback's eval may still be queued.
+ */
+static json_t *rollback_of(struct api_client *c, const json_t *d)
+{
+    char *esc = cli_escape(jstr(d, "JobID"));
+    char path[512];
+
+    snprintf(path, sizeof(path), "/v1/job/%s/deployment", esc);
+    free(esc);
+    for (int i = 0; i < 10; i++) {
+        struct err err = ERR_INIT;
+        json_t *r;
+
+        pause_poll(500);
+        if (get_json(c, path, &r, &err) != 0)
+            return NULL;
+        if (json_is_object(r) &&
+            strcmp(jstr(r, "ID"), jstr(d, "ID")) != 0)
+            return r;
+        json_decref(r);
+    }
+    return NULL;
+}
+
+int monitor_deployment(struct api_client *c,
+                       const char *deployment_id,
+                       bool verbose)
+{
+    char id[64], b1[9];
+    bool failed = false;
+    int status = 1;
+
+    snprintf(id, sizeof(id), "%s", deployment_id);
+    for (;;) {
+        json_t *d, *next = NULL;
+        const char *st;
+
+        if (follow_deployment(c, id, verbose, &d) != 0)
+            return 1;
+        st = jstr(d, "Status");
+        /* A rolled-back rollout failed, however the rollback ends. */
+        status = !failed && strcmp(st, "successful") == 0 ? 0 : 1;
+        if (isatty(STDOUT_FILENO))
+            printf("  %s Deployment \"%s\" %s\n",
+                   strcmp(st, "successful") == 0 ? "\xe2\x9c\x93" : "!",
+                   format_short_id(id, verbose, b1), st);
+        if (strcmp(st, "failed") == 0 && has_auto_revert(d))
+            next = rollback_of(c, d);
+        json_decref(d);
+        if (next == NULL)
+            break;
+        printf("\n");
+        failed = true;
+        snprintf(id, sizeof(id), "%s", jstr(next, "ID"));
+        json_decref(next);
+    }
+    fflush(stdout);
     return status;
+}
+
+/* Follows the deployment the eval belongs to; 0 when it succeeded. */
+static int monitor_eval_deployment(struct monitor *m)
+{
+    char b1[9];
+
+    line(true, "Monitoring deployment \"%s\"",
+         short_id(m, m->deployment_id, b1));
+    return monitor_deployment(m->c, m->deployment_id, m->verbose);
 }
 
 static bool terminal(const char *status)
@@ -374,7 +410,7 @@ int monitor_eval(struct api_client *c, const char *eval_id, bool verbose)
                 status = 2;
             json_decref(e);
             if (m.seen_deployment && status == 0)
-                status = monitor_deployment(&m);
+                status = monitor_eval_deployment(&m);
             break;
         }
         json_decref(e);

@@ -18,4 +18,14 @@ struct api_client;
  */
 int monitor_eval(struct api_client *c, const char *eval_id, bool verbose);
 
+/*
+ * Follows a deployment until it ends, printing each change (reference
+ * cli.md "Deployment monitor"); a failed deployment with auto_revert is
+ * followed by its rollback. Returns 0 when it succeeded, else 1 (also
+ * when a rollback succeeded: the rollout itself failed).
+ */
+int monitor_deployment(struct api_client *c,
+                       const char *deployment_id,
+                       bool verbose);
+
 #endif

@@ -58,6 +58,7 @@ struct alloc_runner
     bool leave_running;
     uv_timer_t health; /* min_healthy_time of a deployment */
     bool health_open;
+    bool health_armed; /* the min_healthy_time timer runs or ran */
     bool health_set;
 };
 
@@ -213,10 +214,13 @@ static void track_health(struct alloc_runner *ar)
             return;
         }
     }
-    if (strcmp(cs, ALLOC_CLIENT_RUNNING) == 0 && !ar->health_open) {
-        uv_timer_init(ar->env.loop, &ar->health);
-        ar->health.data = ar;
-        ar->health_open = true;
+    if (strcmp(cs, ALLOC_CLIENT_RUNNING) == 0 && !ar->health_armed) {
+        if (!ar->health_open) {
+            uv_timer_init(ar->env.loop, &ar->health);
+            ar->health.data = ar;
+            ar->health_open = true;
+        }
+        ar->health_armed = true;
         uv_timer_start(&ar->health, health_timer_fired,
                        (uint64_t)(min_ns / 1000000), 0);
     }
@@ -1052,10 +1056,37 @@ int alloc_runner_signal(struct alloc_runner *ar,
     return 0;
 }
 
+/*
+ * An in-place update can move a running alloc into a new deployment: its
+ * health is measured again, from now, for that one (Nomad's health
+ * watcher restarts the same way).
+ */
+static void follow_deployment(struct alloc_runner *ar, const struct alloc *a)
+{
+    if (a->deployment_id == NULL ||
+        strcmp(a->deployment_id, model_str(ar->alloc->deployment_id)) == 0)
+        return;
+    model_set_str(&ar->alloc->deployment_id, a->deployment_id);
+    free(ar->alloc->deployment_status);
+    ar->alloc->deployment_status = NULL;
+    if (a->deployment_status != NULL) {
+        ar->alloc->deployment_status =
+            xcalloc(1, sizeof(*ar->alloc->deployment_status));
+        ar->alloc->deployment_status->canary = a->deployment_status->canary;
+    }
+    ar->health_set = false;
+    ar->health_armed = false;
+    if (ar->health_open)
+        uv_timer_stop(&ar->health);
+    track_health(ar);
+}
+
 void alloc_runner_update(struct alloc_runner *ar, const struct alloc *a)
 {
     model_set_str(&ar->alloc->desired_status, a->desired_status);
     model_set_str(&ar->alloc->desired_description, a->desired_description);
+    if (!ar->closing && !ar->stopping)
+        follow_deployment(ar, a);
     if (!ar->stopping && alloc_is_terminal(a) &&
         strcmp(model_str(a->desired_status), ALLOC_DESIRED_RUN) != 0) {
         ar->stopping = true;

@@ -231,6 +231,9 @@ static void flush_updates(uv_timer_t *t)
         u->id = xstrdup(a->id);
         u->client_status = xstrdup(model_str(a->client_status));
         u->client_description = xstrdup(model_str(a->client_description));
+        /* Says which deployment the health below is about. */
+        if (a->deployment_id != NULL)
+            u->deployment_id = xstrdup(a->deployment_id);
         {
             struct alloc *copy = alloc_copy(a);
 

@@ -2,6 +2,7 @@
 #include "agent/http/api.h"
 #include "agent/http/api_int.h"
 #include "agent/http/endpoints_jobops.h"
+#include "agent/http/endpoints_deployment.h"
 
 #include <inttypes.h>
 #include <sodium.h>
@@ -493,6 +494,11 @@ static json_t *alloc_stub(const struct alloc *a)
                                                               : 0));
     json_decref(full);
     return stub;
+}
+
+json_t *api_alloc_stub(const struct alloc *a)
+{
+    return alloc_stub(a);
 }
 
 static int alloc_stub_cb(const struct alloc *a, void *arg)
@@ -1416,6 +1422,8 @@ int http_api_start(uv_loop_t *loop,
         rc = http_api_jobops_routes(api, err);
     if (rc == 0)
         rc = api_node_routes(api, err);
+    if (rc == 0)
+        rc = endpoints_deployment_add(api, err);
     if (rc != 0)
         goto fail;
     rc = httpd_listen(api->httpd, err);

@@ -97,6 +97,10 @@ void api_register_done(void *arg,
         api_serve_read(arg, req, build_##name, table);                         \
     }
 
+/* Nomad's AllocListStub of a. */
+struct alloc;
+json_t *api_alloc_stub(const struct alloc *a);
+
 /* Route groups kept in their own files. */
 int api_routes_add(struct http_api *api,
                    const char *spec,

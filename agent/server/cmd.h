@@ -74,18 +74,22 @@ struct cmd
     enum cmd_type type;
     int64_t now_unix_ns; /* the proposer's clock: fsm must not read one */
 
-    struct job *job;            /* JOB_REGISTER */
+    struct job *job;            /* JOB_REGISTER, DEPLOYMENT_STATUS (the
+                                   auto-revert job) */
     char *namespace;            /* JOB_DEREGISTER, DEPLOYMENT_* */
     char *id;                   /* job, node or deployment id */
     bool purge;                 /* JOB_DEREGISTER */
     struct eval **evals;        /* JOB_*, EVAL_UPDATE, PLAN_RESULT, NODE_* */
     size_t nevals;
-    struct alloc **allocs;      /* PLAN_RESULT (placed, updated) and
-                                   ALLOC_CLIENT_UPDATE (client fields) */
+    struct alloc **allocs;      /* PLAN_RESULT (placed, updated),
+                                   ALLOC_CLIENT_UPDATE (client fields) and
+                                   DEPLOYMENT_STATUS (id + health) */
     size_t nallocs;
     struct alloc_stop *stops;   /* PLAN_RESULT */
     size_t nstops;
-    struct deployment *deployment; /* PLAN_RESULT, DEPLOYMENT_STATUS */
+    struct deployment *deployment; /* PLAN_RESULT, DEPLOYMENT_STATUS: the
+                                      whole new deployment, applied only
+                                      over the modify index it carries */
     struct node *node;          /* NODE_REGISTER */
     char *status;               /* NODE_STATUS, DEPLOYMENT_STATUS */
     char *description;

@@ -366,7 +366,11 @@ static int apply_alloc_client_update(struct state_txn *txn,
                 cu->ntask_states = 0;
                 alloc_free(cu);
             }
-            if (u->deployment_status != NULL) {
+            /* Health the client measured for an older deployment (before
+             * it saw an in-place update) says nothing about this one. */
+            if (u->deployment_status != NULL &&
+                (u->deployment_id == NULL ||
+                 strcmp(u->deployment_id, model_str(a.deployment_id)) == 0)) {
                 struct alloc *cu = alloc_copy(u);
 
                 free(a.deployment_status);
@@ -429,6 +433,73 @@ static int apply_node(struct state_txn *txn,
     return rc;
 }
 
+/* Health (and replacement) the watcher decided for allocs of c->id. */
+static int put_alloc_health(struct state_txn *txn,
+                            struct state_snap *view,
+                            const struct cmd *c,
+                            struct err *err)
+{
+    int rc = 0;
+
+    for (size_t i = 0; rc == 0 && i < c->nallocs; i++) {
+        const struct alloc *u = c->allocs[i];
+        struct alloc a;
+
+        alloc_init(&a);
+        rc = state_get_alloc(view, u->id, &a, err);
+        if (rc == ERR_NOT_FOUND) {
+            err_clear(err);
+            rc = 0;
+        } else if (rc == 0 &&
+                   strcmp(model_str(a.deployment_id), model_str(c->id)) == 0) {
+            if (u->deployment_status != NULL) {
+                if (a.deployment_status == NULL)
+                    a.deployment_status =
+                        xcalloc(1, sizeof(*a.deployment_status));
+                a.deployment_status->healthy = u->deployment_status->healthy;
+                a.deployment_status->timestamp_unix_ns = c->now_unix_ns;
+            }
+            /* Nomad's allowReplacements: the scheduler may replace it. */
+            if (tri_is_true(u->desired_reschedule))
+                a.desired_reschedule = TRI_TRUE;
+            a.modify_time_unix_ns = c->now_unix_ns;
+            rc = state_upsert_alloc(txn, &a, err);
+        }
+        alloc_release(&a);
+    }
+    return rc;
+}
+
+/* The deployment's job version becomes stable, if it is still current. */
+static int mark_stable(struct state_txn *txn,
+                       struct state_snap *view,
+                       const struct deployment *d,
+                       struct err *err)
+{
+    struct job job;
+    int rc;
+
+    job_init(&job);
+    rc = state_get_job(view, d->namespace, d->job_id, &job, err);
+    if (rc == 0 && job.version == d->job_version && !tri_is_true(job.stable)) {
+        job.stable = TRI_TRUE;
+        rc = state_upsert_job(txn, &job, err);
+    } else if (rc == ERR_NOT_FOUND) {
+        err_clear(err);
+        rc = 0;
+    }
+    job_release(&job);
+    return rc;
+}
+
+/*
+ * A deployment decision. With a whole deployment (the watcher, a user's
+ * promote/fail/pause) it applies only if the deployment is still the one
+ * the decision was made on (same modify index) and still active, so a
+ * stale decision cannot undo a newer one; then alloc health marks, the
+ * stable mark and a rollback job come with it. Without one it is a
+ * scheduler's status change (cancel).
+ */
 static int apply_deployment(struct state_txn *txn,
                             const struct cmd *c,
                             struct fsm_effects *fx,
@@ -440,19 +511,20 @@ static int apply_deployment(struct state_txn *txn,
 
     deployment_init(&d);
     rc = state_get_deployment(view, c->id, &d, err);
-    if (rc == 0 && c->deployment != NULL) {
-        /* The watcher's recount: groups and status together. */
-        int64_t created = d.create_time_unix_ns;
-
+    if (rc == 0 && c->deployment != NULL &&
+        (d.modify_index != c->deployment->modify_index ||
+         !deployment_is_active(&d))) {
+        /* Decided on an older state: whoever decides next sees this one. */
+        state_snap_release(view);
         deployment_release(&d);
-        deployment_init(&d);
-        {
-            struct deployment *copy = deployment_copy(c->deployment);
+        return 0;
+    } else if (rc == 0 && c->deployment != NULL) {
+        struct deployment *copy = deployment_copy(c->deployment);
 
-            d = *copy;
-            free(copy);
-        }
-        d.create_time_unix_ns = created;
+        copy->create_time_unix_ns = d.create_time_unix_ns;
+        deployment_release(&d);
+        d = *copy;
+        free(copy);
     } else if (rc == 0 && c->type == CMD_DEPLOYMENT_STATUS) {
         model_set_str(&d.status, c->status);
         model_set_str(&d.status_description, c->description);
@@ -465,25 +537,28 @@ static int apply_deployment(struct state_txn *txn,
         d.modify_time_unix_ns = c->now_unix_ns;
         rc = state_upsert_deployment(txn, &d, err);
     }
-    if (rc == 0 && c->job_stable) {
-        struct job job;
-
-        job_init(&job);
-        rc = state_get_job_version(view, d.namespace, d.job_id,
-                                   d.job_version, &job, err);
-        if (rc == 0) {
-            job.stable = TRI_TRUE;
-            rc = state_upsert_job(txn, &job, err);
-        } else if (rc == ERR_NOT_FOUND) {
-            err_clear(err);
-            rc = 0;
-        }
-        job_release(&job);
+    if (rc == 0 && c->nallocs > 0) {
+        rc = put_alloc_health(txn, view, c, err);
+        fx->tables_changed |= 1u << STATE_ALLOCS;
     }
-    state_snap_release(view);
-    deployment_release(&d);
+    if (rc == 0 && c->job_stable)
+        rc = mark_stable(txn, view, &d, err);
+    if (rc == 0 && c->job != NULL) {
+        struct job *job = job_copy(c->job);
+
+        job->submit_time = c->now_unix_ns;
+        rc = state_upsert_job(txn, job, err);
+        if (rc == 0)
+            rc = refresh_job_status(txn, job->namespace, job->id, err);
+        job_free(job);
+    }
+    if (c->job_stable || c->job != NULL)
+        fx->tables_changed |= 1u << STATE_JOBS | 1u << STATE_JOB_VERSIONS;
     if (rc == 0)
         rc = put_evals(txn, c, fx, err);
+    fx->tables_changed |= 1u << STATE_DEPLOYMENTS;
+    state_snap_release(view);
+    deployment_release(&d);
     return rc;
 }
 

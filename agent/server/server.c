@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "agent/server/cmd.h"
+#include "agent/server/deploy_server.h"
 #include "agent/server/eval_broker.h"
 #include "agent/server/fsm.h"
 #include "agent/server/log.h"
@@ -101,6 +102,7 @@ struct server
     uv_timer_t hb_timer;
     struct periodic *periodic;
     struct nodeops *nodeops; /* drainer and GC, ticked with heartbeats */
+    int64_t deploy_due_unix_ns; /* a deployment deadline; 0: none */
     bool closing;
     int open_handles;
     void (*close_cb)(void *arg);
@@ -261,7 +263,8 @@ static void apply_after(uv_work_t *w, int status)
      * under our feet. */
     for (size_t i = 0; i < b->n; i++) {
         if (b->entries[i].rc == 0 &&
-            (b->entries[i].fx.tables_changed & (1u << STATE_ALLOCS)))
+            (b->entries[i].fx.tables_changed &
+             (1u << STATE_ALLOCS | 1u << STATE_DEPLOYMENTS)))
             allocs_changed = true;
         apply_finish(s, b->reqs[i], &b->entries[i]);
     }
@@ -322,110 +325,9 @@ void server_apply(struct server *s,
 
 /* ---------------------------------------------------- deployment watcher */
 
-struct dep_count
-{
-    struct deployment *d;
-};
-
-static int count_dep_alloc(const struct alloc *a, void *arg)
-{
-    struct dep_count *dc = arg;
-
-    if (a->deployment_id == NULL || strcmp(a->deployment_id, dc->d->id) != 0)
-        return 0;
-    for (size_t i = 0; i < dc->d->ngroups; i++) {
-        struct deployment_group *g = &dc->d->groups[i];
-
-        if (strcmp(model_str(g->name), model_str(a->task_group)) != 0)
-            continue;
-        g->placed_allocs++;
-        if (a->deployment_status != NULL &&
-            a->deployment_status->healthy == TRI_TRUE)
-            g->healthy_allocs++;
-        else if ((a->deployment_status != NULL &&
-                  a->deployment_status->healthy == TRI_FALSE) ||
-                 strcmp(model_str(a->client_status), ALLOC_CLIENT_FAILED) == 0)
-            g->unhealthy_allocs++;
-    }
-    return 0;
-}
-
-struct dep_list
-{
-    struct deployment **items;
-    size_t n;
-};
-
-static int collect_active_deployment(const struct deployment *d, void *arg)
-{
-    struct dep_list *l = arg;
-
-    if (strcmp(model_str(d->status), DEPLOYMENT_STATUS_RUNNING) != 0)
-        return 0;
-    l->items = xrealloc(l->items, (l->n + 1) * sizeof(*l->items));
-    l->items[l->n++] = deployment_copy(d);
-    return 0;
-}
-
-/*
- * Nomad's deployment watcher, for allocation health: recounts each running
- * deployment from its allocs, and ends it successful once every group has
- * its desired healthy allocs, or failed at the first unhealthy one.
- */
 static void watch_deployments(struct server *s)
 {
-    struct dep_list list = {NULL, 0};
-    struct state_snap *snap;
-    struct err err = ERR_INIT;
-
-    if (state_snapshot(s->state, &snap, &err) != 0)
-        return;
-    state_each_deployment(snap, "", collect_active_deployment, &list, &err);
-    for (size_t i = 0; i < list.n; i++) {
-        struct deployment *d = list.items[i], *old = deployment_copy(d);
-        struct dep_count dc = {d};
-        bool done = d->ngroups > 0, failed = false;
-
-        for (size_t k = 0; k < d->ngroups; k++) {
-            d->groups[k].placed_allocs = 0;
-            d->groups[k].healthy_allocs = 0;
-            d->groups[k].unhealthy_allocs = 0;
-        }
-        state_each_alloc_by_job(snap, d->namespace, d->job_id,
-                                count_dep_alloc, &dc, &err);
-        for (size_t k = 0; k < d->ngroups; k++) {
-            const struct deployment_group *g = &d->groups[k];
-
-            if (g->unhealthy_allocs > 0)
-                failed = true;
-            if (g->healthy_allocs < g->desired_total ||
-                (g->desired_canaries > 0 && !g->promoted))
-                done = false;
-        }
-        if (failed) {
-            model_set_str(&d->status, DEPLOYMENT_STATUS_FAILED);
-            model_set_str(&d->status_description,
-                          "Failed due to unhealthy allocations");
-        } else if (done) {
-            model_set_str(&d->status, DEPLOYMENT_STATUS_SUCCESSFUL);
-            model_set_str(&d->status_description,
-                          "Deployment completed successfully");
-        }
-        if (failed || done || !deployment_equal(d, old)) {
-            struct cmd *c = xmalloc(sizeof(*c));
-
-            cmd_init(c, CMD_DEPLOYMENT_STATUS);
-            c->id = xstrdup(d->id);
-            c->job_stable = done && !failed;
-            c->deployment = d; /* the command owns it now */
-            list.items[i] = NULL;
-            server_apply(s, c, NULL, NULL);
-        }
-        deployment_free(old);
-        deployment_free(list.items[i]);
-    }
-    free(list.items);
-    state_snap_release(snap);
+    s->deploy_due_unix_ns = deploy_server_watch(s);
 }
 
 /* --------------------------------------------------------- scheduling */
@@ -1366,6 +1268,9 @@ static void check_heartbeats(uv_timer_t *t)
         free(expired[i]);
     }
     free(expired);
+    if (s->deploy_due_unix_ns > 0 &&
+        time_wall_unix_ns() >= s->deploy_due_unix_ns && !s->closing)
+        watch_deployments(s);
     nodeops_tick(s);
 }
 
@@ -1514,6 +1419,8 @@ int server_new(uv_loop_t *loop,
     if (rc == 0)
         rc = state_snapshot(s->state, &snap, err);
     if (rc == 0) {
+        /* Deadlines of deployments are checked at the first tick. */
+        s->deploy_due_unix_ns = 1;
         rc = state_each_eval(snap, "", requeue_eval, s, err);
         if (rc == 0)
             rc = state_each_node(snap, "", arm_node, s, err);

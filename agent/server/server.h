@@ -74,6 +74,8 @@ struct server_register_result
     uint64_t job_modify_index;
     uint64_t index;
     const char *warnings;
+    bool reverted; /* a deployment failure re-registered a stable job */
+    int64_t reverted_job_version;
 };
 
 typedef void (*server_register_cb)(void *arg,
@@ -89,6 +91,35 @@ void server_job_register(struct server *s,
                          struct job *job,
                          server_register_cb done,
                          void *arg);
+/* What a user asks of a deployment (deploy_server.c). */
+enum server_deployment_op {
+    SERVER_DEPLOYMENT_PROMOTE,
+    SERVER_DEPLOYMENT_FAIL,
+    SERVER_DEPLOYMENT_PAUSE,
+    SERVER_DEPLOYMENT_RESUME,
+};
+
+/* Borrowed for the call. groups/all only for PROMOTE. */
+struct server_deployment_req
+{
+    enum server_deployment_op op;
+    const char *id;
+    const char *const *groups;
+    size_t ngroups;
+    bool all;
+};
+
+/*
+ * Promotes, fails, pauses or resumes deployment req->id as Nomad does
+ * (ERR_NOT_FOUND "deployment not found"; ERR_INVALID with Nomad's text
+ * when it is terminal or its canaries are not healthy). done gets the
+ * eval it created, if any.
+ */
+void server_deployment_update(struct server *s,
+                              const struct server_deployment_req *req,
+                              server_register_cb done,
+                              void *arg);
+
 /* Stops (or with purge, removes) a job and evaluates it. */
 void server_job_deregister(struct server *s,
                            const char *namespace,

@@ -1646,6 +1646,27 @@ START_TEST(max_parallel_limits_destructive_updates)
 }
 END_TEST
 
+START_TEST(auto_promoted_canaries_say_so)
+{
+    struct node *n1 = add_node("n1", "dc1");
+    struct job *v1;
+
+    set_job(make_job("service", 2));
+    for (int i = 0; i < 2; i++)
+        add_alloc(i, n1, ALLOC_CLIENT_RUNNING);
+    v1 = next_version();
+    strmap_set(&group(v1)->tasks[0].env, "MODE", "new");
+    group(v1)->update->canary = 1;
+    group(v1)->update->auto_promote = TRI_TRUE;
+    set_job(v1);
+    run();
+    ck_assert_uint_eq(f.plan.nplace, 1);
+    ck_assert(f.plan.deployment->groups[0].auto_promote);
+    ck_assert_str_eq(f.plan.deployment->status_description,
+                     "Deployment is running pending automatic promotion");
+}
+END_TEST
+
 START_TEST(canaries_wait_for_promotion)
 {
     struct node *n1 = add_node("n1", "dc1");
@@ -1818,6 +1839,7 @@ static Suite *sched_suite(void)
     tcase_add_test(tr, changed_constraints_or_tags_update_in_place);
     tcase_add_test(tr, max_parallel_limits_destructive_updates);
     tcase_add_test(tr, canaries_wait_for_promotion);
+    tcase_add_test(tr, auto_promoted_canaries_say_so);
     tcase_add_test(tr, failed_alloc_in_active_deployment_is_not_rescheduled);
     tcase_add_test(tr, newer_version_cancels_the_running_deployment);
     suite_add_tcase(s, tr);

@@ -1,0 +1,98 @@
+/* Deployment write request bodies (see deployment_req.h). */
+#include "lib/model/deployment_req.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/alloc.h"
+#include "lib/err.h"
+
+void deployment_req_init(struct deployment_req *r)
+{
+    memset(r, 0, sizeof(*r));
+    strlist_init(&r->groups);
+}
+
+void deployment_req_release(struct deployment_req *r)
+{
+    free(r->deployment_id);
+    strlist_release(&r->groups);
+    deployment_req_init(r);
+}
+
+static int get_bool(const json_t *o,
+                    const char *key,
+                    bool *out,
+                    struct err *err)
+{
+    const json_t *v = json_object_get(o, key);
+
+    if (v == NULL || json_is_null(v))
+        return 0;
+    if (!json_is_boolean(v))
+        return err_set(err, ERR_INVALID, "%s must be a boolean", key);
+    *out = json_is_true(v);
+    return 0;
+}
+
+static int get_groups(const json_t *o, struct strlist *out, struct err *err)
+{
+    const json_t *g = json_object_get(o, "Groups");
+
+    if (g == NULL || json_is_null(g))
+        return 0;
+    if (!json_is_array(g) || json_array_size(g) > DEPLOYMENT_REQ_GROUPS_MAX)
+        return err_set(err, ERR_INVALID,
+                       "Groups must be an array of at most %d names",
+                       DEPLOYMENT_REQ_GROUPS_MAX);
+    for (size_t i = 0; i < json_array_size(g); i++) {
+        const json_t *v = json_array_get(g, i);
+
+        if (!json_is_string(v))
+            return err_set(err, ERR_INVALID, "Groups[%zu] must be a string", i);
+        strlist_push(out, json_string_value(v));
+    }
+    return 0;
+}
+
+static int decode(const json_t *o, struct deployment_req *r, struct err *err)
+{
+    const json_t *id = json_object_get(o, "DeploymentID");
+
+    if (id != NULL && !json_is_null(id)) {
+        if (!json_is_string(id))
+            return err_set(err, ERR_INVALID, "DeploymentID must be a string");
+        r->deployment_id = xstrdup(json_string_value(id));
+    }
+    if (get_bool(o, "All", &r->all, err) != 0 ||
+        get_bool(o, "Pause", &r->pause, err) != 0)
+        return err->code;
+    return get_groups(o, &r->groups, err);
+}
+
+int deployment_req_decode_json(const char *text,
+                               size_t len,
+                               struct deployment_req *r,
+                               struct err *err)
+{
+    json_error_t jerr;
+    json_t *o;
+    int rc;
+
+    if (len == 0)
+        return 0;
+    o = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (o == NULL)
+        return err_set(err, ERR_INVALID, "request body: %s (line %d)",
+                       jerr.text, jerr.line);
+    if (!json_is_object(o)) {
+        json_decref(o);
+        return err_set(err, ERR_INVALID, "request body must be an object");
+    }
+    rc = decode(o, r, err);
+    json_decref(o);
+    if (rc != 0)
+        deployment_req_release(r);
+    return rc;
+}
