@@ -1,16 +1,12 @@
 #!/usr/bin/env bash
-# From a fresh Debian machine to a dev agent running the example Redis:
-# installs the build dependencies and redis-server, builds, checks the
-# getting-started jobspecs, starts `caravan agent -dev` in the background
-# and runs examples/local/redis.nomad.hcl on it, then says how to look.
+# From a fresh Debian machine to the getting-started app running under a
+# dev agent: installs the Debian packages (redis-server and python3
+# included), builds, checks the tutorial's jobspecs, starts `caravan agent
+# -dev` in the background and runs examples/getting-started-local on it
+# (redis, web, setup, employee), then prints the web URL and how to look.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
-if ! command -v redis-server >/dev/null; then
-    SUDO=
-    [ "$(id -u)" -eq 0 ] || SUDO=sudo
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends redis-server
-fi
 [ -x configure ] || ./autogen.sh
 [ -f Makefile ] || ./configure
 make -j"$(nproc)" caravan
@@ -20,19 +16,49 @@ for f in examples/getting-started/*.nomad.hcl; do
 done
 export CARAVAN_ADDR=${CARAVAN_ADDR:-http://127.0.0.1:4646}
 PORT=${CARAVAN_ADDR##*:}
+WEB_PORT=${WEB_PORT:-5000}
 ./caravan agent -dev -http-port "$PORT" >caravan-agent.log 2>&1 &
 echo "==> caravan agent -dev started (pid $!, log in caravan-agent.log)"
 for _ in $(seq 100); do
     curl -sf "$CARAVAN_ADDR/v1/nodes" | grep -q '"ready"' && break
     sleep 0.1
 done
-echo "==> caravan job run examples/local/redis.nomad.hcl"
-./caravan job run examples/local/redis.nomad.hcl
+
+DIR=examples/getting-started-local
+APP=-var=app_dir=$PWD/$DIR/app
+run() { # file, flags...
+    local f=$1
+    shift
+    echo "==> caravan job run $* $f"
+    ./caravan job run "$@" "$f"
+}
+status_is() { # job, jq filter over its allocations
+    curl -sf "$CARAVAN_ADDR/v1/job/$1/allocations" | jq -e "$2" >/dev/null 2>&1
+}
+wait_for() { # what, job, filter
+    for _ in $(seq 300); do
+        status_is "$2" "$3" && return 0
+        sleep 0.1
+    done
+    echo "==> $1 did not happen; see caravan-agent.log" >&2
+    return 1
+}
+run $DIR/pytechco-redis.nomad.hcl
+wait_for "redis running" pytechco-redis 'any(.ClientStatus == "running")'
+run $DIR/pytechco-web.nomad.hcl "$APP" -var "web_port=$WEB_PORT"
+wait_for "web running" pytechco-web 'any(.ClientStatus == "running")'
+run $DIR/pytechco-setup.nomad.hcl "$APP" -var budget=200
+wait_for "setup complete" pytechco-setup 'any(.ClientStatus == "complete")'
+run $DIR/pytechco-employee.nomad.hcl "$APP"
 cat <<MSG
 
-Redis now runs under Caravan. Look at it with:
-  curl -s $CARAVAN_ADDR/v1/job/pytechco-redis/allocations | jq .
-  curl -s $CARAVAN_ADDR/v1/allocation/<id> | jq .Ports
-  redis-cli -p <port> ping
-Stop everything with: kill -INT $(pgrep -f 'caravan agent -dev' | head -1)
+The pytechco app runs under Caravan. Open http://127.0.0.1:$WEB_PORT/ (JSON at
+/api/state): employees come online every 3 seconds and spend the budget.
+Look at it with:
+  ./caravan job status
+  ./caravan job status pytechco-employee
+  ./caravan job allocs pytechco-web    then  ./caravan alloc logs <alloc id>
+  ./caravan node status
+Reset the budget:  ./caravan job run $APP -var budget=500 $DIR/pytechco-setup.nomad.hcl
+Stop everything:   kill -INT $(pgrep -f 'caravan agent -dev' | head -1)
 MSG

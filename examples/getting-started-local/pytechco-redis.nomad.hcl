@@ -1,6 +1,10 @@
-# The tutorial's Redis (examples/getting-started/pytechco-redis.nomad.hcl)
-# on the raw_exec driver, with the redis-server of Debian's package, for a
-# machine without docker. Same port label and service.
+# The tutorial's pytechco-redis, on raw_exec with Debian's redis-server.
+# Redis listens on a static port here (see README.md in this folder).
+variable "redis_port" {
+  type    = number
+  default = 26379
+}
+
 job "pytechco-redis" {
   type = "service"
 
@@ -8,7 +12,9 @@ job "pytechco-redis" {
     count = 1
 
     network {
-      port "redis" {}
+      port "redis" {
+        static = var.redis_port
+      }
     }
 
     service {

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# The getting-started app of examples/getting-started-local on a dev agent:
+# redis, web, setup and the periodic employee run; the web page shows the
+# seeded budget, employees come online and spend it; stopping the jobs
+# ends their processes.
+. "$(dirname "$0")/lib.sh"
+
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+wait_until() { # tries cmd...
+    local tries=$1
+    shift
+    while [ "$tries" -gt 0 ]; do
+        "$@" >/dev/null 2>&1 && return 0
+        tries=$((tries - 1))
+        sleep 0.1
+    done
+    return 1
+}
+
+# scripts/install-deps.sh installs redis-server: CI always runs this test.
+if [ ! -x /usr/bin/redis-server ] || [ ! -x /usr/bin/python3 ]; then
+    echo "1..0 # SKIP redis-server or /usr/bin/python3 missing (scripts/install-deps.sh installs them)"
+    exit 0
+fi
+
+PORT=$(free_port)
+WEB=$(free_port)
+REDIS=$(free_port)
+"$CARAVAN" agent -dev -http-port "$PORT" >"$T_TMP/agent.log" 2>&1 &
+AGENT=$!
+trap 'kill -9 $AGENT 2>/dev/null; pkill -9 -f "redis-server.*:$REDIS" 2>/dev/null; rm -rf "$T_TMP"' EXIT
+export CARAVAN_ADDR=http://127.0.0.1:$PORT
+API=$CARAVAN_ADDR/v1
+node_ready() { api_check "$API/nodes" '.[0].Status == "ready"'; }
+wait_until 100 node_ready
+t_ok $? "dev agent is up"
+
+DIR=$TOP_SRCDIR/examples/getting-started-local
+APP=(-var "app_dir=$DIR/app" -var "redis_port=$REDIS")
+alloc_is() { api_check "$API/job/$1/allocations" "any(.ClientStatus == \"$2\")"; }
+
+t_run "run redis" 0 "$CARAVAN" job run -detach -var "redis_port=$REDIS" "$DIR/pytechco-redis.nomad.hcl"
+wait_until 100 alloc_is pytechco-redis running
+t_ok $? "redis runs"
+t_ok $(pgrep -f "redis-server.*:$REDIS" >/dev/null; echo $?) "its redis-server process exists"
+t_run "run web" 0 "$CARAVAN" job run -detach "${APP[@]}" -var "web_port=$WEB" "$DIR/pytechco-web.nomad.hcl"
+web_up() { curl -sf "http://127.0.0.1:$WEB/api/state" >/dev/null; }
+wait_until 150 web_up
+t_ok $? "the web page answers"
+t_run "run setup with a budget of 300" 0 "$CARAVAN" job run -detach "${APP[@]}" -var budget=300 "$DIR/pytechco-setup.nomad.hcl"
+wait_until 150 alloc_is pytechco-setup complete
+t_ok $? "setup completes"
+t_eq "the page shows the budget" "$(curl -sf "http://127.0.0.1:$WEB/api/state" | jq .budget)" "300"
+t_contains "the html page too" "$(curl -sf "http://127.0.0.1:$WEB/")" "Budget: <b id=\"budget\">\$300</b>"
+
+t_run "run the employee" 0 "$CARAVAN" job run "${APP[@]}" "$DIR/pytechco-employee.nomad.hcl"
+t_contains "a periodic job" "$T_OUT" "Approximate next launch time: "
+someone_online() { curl -sf "http://127.0.0.1:$WEB/api/state" | jq -e '.online | length > 0'; }
+wait_until 100 someone_online
+t_ok $? "an employee comes online"
+spent() { curl -sf "http://127.0.0.1:$WEB/api/state" | jq -e '.budget < 300'; }
+wait_until 100 spent
+t_ok $? "employees spend the budget"
+went_offline() { curl -sf "http://127.0.0.1:$WEB/api/state" | jq -e '.log | any(test("went offline"))'; }
+wait_until 150 went_offline
+t_ok $? "an employee goes offline"
+
+t_run "stop the employee" 0 "$CARAVAN" job stop -purge pytechco-employee
+t_run "stop web" 0 "$CARAVAN" job stop pytechco-web
+t_run "stop redis" 0 "$CARAVAN" job stop pytechco-redis
+web_gone() { ! curl -sf "http://127.0.0.1:$WEB/api/state"; }
+wait_until 100 web_gone
+t_ok $? "the web process is gone"
+redis_gone() { ! pgrep -f "redis-server.*:$REDIS" >/dev/null; }
+wait_until 100 redis_gone
+t_ok $? "the redis process is gone"
+kill -INT $AGENT
+wait $AGENT
+t_ok $? "the agent exits cleanly"
+done_testing
