@@ -6,7 +6,9 @@
  *
  * Threads: everything here runs on the loop thread; log appends with the
  * FSM apply, and scheduler runs, go to the libuv thread pool, one apply
- * at a time so entries are applied in log order.
+ * at a time so entries are applied in log order. The commands that queue
+ * up meanwhile go in the next apply together (group commit: one log and
+ * one state transaction), each still acknowledged only once committed.
  */
 #ifndef CARAVAN_AGENT_SERVER_SERVER_H
 #define CARAVAN_AGENT_SERVER_SERVER_H

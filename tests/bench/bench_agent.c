@@ -69,19 +69,23 @@ static int free_port(void)
     return port;
 }
 
-static long rss_kb(pid_t pid)
+/* Resident kB of pid from smaps_rollup: field "Rss" or "Anonymous". */
+static long rss_kb(pid_t pid, const char *field)
 {
-    char path[64], line[256];
-    long kb = -1;
+    char path[64], line[256], name[64];
+    long kb = -1, v;
     FILE *f;
 
-    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+    snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)pid);
     f = fopen(path, "r");
     if (f == NULL)
         return -1;
     while (fgets(line, sizeof(line), f)) {
-        if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
+        if (sscanf(line, "%63[^:]: %ld kB", name, &v) == 2 &&
+            strcmp(name, field) == 0) {
+            kb = v;
             break;
+        }
     }
     fclose(f);
     return kb;
@@ -214,8 +218,11 @@ int main(void)
 
         nanosleep(&settle, NULL);
     }
-    printf("agent -dev idle RSS: %.1f MB (target < 10 MB)\n",
-           (double)rss_kb(pid) / 1024.0);
+    printf(
+        "agent -dev idle RSS: %.1f MB, %.1f MB of it anonymous "
+        "(target < 10 MB)\n",
+        (double)rss_kb(pid, "Rss") / 1024.0,
+        (double)rss_kb(pid, "Anonymous") / 1024.0);
 
     for (int i = 0; i < 20; i++) {
         char body[1024], jurl[256];

@@ -208,6 +208,44 @@ START_TEST(log_appends_and_survives_reopen)
 }
 END_TEST
 
+static int collect_entries(uint64_t index,
+                           const void *data,
+                           size_t len,
+                           void *arg)
+{
+    struct buf *b = arg;
+
+    buf_printf(b, "%llu:%.*s ", (unsigned long long)index, (int)len,
+               (const char *)data);
+    return 0;
+}
+
+/* A batch takes consecutive indexes after what is there, in its order. */
+START_TEST(log_batch_appends_in_order)
+{
+    char *ldir = xasprintf("%s/log", dir);
+    struct cmdlog_entry batch[3] = {{"b", 1}, {"c", 1}, {"d", 1}};
+    struct cmd_log *log;
+    struct err err = ERR_INIT;
+    struct buf seen = BUF_INIT;
+    uint64_t idx;
+
+    ck_assert_int_eq(cmdlog_open(ldir, false, &log, &err), 0);
+    ck_assert_int_eq(cmdlog_append(log, "a", 1, &idx, &err), 0);
+    ck_assert_int_eq(cmdlog_append_batch(log, batch, 3, &idx, &err), 0);
+    ck_assert_uint_eq(idx, 2);
+    ck_assert_uint_eq(cmdlog_last_index(log), 4);
+    cmdlog_close(log);
+    ck_assert_int_eq(cmdlog_open(ldir, false, &log, &err), 0);
+    ck_assert_uint_eq(cmdlog_last_index(log), 4);
+    ck_assert_int_eq(cmdlog_replay(log, 0, collect_entries, &seen, &err), 0);
+    ck_assert_str_eq(buf_str(&seen), "1:a 2:b 3:c 4:d ");
+    cmdlog_close(log);
+    buf_release(&seen);
+    free(ldir);
+}
+END_TEST
+
 START_TEST(register_then_place_then_complete)
 {
     struct cmd c;
@@ -566,6 +604,7 @@ static Suite *suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, cmd_round_trip_and_truncation);
     tcase_add_test(tc, log_appends_and_survives_reopen);
+    tcase_add_test(tc, log_batch_appends_in_order);
     tcase_add_test(tc, register_then_place_then_complete);
     tcase_add_test(tc, stop_bumps_version_and_purge_deletes);
     tcase_add_test(tc, plan_stop_marks_alloc_lost);

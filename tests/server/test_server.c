@@ -493,6 +493,74 @@ START_TEST(missed_heartbeat_replaces_lost_allocs)
 }
 END_TEST
 
+struct reg_index
+{
+    bool done;
+    int rc;
+    uint64_t index;
+    uint64_t job_modify_index;
+};
+
+static void registered_index(void *arg,
+                             int rc,
+                             const struct server_register_result *res,
+                             const struct err *err)
+{
+    struct reg_index *r = arg;
+
+    (void)err;
+    r->done = true;
+    r->rc = rc;
+    r->index = res->index;
+    r->job_modify_index = res->job_modify_index;
+}
+
+/*
+ * Registrations queued together are written in batches (group commit),
+ * more of them than one batch holds: each is still acknowledged once, with
+ * its own index, and stored at that index.
+ */
+START_TEST(queued_registrations_each_get_their_index)
+{
+    enum { N = 300 };
+    struct reg_index *r = xcalloc(N, sizeof(*r));
+    struct state_snap *snap;
+    struct err err = ERR_INIT;
+    uint64_t start = uv_now(&loop);
+    bool all = false;
+
+    for (int i = 0; i < N; i++) {
+        char id[32];
+
+        snprintf(id, sizeof(id), "batch%03d", i);
+        server_job_register(srv, make_job(id, 1, 64), registered_index, &r[i]);
+    }
+    while (!all && uv_now(&loop) - start < 20000) {
+        uv_run(&loop, UV_RUN_ONCE);
+        all = true;
+        for (int i = 0; i < N && all; i++)
+            all = r[i].done;
+    }
+    ck_assert_msg(all, "not every registration was acknowledged");
+    ck_assert_int_eq(server_read_begin(srv, &snap, &err), 0);
+    for (int i = 0; i < N; i++) {
+        char id[32];
+        struct job job;
+
+        ck_assert_int_eq(r[i].rc, 0);
+        if (i > 0) /* queued in order, applied in order */
+            ck_assert_uint_gt(r[i].index, r[i - 1].index);
+        snprintf(id, sizeof(id), "batch%03d", i);
+        job_init(&job);
+        ck_assert_int_eq(server_read_job(snap, "default", id, &job, &err), 0);
+        ck_assert_int_eq(job.job_modify_index, (int64_t)r[i].index);
+        job_release(&job);
+    }
+    server_read_end(snap);
+    free(r);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("server");
@@ -506,6 +574,7 @@ static Suite *suite(void)
     tcase_add_test(tc, blocked_eval_runs_when_capacity_arrives);
     tcase_add_test(tc, state_survives_restart);
     tcase_add_test(tc, missed_heartbeat_replaces_lost_allocs);
+    tcase_add_test(tc, queued_registrations_each_get_their_index);
     suite_add_tcase(s, tc);
     return s;
 }
