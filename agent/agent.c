@@ -15,7 +15,10 @@
 #include "agent/config.h"
 #include "agent/http/api.h"
 #include "agent/reload.h"
+#include "agent/server/endpoints.h"
 #include "agent/server/server.h"
+#include "agent/client/rpc_remote.h"
+#include "mesh/rpc_uv.h"
 #include "lib/alloc.h"
 #include "lib/err.h"
 #include "lib/log.h"
@@ -31,6 +34,9 @@ struct agent
     struct server *server;
     struct client *client;
     struct http_api *http;
+    struct rpc_server *rpc_server; /* -server: clients reach us here */
+    struct endpoints *endpoints;
+    struct rpc_client *rpc_client; /* client only: our servers */
     char *data_dir;
     bool remove_data_dir;
     bool signals; /* the signal handles exist */
@@ -98,6 +104,38 @@ static void closed_one(void *arg)
     }
 }
 
+/* The client's calls end before the connection to its servers closes. */
+static void client_closed(void *arg)
+{
+    struct agent *a = arg;
+
+    if (a->rpc_client != NULL)
+        rpc_client_close(a->rpc_client, closed_one, a);
+    else
+        closed_one(a);
+}
+
+/* Closes whatever runs; the loop ends once everything is closed. */
+static void shut_down(struct agent *a)
+{
+    a->pending_closes = (a->http != NULL) + (a->client != NULL) +
+                        (a->server != NULL) + (a->rpc_server != NULL);
+    if (a->pending_closes == 0 && a->rpc_client != NULL) {
+        a->pending_closes = 1;
+        rpc_client_close(a->rpc_client, closed_one, a);
+        return;
+    }
+    if (a->http)
+        http_api_close(a->http, closed_one, a);
+    if (a->client)
+        client_close(a->client, client_closed, a);
+    /* No new requests reach a closing server. */
+    if (a->rpc_server)
+        rpc_server_close(a->rpc_server, closed_one, a);
+    if (a->server)
+        server_close(a->server, closed_one, a);
+}
+
 static void on_signal(uv_signal_t *h, int signum)
 {
     struct agent *a = h->data;
@@ -108,11 +146,7 @@ static void on_signal(uv_signal_t *h, int signum)
            signum == SIGINT ? "interrupt" : "terminated");
     printf("==> Gracefully shutting down agent...\n");
     fflush(stdout);
-    a->pending_closes = a->client ? 3 : 2;
-    http_api_close(a->http, closed_one, a);
-    if (a->client)
-        client_close(a->client, closed_one, a);
-    server_close(a->server, closed_one, a);
+    shut_down(a);
 }
 
 static void on_sighup(uv_signal_t *h, int signum)
@@ -155,10 +189,8 @@ struct rpc_call
 {
     struct agent *a;
     client_rpc_done done;
-    client_rpc_allocs allocs_done;
+    client_rpc_hb_done hb_done;
     void *arg;
-    char *node_id;
-    uint64_t index;
 };
 
 static void rpc_applied(void *arg, int rc, uint64_t index, const struct err *err)
@@ -168,38 +200,46 @@ static void rpc_applied(void *arg, int rc, uint64_t index, const struct err *err
     (void)index;
     if (call->done)
         call->done(call->arg, rc, err);
+    if (call->hb_done)
+        call->hb_done(call->arg, rc,
+                      server_heartbeat_ttl_ms(call->a->server), err);
     free(call);
 }
 
-static struct rpc_call *new_call(void *ctx, client_rpc_done done, void *arg)
+static struct rpc_call *new_call(void *ctx,
+                                 client_rpc_done done,
+                                 client_rpc_hb_done hb_done,
+                                 void *arg)
 {
     struct rpc_call *call = xcalloc(1, sizeof(*call));
 
     call->a = ctx;
     call->done = done;
+    call->hb_done = hb_done;
     call->arg = arg;
     return call;
 }
 
 static void rpc_node_register(void *ctx,
                               const struct node *n,
-                              client_rpc_done done,
+                              client_rpc_hb_done done,
                               void *arg)
 {
     struct agent *a = ctx;
 
-    server_node_register(a->server, n, rpc_applied, new_call(ctx, done, arg));
+    server_node_register(a->server, n, rpc_applied,
+                         new_call(ctx, NULL, done, arg));
 }
 
 static void rpc_node_heartbeat(void *ctx,
                                const char *node_id,
-                               client_rpc_done done,
+                               client_rpc_hb_done done,
                                void *arg)
 {
     struct agent *a = ctx;
 
     server_node_heartbeat(a->server, node_id, rpc_applied,
-                          new_call(ctx, done, arg));
+                          new_call(ctx, NULL, done, arg));
 }
 
 static void rpc_alloc_update(void *ctx,
@@ -211,52 +251,7 @@ static void rpc_alloc_update(void *ctx,
     struct agent *a = ctx;
 
     server_alloc_update(a->server, allocs, n, rpc_applied,
-                        new_call(ctx, done, arg));
-}
-
-struct alloc_list
-{
-    struct alloc **items;
-    size_t n;
-};
-
-static int collect_alloc(const struct alloc *x, void *arg)
-{
-    struct alloc_list *l = arg;
-
-    l->items = xrealloc(l->items, (l->n + 1) * sizeof(*l->items));
-    l->items[l->n++] = alloc_copy(x);
-    return 0;
-}
-
-static void answer_allocs(struct rpc_call *call, bool closing)
-{
-    struct alloc_list l = {NULL, 0};
-    struct state_snap *snap;
-    struct err err = ERR_INIT;
-    uint64_t index = 0;
-    int rc = closing ? ERR_CANCELED : 0;
-
-    if (closing)
-        err_set(&err, ERR_CANCELED, "server shutting down");
-    if (rc == 0 && (rc = server_read_begin(call->a->server, &snap, &err)) ==
-                       0) {
-        index = server_read_index(snap, SERVER_ALLOCS);
-        rc = server_each_alloc_by_node(snap, call->node_id, collect_alloc, &l,
-                                       &err);
-        server_read_end(snap);
-    }
-    call->allocs_done(call->arg, rc, l.items, l.n, index, &err);
-    for (size_t i = 0; i < l.n; i++)
-        alloc_free(l.items[i]);
-    free(l.items);
-    free(call->node_id);
-    free(call);
-}
-
-static void allocs_changed(void *arg, uint64_t index)
-{
-    answer_allocs(arg, index == 0);
+                        new_call(ctx, done, NULL, arg));
 }
 
 static void rpc_node_allocs(void *ctx,
@@ -266,25 +261,10 @@ static void rpc_node_allocs(void *ctx,
                             void *arg)
 {
     struct agent *a = ctx;
-    struct rpc_call *call = xcalloc(1, sizeof(*call));
-    struct state_snap *snap;
-    struct err err = ERR_INIT;
-    uint64_t now = 0;
 
-    call->a = a;
-    call->allocs_done = done;
-    call->arg = arg;
-    call->node_id = xstrdup(node_id);
-    call->index = index;
-    if (server_read_begin(a->server, &snap, &err) == 0) {
-        now = server_read_index(snap, SERVER_ALLOCS);
-        server_read_end(snap);
-    }
-    if (now > index) {
-        answer_allocs(call, false);
-        return;
-    }
-    server_watch(a->server, SERVER_ALLOCS, index, allocs_changed, call);
+    /* In process there is no connection to time out: wait as long as it
+     * takes. */
+    server_node_allocs(a->server, node_id, index, 0, &a->loop, done, arg);
 }
 
 int agent_main(int argc, char **argv)
@@ -292,8 +272,8 @@ int agent_main(int argc, char **argv)
     bool dev = false, server = false, client = false, log_json = false;
     const char *data_dir = NULL, *bind = NULL, *region = NULL, *dc = NULL,
                *node = NULL, *log_level = NULL, *flag_log_level;
-    int64_t http_port = -1;
-    struct flag_list config_paths = {NULL, 0};
+    int64_t http_port = -1, rpc_port = -1;
+    struct flag_list config_paths = {NULL, 0}, servers = {NULL, 0};
     struct agent_config cfg;
     struct flag flags[] = {
         {"config", FLAG_STRLIST, &config_paths, "config file or directory"},
@@ -308,6 +288,8 @@ int agent_main(int argc, char **argv)
         {"node", FLAG_STRING, &node, "node name"},
         {"log-level", FLAG_STRING, &log_level, "log level"},
         {"log-json", FLAG_BOOL, &log_json, "JSON logs"},
+        {"servers", FLAG_STRLIST, &servers, "server addresses (client)"},
+        {"rpc-port", FLAG_INT, &rpc_port, "RPC port"},
     };
     struct agent a;
     struct server_config scfg;
@@ -372,11 +354,30 @@ int agent_main(int argc, char **argv)
         agent_config_release(&cfg);
         return 1;
     }
-    if (client && !dev && !server) {
-        /* A client on its own needs the network RPC to reach servers. */
-        fprintf(stderr, "A client-only agent is not available in this "
-                        "version of Caravan yet; run -server -client, or "
-                        "-dev.\n");
+    /* -servers a,b and repeated -servers both add addresses. */
+    for (size_t i = 0; i < servers.n; i++) {
+        char *list = xstrdup(servers.items[i]), *save = NULL;
+
+        for (char *t = strtok_r(list, ",", &save); t;
+             t = strtok_r(NULL, ",", &save)) {
+            cfg.servers = xrealloc(cfg.servers, (size_t)(cfg.nservers + 1) *
+                                                    sizeof(char *));
+            cfg.servers[cfg.nservers++] = xstrdup(t);
+        }
+        free(list);
+    }
+    flag_list_release(&servers);
+    if (rpc_port < 0)
+        rpc_port = cfg.rpc_port > 0 ? cfg.rpc_port : 4647;
+    if (client && !dev && !server && cfg.nservers == 0) {
+        fprintf(stderr, "A client-only agent needs its servers: -servers "
+                        "host:port[,...] or client { servers = [...] }\n");
+        agent_config_release(&cfg);
+        return 1;
+    }
+    if (rpc_port < 0 || rpc_port > 65535) {
+        fprintf(stderr, "Invalid -rpc-port %lld: must be 0..65535\n",
+                (long long)rpc_port);
         agent_config_release(&cfg);
         return 1;
     }
@@ -454,16 +455,48 @@ int agent_main(int argc, char **argv)
     scfg.batch_eval_gc_threshold_ns = cfg.batch_eval_gc_threshold_ns;
     scfg.deployment_gc_threshold_ns = cfg.deployment_gc_threshold_ns;
     scfg.node_gc_threshold_ns = cfg.node_gc_threshold_ns;
-    rc = server_new(&a.loop, &scfg, &a.server, &err);
-    if (rc != 0) {
-        fprintf(stderr, "==> Error starting agent: server: %s\n", err.msg);
-        goto out;
+    /* Nomad's TTL for a small cluster: min_heartbeat_ttl + grace. */
+    if (cfg.min_heartbeat_ttl_ns > 0 || cfg.heartbeat_grace_ns > 0)
+        scfg.heartbeat_ttl_ms = (uint64_t)(
+            ((cfg.min_heartbeat_ttl_ns > 0 ? cfg.min_heartbeat_ttl_ns
+                                           : 10000000000LL) +
+             (cfg.heartbeat_grace_ns > 0 ? cfg.heartbeat_grace_ns
+                                         : 10000000000LL)) /
+            1000000);
+    if (dev || server) {
+        rc = server_new(&a.loop, &scfg, &a.server, &err);
+        if (rc != 0) {
+            fprintf(stderr, "==> Error starting agent: server: %s\n",
+                    err.msg);
+            goto out;
+        }
+    }
+    /* A -dev agent's client is in process; servers also serve the
+     * network, where client agents reach them. */
+    if (a.server != NULL && (!dev || cfg.rpc_port > 0)) {
+        rc = rpc_server_start(&a.loop, bind, (uint16_t)rpc_port,
+                              &a.rpc_server, &err);
+        if (rc != 0) {
+            fprintf(stderr, "==> Error starting agent: RPC: %s\n", err.msg);
+            goto fail;
+        }
+        a.endpoints = server_endpoints_register(a.server, &a.loop,
+                                                a.rpc_server);
     }
     if (dev || client) {
         struct client_config ccfg;
         struct client_rpc rpc = {&a, rpc_node_register, rpc_node_heartbeat,
                                  rpc_node_allocs, rpc_alloc_update};
 
+        if (a.server == NULL) {
+            rc = rpc_client_new(&a.loop, (const char *const *)cfg.servers,
+                                (size_t)cfg.nservers, &a.rpc_client, &err);
+            if (rc != 0) {
+                fprintf(stderr, "==> Error starting agent: %s\n", err.msg);
+                goto fail;
+            }
+            client_rpc_remote(a.rpc_client, &rpc);
+        }
         memset(&ccfg, 0, sizeof(ccfg));
         ccfg.data_dir = a.data_dir;
         ccfg.node_name = node;
@@ -476,10 +509,7 @@ int agent_main(int argc, char **argv)
         if (rc != 0) {
             fprintf(stderr, "==> Error starting agent: client: %s\n",
                     err.msg);
-            a.pending_closes = 1;
-            server_close(a.server, closed_one, &a);
-            uv_run(&a.loop, UV_RUN_DEFAULT);
-            goto out;
+            goto fail;
         }
     }
     memset(&hcfg, 0, sizeof(hcfg));
@@ -488,27 +518,37 @@ int agent_main(int argc, char **argv)
     hcfg.node_name = node;
     hcfg.version = CARAVAN_VERSION;
     hcfg.client = a.client;
+    hcfg.region = region;
+    hcfg.datacenter = dc;
     rc = http_api_start(&a.loop, a.server, &hcfg, &a.http, &err);
     if (rc != 0) {
         fprintf(stderr, "==> Error starting agent: HTTP: %s\n", err.msg);
-        a.pending_closes = a.client ? 2 : 1;
-        if (a.client)
-            client_close(a.client, closed_one, &a);
-        server_close(a.server, closed_one, &a);
-        uv_run(&a.loop, UV_RUN_DEFAULT);
-        goto out;
+        goto fail;
     }
     printf("==> Caravan agent configuration:\n\n");
-    printf("       Advertise Addrs: HTTP: %s:%u\n", bind,
-           http_api_port(a.http));
-    printf("            Bind Addrs: HTTP: [%s:%u]\n", bind,
-           http_api_port(a.http));
+    if (a.rpc_server != NULL) {
+        printf("       Advertise Addrs: HTTP: %s:%u; RPC: %s:%u\n", bind,
+               http_api_port(a.http), bind, rpc_server_port(a.rpc_server));
+        printf("            Bind Addrs: HTTP: [%s:%u]; RPC: %s:%u\n", bind,
+               http_api_port(a.http), bind, rpc_server_port(a.rpc_server));
+    } else {
+        printf("       Advertise Addrs: HTTP: %s:%u\n", bind,
+               http_api_port(a.http));
+        printf("            Bind Addrs: HTTP: [%s:%u]\n", bind,
+               http_api_port(a.http));
+    }
     printf("                Client: %s\n", a.client ? "true" : "false");
     printf("             Log Level: %s\n", log_level_name(level));
     if (a.client)
         printf("               Node Id: %s\n", client_node_id(a.client));
     printf("                Region: %s (DC: %s)\n", region, dc);
-    printf("                Server: true\n");
+    printf("                Server: %s\n", a.server ? "true" : "false");
+    if (a.rpc_client != NULL) {
+        printf("               Servers: ");
+        for (int i = 0; i < cfg.nservers; i++)
+            printf("%s%s", i ? ", " : "", cfg.servers[i]);
+        printf("\n");
+    }
     printf("               Version: %s\n\n", CARAVAN_VERSION);
     printf("==> Caravan agent started! Log data will stream in below:\n\n");
     fflush(stdout);
@@ -528,7 +568,15 @@ int agent_main(int argc, char **argv)
     uv_signal_start(&a.sighup, on_sighup, SIGHUP);
     uv_run(&a.loop, UV_RUN_DEFAULT);
     rc = 0;
+    goto out;
+fail:
+    /* What started is closed again before the loop ends. */
+    shut_down(&a);
+    uv_run(&a.loop, UV_RUN_DEFAULT);
+    rc = 1;
 out:
+    if (a.endpoints != NULL)
+        server_endpoints_free(a.endpoints);
     uv_loop_close(&a.loop);
     if (a.remove_data_dir)
         remove_tree(a.data_dir);

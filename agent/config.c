@@ -29,6 +29,9 @@ void agent_config_release(struct agent_config *c)
     free(c->datacenter);
     free(c->name);
     free(c->log_level);
+    for (int i = 0; i < c->nservers; i++)
+        free(c->servers[i]);
+    free(c->servers);
     for (int i = 0; i < c->nloaded; i++)
         free(c->loaded[i]);
     free(c->loaded);
@@ -135,6 +138,8 @@ static int apply_server_gc(struct agent_config *c,
         {"batch_eval_gc_threshold", &c->batch_eval_gc_threshold_ns},
         {"deployment_gc_threshold", &c->deployment_gc_threshold_ns},
         {"node_gc_threshold", &c->node_gc_threshold_ns},
+        {"min_heartbeat_ttl", &c->min_heartbeat_ttl_ns},
+        {"heartbeat_grace", &c->heartbeat_grace_ns},
     };
 
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
@@ -188,15 +193,40 @@ static int apply(struct agent_config *c, const json_t *o, const char *file,
              json_object_get(json_object_get(o, "server"), "enabled"));
     set_bool(&c->client_enabled,
              json_object_get(json_object_get(o, "client"), "enabled"));
-    v = json_object_get(json_object_get(o, "ports"), "http");
-    if (json_is_number(v)) {
-        double p = json_number_value(v);
+    for (int k = 0; k < 2; k++) {
+        const char *name = k == 0 ? "http" : "rpc";
 
-        if (p < 1 || p > 65535 || p != (double)(int64_t)p)
-            return err_set(err, ERR_INVALID, "%s: ports.http must be a port "
-                                             "number, got %g",
-                           file, p);
-        c->http_port = (int64_t)p;
+        v = json_object_get(json_object_get(o, "ports"), name);
+        if (json_is_number(v)) {
+            double p = json_number_value(v);
+
+            if (p < 1 || p > 65535 || p != (double)(int64_t)p)
+                return err_set(err, ERR_INVALID,
+                               "%s: ports.%s must be a port number, got %g",
+                               file, name, p);
+            *(k == 0 ? &c->http_port : &c->rpc_port) = (int64_t)p;
+        }
+    }
+    v = json_object_get(json_object_get(o, "client"), "servers");
+    if (v != NULL) {
+        size_t i;
+        json_t *e;
+
+        if (!json_is_array(v))
+            return err_set(err, ERR_INVALID,
+                           "%s: client.servers must be a list of addresses",
+                           file);
+        json_array_foreach(v, i, e)
+        {
+            if (!json_is_string(e))
+                return err_set(err, ERR_INVALID,
+                               "%s: client.servers must be a list of "
+                               "addresses",
+                               file);
+            c->servers = xrealloc(c->servers, (size_t)(c->nservers + 1) *
+                                                  sizeof(char *));
+            c->servers[c->nservers++] = xstrdup(json_string_value(e));
+        }
     }
     set_bool(&c->raw_exec_enabled,
              json_object_get(json_object_get(json_object_get(

@@ -32,6 +32,11 @@ struct agent_config
     int64_t batch_eval_gc_threshold_ns;
     int64_t deployment_gc_threshold_ns;
     int64_t node_gc_threshold_ns;
+    int64_t min_heartbeat_ttl_ns; /* server { min_heartbeat_ttl } */
+    int64_t heartbeat_grace_ns;   /* server { heartbeat_grace } */
+    int64_t rpc_port;             /* ports { rpc }, 0 unset */
+    char **servers;               /* client { servers = [...] } */
+    int nservers;
     char **loaded; /* files read, for the banner */
     int nloaded;
     char **paths; /* as given to agent_config_load(): what a reload reads */

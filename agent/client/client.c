@@ -24,7 +24,8 @@
 #include "lib/model/node.h"
 #include "lib/time.h"
 
-#define HEARTBEAT_MS 10000
+#define HEARTBEAT_MS 10000 /* at most; a third of the TTL when shorter */
+#define RETRY_MS 1000
 #define UPDATE_BATCH_MS 10 /* coalesces the changes of one burst */
 
 struct client
@@ -40,6 +41,7 @@ struct client
     struct map runners; /* alloc id -> alloc_runner */
     uint64_t alloc_index;
     bool registered;
+    uint64_t heartbeat_ms;
     bool watching;
     uv_timer_t heartbeat;
     uv_timer_t batch;
@@ -197,13 +199,27 @@ static struct driver *driver_by_name(void *arg, const char *name)
 
 /* ------------------------------------------------------- status updates */
 
+static void flush_updates(uv_timer_t *t);
+
 static void update_sent(void *arg, int rc, const struct err *err)
 {
     struct client *c = arg;
+    struct map_iter it;
+    const char *id;
+    void *v;
 
     c->pending--;
-    if (rc != 0)
-        log_warn(&c->lg, "updating alloc status: %s", err->msg);
+    if (rc != 0 && !c->closing) {
+        /* The servers may be out of reach: send every state again soon. */
+        log_warn(&c->lg, "updating alloc status: %s; retrying", err->msg);
+        map_iter_init(&it, &c->runners);
+        while (map_next(&it, &id, &v))
+            map_put(&c->dirty, id, NULL);
+        if (!c->batch_armed) {
+            c->batch_armed = true;
+            uv_timer_start(&c->batch, flush_updates, RETRY_MS, 0);
+        }
+    }
     maybe_free(c);
 }
 
@@ -377,13 +393,47 @@ static void watch_allocs(struct client *c)
 
 /* ---------------------------------------------------------- lifecycle */
 
-static void heartbeat_sent(void *arg, int rc, const struct err *err)
+static void registered(void *arg,
+                       int rc,
+                       uint64_t ttl_ms,
+                       const struct err *err);
+
+static void heartbeat(uv_timer_t *t);
+
+/* Heartbeats well inside the TTL the servers gave, so one lost is fine. */
+static void pace_heartbeats(struct client *c, uint64_t ttl_ms)
+{
+    uint64_t every = ttl_ms > 0 ? ttl_ms / 3 : HEARTBEAT_MS;
+
+    if (every > HEARTBEAT_MS)
+        every = HEARTBEAT_MS;
+    if (every < 100)
+        every = 100;
+    if (every != c->heartbeat_ms) {
+        c->heartbeat_ms = every;
+        uv_timer_start(&c->heartbeat, heartbeat, every, every);
+    }
+}
+
+static void heartbeat_sent(void *arg,
+                           int rc,
+                           uint64_t ttl_ms,
+                           const struct err *err)
 {
     struct client *c = arg;
 
     c->pending--;
     if (rc != 0)
         log_warn(&c->lg, "heartbeat: %s", err->msg);
+    else if (!c->closing && c->registered)
+        pace_heartbeats(c, ttl_ms);
+    /* A server that lost the node (a new cluster) needs it again. */
+    if (rc == ERR_NOT_FOUND && !c->closing && c->registered) {
+        c->registered = false;
+        uv_timer_stop(&c->heartbeat);
+        c->pending++;
+        c->rpc.node_register(c->rpc.ctx, c->node, registered, c);
+    }
     maybe_free(c);
 }
 
@@ -397,7 +447,20 @@ static void heartbeat(uv_timer_t *t)
     c->rpc.node_heartbeat(c->rpc.ctx, c->node->id, heartbeat_sent, c);
 }
 
-static void registered(void *arg, int rc, const struct err *err)
+static void register_again(uv_timer_t *t)
+{
+    struct client *c = t->data;
+
+    if (c->closing)
+        return;
+    c->pending++;
+    c->rpc.node_register(c->rpc.ctx, c->node, registered, c);
+}
+
+static void registered(void *arg,
+                       int rc,
+                       uint64_t ttl_ms,
+                       const struct err *err)
 {
     struct client *c = arg;
 
@@ -407,13 +470,15 @@ static void registered(void *arg, int rc, const struct err *err)
         return;
     }
     if (rc != 0) {
-        log_error(&c->lg, "registering node: %s", err->msg);
+        log_error(&c->lg, "registering node: %s; retrying", err->msg);
+        uv_timer_start(&c->heartbeat, register_again, RETRY_MS, 0);
         return;
     }
     log_info(&c->lg, "node %s registered as %s", c->node->name,
              c->node->id);
     c->registered = true;
-    uv_timer_start(&c->heartbeat, heartbeat, HEARTBEAT_MS, HEARTBEAT_MS);
+    c->heartbeat_ms = 0;
+    pace_heartbeats(c, ttl_ms);
     watch_allocs(c);
 }
 

@@ -23,6 +23,11 @@ struct node;
 struct client;
 
 typedef void (*client_rpc_done)(void *arg, int rc, const struct err *err);
+/* Registrations and heartbeats learn the TTL the servers give the node. */
+typedef void (*client_rpc_hb_done)(void *arg,
+                                   int rc,
+                                   uint64_t ttl_ms,
+                                   const struct err *err);
 /* allocs (borrowed for the call) are every alloc of the node at index. */
 typedef void (*client_rpc_allocs)(void *arg,
                                   int rc,
@@ -36,11 +41,11 @@ struct client_rpc
     void *ctx;
     void (*node_register)(void *ctx,
                           const struct node *n,
-                          client_rpc_done done,
+                          client_rpc_hb_done done,
                           void *arg);
     void (*node_heartbeat)(void *ctx,
                            const char *node_id,
-                           client_rpc_done done,
+                           client_rpc_hb_done done,
                            void *arg);
     /* Answers once the node's allocs changed past index (blocking). */
     void (*node_allocs)(void *ctx,

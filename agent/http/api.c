@@ -1056,7 +1056,9 @@ static void get_agent_health(struct httpd_req *req, void *arg)
 {
     struct http_api *api = arg;
     json_t *v =
-        json_pack("{s:{s:b,s:s}}", "server", "ok", true, "message", "ok");
+        api->srv != NULL
+            ? json_pack("{s:{s:b,s:s}}", "server", "ok", true, "message", "ok")
+            : json_object();
 
     if (api->client != NULL)
         json_object_set_new(
@@ -1095,20 +1097,28 @@ static void get_agent_self(struct httpd_req *req, void *arg)
 {
     struct http_api *api = arg;
     char index[24];
+    const char *region = api->srv ? server_region(api->srv) : api->region;
     json_t *v = json_pack(
-        "{s:{s:s,s:s,s:s},s:{s:{s:s,s:s,s:s}}}", "config", "Region",
-        server_region(api->srv), "Datacenter", server_datacenter(api->srv),
-        "NodeName", api->node_name, "member", "Tags", "role", "nomad", "region",
-        server_region(api->srv), "build", api->version);
+        "{s:{s:s,s:s,s:s},s:{s:{s:s,s:s,s:s}}}", "config", "Region", region,
+        "Datacenter",
+        api->srv ? server_datacenter(api->srv) : api->datacenter, "NodeName",
+        api->node_name, "member", "Tags", "role",
+        api->srv ? "nomad" : "client", "region", region, "build",
+        api->version);
 
     /* `agent-info` prints these; every value is a string, as Nomad's. */
-    snprintf(index, sizeof(index), "%" PRIu64, server_last_index(api->srv));
-    json_object_set_new(
-        v, "stats",
-        json_pack("{s:{s:s,s:s,s:s,s:s},s:{s:s,s:s}}", "nomad", "server",
-                  "true", "leader", "true", "bootstrap", "true",
-                  "known_regions", "1", "raft", "applied_index", index, "state",
-                  "Leader"));
+    if (api->srv != NULL) {
+        snprintf(index, sizeof(index), "%" PRIu64,
+                 server_last_index(api->srv));
+        json_object_set_new(
+            v, "stats",
+            json_pack("{s:{s:s,s:s,s:s,s:s},s:{s:s,s:s}}", "nomad", "server",
+                      "true", "leader", "true", "bootstrap", "true",
+                      "known_regions", "1", "raft", "applied_index", index,
+                      "state", "Leader"));
+    } else {
+        json_object_set_new(v, "stats", json_object());
+    }
     if (api->client != NULL)
         json_object_set_new(
             json_object_get(v, "stats"), "client",
@@ -1410,19 +1420,26 @@ int http_api_start(uv_loop_t *loop,
     api->client = cfg->client;
     api->node_name = xstrdup(cfg->node_name ? cfg->node_name : "");
     api->version = xstrdup(cfg->version ? cfg->version : "");
+    api->region = xstrdup(cfg->region ? cfg->region : "global");
+    api->datacenter = xstrdup(cfg->datacenter ? cfg->datacenter : "dc1");
     api->httpd = httpd_new(loop, &hc);
     for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+        /* Without a server, only the agent's own routes. */
+        if (srv == NULL && strncmp(routes[i].spec, "GET /v1/agent/", 14) != 0 &&
+            strncmp(routes[i].spec, "GET /v1/client/", 15) != 0)
+            continue;
         rc = httpd_route(api->httpd, routes[i].spec, routes[i].fn, api, err);
         if (rc != 0)
             goto fail;
     }
-    /* Further route groups (endpoints_*.c) register here. */
-    rc = api_routes_periodic(api, err);
-    if (rc == 0)
+    /* Further route groups (endpoints_*.c) register here; they answer
+     * from the server's state. */
+    rc = srv == NULL ? 0 : api_routes_periodic(api, err);
+    if (rc == 0 && srv != NULL)
         rc = http_api_jobops_routes(api, err);
-    if (rc == 0)
+    if (rc == 0 && srv != NULL)
         rc = api_node_routes(api, err);
-    if (rc == 0)
+    if (rc == 0 && srv != NULL)
         rc = endpoints_deployment_add(api, err);
     if (rc != 0)
         goto fail;
@@ -1458,6 +1475,8 @@ static void httpd_closed(void *arg)
         api->close_cb(api->close_arg);
     free(api->node_name);
     free(api->version);
+    free(api->region);
+    free(api->datacenter);
     free(api);
 }
 

@@ -21,8 +21,14 @@ struct http_api_config
     const char *node_name;
     const char *version;
     struct client *client; /* answers /v1/client/...; NULL without one */
+    const char *region;    /* for a client-only agent's /v1/agent/self */
+    const char *datacenter;
 };
 
+/*
+ * srv may be NULL (a client-only agent): then only the agent's own routes
+ * are served (agent health and self, client logs).
+ */
 int http_api_start(uv_loop_t *loop,
                    struct server *srv,
                    const struct http_api_config *cfg,

@@ -28,6 +28,8 @@ struct http_api
     struct httpd *httpd;
     char *node_name;
     char *version;
+    char *region;
+    char *datacenter;
     void (*close_cb)(void *arg);
     void *close_arg;
 };

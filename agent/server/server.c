@@ -1083,6 +1083,11 @@ uint64_t server_last_index(const struct server *s)
     return idx;
 }
 
+uint64_t server_heartbeat_ttl_ms(const struct server *s)
+{
+    return s->heartbeat_ttl_ms;
+}
+
 const char *server_region(const struct server *s)
 {
     return s->region;

@@ -340,6 +340,8 @@ int server_each_deployment_by_job(struct state_snap *r,
 
 /* The index of the last applied command. */
 uint64_t server_last_index(const struct server *s);
+/* How long a node may go without a heartbeat before it is down. */
+uint64_t server_heartbeat_ttl_ms(const struct server *s);
 const char *server_region(const struct server *s);
 const char *server_datacenter(const struct server *s);
 

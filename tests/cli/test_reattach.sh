@@ -21,7 +21,7 @@ wait_until() { # tries cmd...
 PORT=$(free_port)
 DATA=$T_TMP/data
 start_agent() {
-    "$CARAVAN" agent -server -client -data-dir "$DATA" -bind 127.0.0.1 \
+    "$CARAVAN" agent -server -client -data-dir "$DATA" -bind 127.0.0.1 -rpc-port 0 \
         -http-port "$PORT" >>"$T_TMP/agent.log" 2>&1 &
     AGENT=$!
 }
