@@ -145,6 +145,12 @@ t_run "revert to the current version" 1 "$CARAVAN" job revert ops 2
 t_contains "current version refused" "$T_ERR" "can't revert to current version"
 t_run "revert to a missing version" 1 "$CARAVAN" job revert ops 9
 t_contains "missing version refused" "$T_ERR" 'job "ops" in namespace "default" at version 9 not found'
+t_eq "revert endpoint with a mismatched ID" \
+    "$(curl -s -o /dev/null -w '%{http_code}' -XPUT "$API/job/ops/revert" -d '{"JobID": "x", "JobVersion": 0}')" 400
+t_eq "revert endpoint with a negative version" \
+    "$(curl -s -o /dev/null -w '%{http_code}' -XPUT "$API/job/ops/revert" -d '{"JobID": "ops", "JobVersion": -1}')" 400
+t_eq "plan endpoint with a non-object body" \
+    "$(curl -s -XPUT "$API/job/ops/plan" -d '[]')" "Request body must be a JSON object"
 t_run "revert with a bad version" 1 "$CARAVAN" job revert ops x
 t_contains "bad version" "$T_ERR" 'Error parsing version value "x"'
 t_run "revert with one argument" 1 "$CARAVAN" job revert ops
