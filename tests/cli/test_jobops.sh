@@ -209,6 +209,45 @@ t_contains "all-tasks and a task" "$T_ERR" "The -all-tasks option is not allowed
 t_eq "restart endpoint of an alloc this client does not run" \
     "$(curl -s -o /dev/null -w '%{http_code}' -XPUT "$API/client/allocation/$OLD/restart" -d '{}')" 404
 
+# -------------------------------------------- alloc restart -all-tasks
+cat >"$T_TMP/two.nomad.hcl" <<'HCL'
+job "two" {
+  type = "batch"
+  group "g" {
+    task "once" {
+      driver = "raw_exec"
+      config {
+        command = "/bin/true"
+      }
+    }
+    task "long" {
+      driver = "raw_exec"
+      config {
+        command = "/bin/sleep"
+        args    = ["300"]
+      }
+    }
+  }
+}
+HCL
+t_run "run a job with a finished and a running task" 0 "$CARAVAN" job run -detach "$T_TMP/two.nomad.hcl"
+one_done() {
+    api_check "$API/job/two/allocations" \
+        '.[0].TaskStates.once.State == "dead" and .[0].TaskStates.long.State == "running"'
+}
+wait_until 150 one_done
+t_ok $? "one task finished, the other runs"
+TWO=$(curl -s "$API/job/two/allocations" | jq -r '.[0].ID')
+t_run "alloc restart -all-tasks" 0 "$CARAVAN" alloc restart -all-tasks "${TWO:0:8}"
+both_restarted() {
+    api_check "$API/allocation/$TWO" \
+        '.TaskStates.once.Restarts == 1 and .TaskStates.long.Restarts == 1 and
+         ([.TaskStates.once.Events[] | select(.DisplayMessage == "User requested all tasks to restart")] | length == 1) and
+         .TaskStates.once.State == "dead" and .TaskStates.long.State == "running"'
+}
+wait_until 150 both_restarted
+t_ok $? "the finished task ran again and the running one restarted"
+
 # ----------------------------------------------------------- alloc signal
 t_run "alloc signal" 0 "$CARAVAN" alloc signal -s SIGCONT "${NEW:0:8}" t
 signaled() {
