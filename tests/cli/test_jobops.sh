@@ -166,6 +166,10 @@ Task Group: "g" (1 ignore)'
 t_run "inspect -version 1 -json" 0 "$CARAVAN" job inspect -version 1 -json ops
 t_eq "the old version, bare" "$(jq -c '[.Version, .TaskGroups[0].Count]' <<<"$T_OUT")" "[1,2]"
 t_run "inspect a missing version" 1 "$CARAVAN" job inspect -version 9 ops
+t_run "inspect -json without a job lists the jobs" 0 "$CARAVAN" job inspect -json
+t_eq "the job list" "$(jq -r '.[0].ID' <<<"$T_OUT")" ops
+t_run "inspect without a job" 1 "$CARAVAN" job inspect
+t_contains "inspect usage" "$T_ERR" "This command takes one argument: <job>"
 
 # ------------------------------------------------------------- alloc stop
 one_live() { [ "$(curl -s "$API/job/ops/allocations" | jq '[.[] | select(.DesiredStatus == "run" and .ClientStatus == "running")] | length')" = 1 ]; }
