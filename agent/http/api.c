@@ -300,11 +300,12 @@ struct list_ctx
 static int job_stub(const struct job *j, void *arg)
 {
     struct list_ctx *c = arg;
-    json_t *dcs = json_array();
+    json_t *dcs;
 
     if (!api_ns_match(c->req, j->namespace) ||
         !api_has_prefix(j->id, c->prefix))
         return 0;
+    dcs = json_array();
     for (size_t i = 0; i < j->datacenters.n; i++)
         json_array_append_new(dcs, json_string(j->datacenters.items[i]));
     json_array_append_new(

@@ -283,4 +283,10 @@ t_contains "agent-info sections" "$T_OUT" "nomad
 t_run "agent-info -json" 0 "$CARAVAN" agent-info -json
 t_eq "agent-info JSON" "$(jq -r .stats.nomad.server <<<"$T_OUT")" true
 
+# Under the sanitizers a leak or a bad access shows in the exit status.
+kill -INT $AGENT
+wait $AGENT
+rc=$?
+[ $rc -eq 0 ] || tail -40 "$T_TMP/agent.log" | sed 's/^/# agent: /'
+t_ok $rc "the agent exits cleanly on SIGINT"
 done_testing
