@@ -270,6 +270,9 @@ t_run "plan of a missing file" 255 "$CARAVAN" job plan "$T_TMP/missing.hcl"
 t_contains "plan read error" "$T_ERR" "Error getting job struct"
 t_run "plan with an unknown flag" 255 "$CARAVAN" job plan -nope "$JOB1"
 t_contains "unknown flag" "$T_ERR" "flag provided but not defined: -nope"
+write_job "$T_TMP/bad.nomad.hcl" -1
+t_run "plan of an invalid job" 255 "$CARAVAN" job plan "$T_TMP/bad.nomad.hcl"
+t_contains "validation error" "$T_ERR" "Error during plan: Unexpected response code: 500 ("
 t_run "plan with no agent" 255 env CARAVAN_ADDR=http://127.0.0.1:1 "$CARAVAN" job plan "$JOB1"
 t_contains "plan transport error" "$T_ERR" "Error during plan:"
 
