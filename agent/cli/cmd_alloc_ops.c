@@ -254,6 +254,7 @@ static int task_arg(const struct cli_command *cmd,
 /* Nomad checks the task name against the alloc's group first. */
 static int check_task(const json_t *alloc, const char *task)
 {
+    struct buf names = BUF_INIT;
     const json_t *g;
     size_t i;
     json_t *t;
@@ -264,10 +265,15 @@ static int check_task(const json_t *alloc, const char *task)
                        cli_jstr(alloc, "TaskGroup"));
     json_array_foreach(json_object_get(g, "Tasks"), i, t)
     {
-        if (strcmp(cli_jstr(t, "Name"), task) == 0)
+        if (strcmp(cli_jstr(t, "Name"), task) == 0) {
+            buf_release(&names);
             return 0;
+        }
+        buf_printf(&names, "%s%s", i ? "\n" : "", cli_jstr(t, "Name"));
     }
-    fprintf(stderr, "Could not find task named: %s\n", task);
+    fprintf(stderr, "Could not find task named: %s, found:\n%s\n", task,
+            buf_str(&names));
+    buf_release(&names);
     return 1;
 }
 

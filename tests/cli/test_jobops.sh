@@ -207,7 +207,8 @@ t_ok $? "the task restarted in place"
 t_run "alloc status shows the restart" 0 "$CARAVAN" alloc status "${NEW:0:8}"
 t_contains "restart event" "$T_OUT" "Restart Signaled  User requested running tasks to restart"
 t_run "alloc restart of an unknown task" 1 "$CARAVAN" alloc restart -task nope "${NEW:0:8}"
-t_contains "unknown task" "$T_ERR" "Could not find task named: nope"
+t_eq "unknown task" "$T_ERR" "Could not find task named: nope, found:
+t"
 t_run "alloc restart -all-tasks with a task" 1 "$CARAVAN" alloc restart -all-tasks "${NEW:0:8}" t
 t_contains "all-tasks and a task" "$T_ERR" "The -all-tasks option is not allowed when restarting a specific task."
 t_eq "restart endpoint of an alloc this client does not run" \
