@@ -36,6 +36,10 @@ const char cli_help_alloc_stop[] =
     "    stop command is submitted, a new evaluation ID is printed to the\n"
     "    screen.\n"
     "\n"
+    "  -no-shutdown-delay\n"
+    "    Accepted as Nomad's; Caravan's client does not wait for\n"
+    "    shutdown_delay yet, so every stop is at once.\n"
+    "\n"
     "  -verbose\n"
     "    Show full information.\n";
 
@@ -183,11 +187,12 @@ static int put_json(struct api_client *c,
 int cli_cmd_alloc_stop(const struct cli_command *cmd, int argc, char **argv)
 {
     struct cli_api_opts o = {0};
-    bool detach = false, verbose = false;
+    bool detach = false, verbose = false, no_delay = false;
     struct flag flags[] = {
         CLI_API_FLAGS(o),
         {"detach", FLAG_BOOL, &detach, "do not monitor"},
         {"verbose", FLAG_BOOL, &verbose, "full ids"},
+        {"no-shutdown-delay", FLAG_BOOL, &no_delay, "skip shutdown_delay"},
     };
     struct err err = ERR_INIT;
     struct api_client c;
@@ -208,7 +213,8 @@ int cli_cmd_alloc_stop(const struct cli_command *cmd, int argc, char **argv)
     status = resolve_alloc(&c, argv[first], verbose, &alloc);
     if (status != 0 || alloc == NULL)
         goto out;
-    path = xasprintf("/v1/allocation/%s/stop", cli_jstr(alloc, "ID"));
+    path = xasprintf("/v1/allocation/%s/stop%s", cli_jstr(alloc, "ID"),
+                     no_delay ? "?no_shutdown_delay=true" : "");
     if (put_json(&c, path, body, &resp, &err) != 0) {
         fprintf(stderr, "Error stopping allocation: %s\n", err.msg);
         status = 1;
@@ -254,6 +260,7 @@ static int task_arg(const struct cli_command *cmd,
 /* Nomad checks the task name against the alloc's group first. */
 static int check_task(const json_t *alloc, const char *task)
 {
+    struct buf names = BUF_INIT;
     const json_t *g;
     size_t i;
     json_t *t;
@@ -264,10 +271,15 @@ static int check_task(const json_t *alloc, const char *task)
                        cli_jstr(alloc, "TaskGroup"));
     json_array_foreach(json_object_get(g, "Tasks"), i, t)
     {
-        if (strcmp(cli_jstr(t, "Name"), task) == 0)
+        if (strcmp(cli_jstr(t, "Name"), task) == 0) {
+            buf_release(&names);
             return 0;
+        }
+        buf_printf(&names, "%s%s", i ? "\n" : "", cli_jstr(t, "Name"));
     }
-    fprintf(stderr, "Could not find task named: %s\n", task);
+    fprintf(stderr, "Could not find task named: %s, found:\n%s\n", task,
+            buf_str(&names));
+    buf_release(&names);
     return 1;
 }
 

@@ -346,6 +346,18 @@ int cli_cmd_job_inspect(const struct cli_command *cmd, int argc, char **argv)
                        &first);
     if (status >= 0)
         return status;
+    if (argc - first == 0 && json) {
+        /* Nomad lists every job then. */
+        cli_api_client(&c, &o);
+        status = 1;
+        if (cli_get(&c, &job, &err, "/v1/jobs") != 0) {
+            fprintf(stderr, "Error querying jobs: %s\n", err.msg);
+            goto out;
+        }
+        status = 0;
+        cli_print_json(job);
+        goto out;
+    }
     if (argc - first != 1)
         return cli_arg_error(cmd, "This command takes one argument: <job>");
     if (version != NULL && !parse_version(version, &want))

@@ -1005,6 +1005,17 @@ int alloc_runner_restart(struct alloc_runner *ar,
         if (named && strcmp(tr->task->name, task) != 0)
             continue;
         found = true;
+        if (all && !ar->stopping && tr->dead) {
+            /* -all-tasks runs finished tasks again too. */
+            event(tr, "Restart Signaled", "%s", reason);
+            tr->dead = false;
+            state_of(tr)->failed = false;
+            event(tr, "Restarting", "Task restarting in 0s");
+            state_of(tr)->restarts++;
+            state_of(tr)->last_restart_unix_ns = time_wall_unix_ns();
+            start_task(tr);
+            continue;
+        }
         if (ar->stopping || !is_running(tr)) {
             if (named)
                 return err_set(err, ERR_INVALID, "Task not running");

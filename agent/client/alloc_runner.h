@@ -57,8 +57,9 @@ void alloc_runner_close(struct alloc_runner *ar,
                         void *arg);
 
 /*
- * Restarts the alloc's running tasks in place (Nomad's RestartRunning), or
- * only task when it is not NULL/"" (RestartTask): each gets a "Restart
+ * Restarts the alloc's running tasks in place (Nomad's RestartRunning),
+ * with all also the finished ones (RestartAll), or only task when it is
+ * not NULL/"" (RestartTask): each gets a "Restart
  * Signaled" event, is stopped and started again without counting against
  * its restart policy. ERR_NOT_FOUND for an unknown task, ERR_INVALID
  * ("Task not running") for a task that is not running.

@@ -31,9 +31,13 @@ static json_t *body_object(struct httpd_req *req)
         return NULL;
     }
     in = json_loadb(body, len, 0, &jerr);
-    if (in == NULL || !json_is_object(in)) {
+    if (in == NULL) {
         httpd_respond_error(req, 400, "%d:%d: %s", jerr.line, jerr.column,
-                            in ? "body is not a JSON object" : jerr.text);
+                            jerr.text);
+        return NULL;
+    }
+    if (!json_is_object(in)) {
+        httpd_respond_error(req, 400, "Request body must be a JSON object");
         json_decref(in);
         return NULL;
     }

@@ -216,7 +216,7 @@ static void flatten(const struct field *f, const void *obj, struct flat *fl)
 
             for (size_t k = 0; k < h[i].values.n; k++)
                 buf_printf(&b, "%s%s", k ? "," : "", h[i].values.items[k]);
-            strmap_set(&fl->m, h[i].name, buf_str(&b));
+            strmap_set(&fl->m, model_str(h[i].name), buf_str(&b));
             buf_release(&b);
         }
         break;
@@ -486,17 +486,17 @@ static json_t *task_diff(const struct task *a, const struct task *b)
     changed = json_array_size(fields) > 0 || json_array_size(objects) > 0;
     sort_by_name(fields);
     sort_by_name(objects);
-    return json_pack("{s:s,s:s,s:o,s:o,s:n}", "Type",
-                     type_of(a != NULL, b != NULL, changed), "Name",
-                     a ? a->name : b->name, "Fields", list_or_null(fields),
-                     "Objects", list_or_null(objects), "Annotations");
+    return json_pack(
+        "{s:s,s:s,s:o,s:o,s:n}", "Type", type_of(a != NULL, b != NULL, changed),
+        "Name", model_str(a ? a->name : b->name), "Fields",
+        list_or_null(fields), "Objects", list_or_null(objects), "Annotations");
 }
 
 static const struct task *find_task(const struct task_group *g,
                                     const char *name)
 {
     for (size_t i = 0; g != NULL && i < g->ntasks; i++) {
-        if (strcmp(g->tasks[i].name, name) == 0)
+        if (strcmp(model_str(g->tasks[i].name), model_str(name)) == 0)
             return &g->tasks[i];
     }
     return NULL;
@@ -525,16 +525,16 @@ static json_t *group_diff(const struct task_group *a,
               any_change(tasks);
     return json_pack("{s:s,s:s,s:o,s:o,s:o,s:n}", "Type",
                      type_of(a != NULL, b != NULL, changed), "Name",
-                     a ? a->name : b->name, "Fields", list_or_null(fields),
-                     "Objects", list_or_null(objects), "Tasks",
-                     list_or_null(tasks), "Updates");
+                     model_str(a ? a->name : b->name), "Fields",
+                     list_or_null(fields), "Objects", list_or_null(objects),
+                     "Tasks", list_or_null(tasks), "Updates");
 }
 
 static const struct task_group *find_group(const struct job *j,
                                            const char *name)
 {
     for (size_t i = 0; j != NULL && i < j->ngroups; i++) {
-        if (strcmp(j->groups[i].name, name) == 0)
+        if (strcmp(model_str(j->groups[i].name), model_str(name)) == 0)
             return &j->groups[i];
     }
     return NULL;

@@ -145,6 +145,12 @@ t_run "revert to the current version" 1 "$CARAVAN" job revert ops 2
 t_contains "current version refused" "$T_ERR" "can't revert to current version"
 t_run "revert to a missing version" 1 "$CARAVAN" job revert ops 9
 t_contains "missing version refused" "$T_ERR" 'job "ops" in namespace "default" at version 9 not found'
+t_eq "revert endpoint with a mismatched ID" \
+    "$(curl -s -o /dev/null -w '%{http_code}' -XPUT "$API/job/ops/revert" -d '{"JobID": "x", "JobVersion": 0}')" 400
+t_eq "revert endpoint with a negative version" \
+    "$(curl -s -o /dev/null -w '%{http_code}' -XPUT "$API/job/ops/revert" -d '{"JobID": "ops", "JobVersion": -1}')" 400
+t_eq "plan endpoint with a non-object body" \
+    "$(curl -s -XPUT "$API/job/ops/plan" -d '[]')" "Request body must be a JSON object"
 t_run "revert with a bad version" 1 "$CARAVAN" job revert ops x
 t_contains "bad version" "$T_ERR" 'Error parsing version value "x"'
 t_run "revert with one argument" 1 "$CARAVAN" job revert ops
@@ -160,6 +166,10 @@ Task Group: "g" (1 ignore)'
 t_run "inspect -version 1 -json" 0 "$CARAVAN" job inspect -version 1 -json ops
 t_eq "the old version, bare" "$(jq -c '[.Version, .TaskGroups[0].Count]' <<<"$T_OUT")" "[1,2]"
 t_run "inspect a missing version" 1 "$CARAVAN" job inspect -version 9 ops
+t_run "inspect -json without a job lists the jobs" 0 "$CARAVAN" job inspect -json
+t_eq "the job list" "$(jq -r '.[0].ID' <<<"$T_OUT")" ops
+t_run "inspect without a job" 1 "$CARAVAN" job inspect
+t_contains "inspect usage" "$T_ERR" "This command takes one argument: <job>"
 
 # ------------------------------------------------------------- alloc stop
 one_live() { [ "$(curl -s "$API/job/ops/allocations" | jq '[.[] | select(.DesiredStatus == "run" and .ClientStatus == "running")] | length')" = 1 ]; }
@@ -197,11 +207,51 @@ t_ok $? "the task restarted in place"
 t_run "alloc status shows the restart" 0 "$CARAVAN" alloc status "${NEW:0:8}"
 t_contains "restart event" "$T_OUT" "Restart Signaled  User requested running tasks to restart"
 t_run "alloc restart of an unknown task" 1 "$CARAVAN" alloc restart -task nope "${NEW:0:8}"
-t_contains "unknown task" "$T_ERR" "Could not find task named: nope"
+t_eq "unknown task" "$T_ERR" "Could not find task named: nope, found:
+t"
 t_run "alloc restart -all-tasks with a task" 1 "$CARAVAN" alloc restart -all-tasks "${NEW:0:8}" t
 t_contains "all-tasks and a task" "$T_ERR" "The -all-tasks option is not allowed when restarting a specific task."
 t_eq "restart endpoint of an alloc this client does not run" \
     "$(curl -s -o /dev/null -w '%{http_code}' -XPUT "$API/client/allocation/$OLD/restart" -d '{}')" 404
+
+# -------------------------------------------- alloc restart -all-tasks
+cat >"$T_TMP/two.nomad.hcl" <<'HCL'
+job "two" {
+  type = "batch"
+  group "g" {
+    task "once" {
+      driver = "raw_exec"
+      config {
+        command = "/bin/true"
+      }
+    }
+    task "long" {
+      driver = "raw_exec"
+      config {
+        command = "/bin/sleep"
+        args    = ["300"]
+      }
+    }
+  }
+}
+HCL
+t_run "run a job with a finished and a running task" 0 "$CARAVAN" job run -detach "$T_TMP/two.nomad.hcl"
+one_done() {
+    api_check "$API/job/two/allocations" \
+        '.[0].TaskStates.once.State == "dead" and .[0].TaskStates.long.State == "running"'
+}
+wait_until 150 one_done
+t_ok $? "one task finished, the other runs"
+TWO=$(curl -s "$API/job/two/allocations" | jq -r '.[0].ID')
+t_run "alloc restart -all-tasks" 0 "$CARAVAN" alloc restart -all-tasks "${TWO:0:8}"
+both_restarted() {
+    api_check "$API/allocation/$TWO" \
+        '.TaskStates.once.Restarts == 1 and .TaskStates.long.Restarts == 1 and
+         ([.TaskStates.once.Events[] | select(.DisplayMessage == "User requested all tasks to restart")] | length == 1) and
+         .TaskStates.once.State == "dead" and .TaskStates.long.State == "running"'
+}
+wait_until 150 both_restarted
+t_ok $? "the finished task ran again and the running one restarted"
 
 # ----------------------------------------------------------- alloc signal
 t_run "alloc signal" 0 "$CARAVAN" alloc signal -s SIGCONT "${NEW:0:8}" t
@@ -221,6 +271,9 @@ t_run "plan of a missing file" 255 "$CARAVAN" job plan "$T_TMP/missing.hcl"
 t_contains "plan read error" "$T_ERR" "Error getting job struct"
 t_run "plan with an unknown flag" 255 "$CARAVAN" job plan -nope "$JOB1"
 t_contains "unknown flag" "$T_ERR" "flag provided but not defined: -nope"
+write_job "$T_TMP/bad.nomad.hcl" -1
+t_run "plan of an invalid job" 255 "$CARAVAN" job plan "$T_TMP/bad.nomad.hcl"
+t_contains "validation error" "$T_ERR" "Error during plan: Unexpected response code: 500 ("
 t_run "plan with no agent" 255 env CARAVAN_ADDR=http://127.0.0.1:1 "$CARAVAN" job plan "$JOB1"
 t_contains "plan transport error" "$T_ERR" "Error during plan:"
 
@@ -234,4 +287,10 @@ t_contains "agent-info sections" "$T_OUT" "nomad
 t_run "agent-info -json" 0 "$CARAVAN" agent-info -json
 t_eq "agent-info JSON" "$(jq -r .stats.nomad.server <<<"$T_OUT")" true
 
+# Under the sanitizers a leak or a bad access shows in the exit status.
+kill -INT $AGENT
+wait $AGENT
+rc=$?
+[ $rc -eq 0 ] || tail -40 "$T_TMP/agent.log" | sed 's/^/# agent: /'
+t_ok $rc "the agent exits cleanly on SIGINT"
 done_testing
