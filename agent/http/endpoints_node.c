@@ -57,15 +57,30 @@ static json_t *body_object(struct httpd_req *req, struct err *err)
     return j;
 }
 
+/* The JSON kind as Go's decoder names it in type errors. */
+static const char *json_kind(const json_t *v)
+{
+    if (json_is_string(v))
+        return "string";
+    if (json_is_number(v))
+        return "number";
+    if (json_is_boolean(v))
+        return "bool";
+    if (json_is_array(v))
+        return "array";
+    return "object";
+}
+
 static int type_error(struct err *err,
+                      const json_t *v,
                       const char *strct,
                       const char *field,
                       const char *type)
 {
     return err_set(err, ERR_INVALID,
-                   "json: cannot unmarshal value into Go struct field "
+                   "json: cannot unmarshal %s into Go struct field "
                    "%s.%s of type %s",
-                   strct, field, type);
+                   json_kind(v), strct, field, type);
 }
 
 /* A string member: absent or null leaves *out NULL. */
@@ -81,7 +96,7 @@ static int get_str(const json_t *o,
     if (v == NULL || json_is_null(v))
         return 0;
     if (!json_is_string(v))
-        return type_error(err, strct, key, "string");
+        return type_error(err, v, strct, key, "string");
     *out = json_string_value(v);
     return 0;
 }
@@ -98,7 +113,7 @@ static int get_bool(const json_t *o,
     if (v == NULL || json_is_null(v))
         return 0;
     if (!json_is_boolean(v))
-        return type_error(err, strct, key, "bool");
+        return type_error(err, v, strct, key, "bool");
     *out = json_is_true(v);
     return 0;
 }
@@ -200,12 +215,13 @@ static int drain_spec(const json_t *spec,
     const json_t *deadline = json_object_get(spec, "Deadline");
 
     if (!json_is_object(spec))
-        return type_error(err, "NodeUpdateDrainRequest", "DrainSpec",
+        return type_error(err, spec, "NodeUpdateDrainRequest", "DrainSpec",
                           "api.DrainSpec");
     d->enable = true;
     if (deadline != NULL && !json_is_null(deadline)) {
         if (!json_is_integer(deadline))
-            return type_error(err, "DrainSpec", "Deadline", "time.Duration");
+            return type_error(err, deadline, "DrainSpec", "Deadline",
+                              "time.Duration");
         d->deadline_ns = (int64_t)json_integer_value(deadline);
     }
     return get_bool(spec, "DrainSpec", "IgnoreSystemJobs",
@@ -220,12 +236,13 @@ static int drain_meta(const json_t *meta, struct strmap *out, struct err *err)
     if (meta == NULL || json_is_null(meta))
         return 0;
     if (!json_is_object(meta))
-        return type_error(err, "NodeUpdateDrainRequest", "Meta",
+        return type_error(err, meta, "NodeUpdateDrainRequest", "Meta",
                           "map[string]string");
     json_object_foreach((json_t *)meta, k, v)
     {
         if (!json_is_string(v))
-            return type_error(err, "NodeUpdateDrainRequest", "Meta", "string");
+            return type_error(err, v, "NodeUpdateDrainRequest", "Meta",
+                              "string");
         strmap_set(out, k, json_string_value(v));
     }
     return 0;
