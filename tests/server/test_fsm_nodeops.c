@@ -211,6 +211,23 @@ START_TEST(drainer_completion_keeps_the_node_ineligible)
 }
 END_TEST
 
+START_TEST(registering_again_keeps_the_drain)
+{
+    struct node *n;
+
+    put_node("n1");
+    drain("n1", true, false, NULL);
+    put_node("n1"); /* the client restarted */
+    n = get_node("n1");
+    ck_assert_ptr_nonnull(n->drain_strategy);
+    ck_assert(n->drain);
+    ck_assert_str_eq(n->scheduling_eligibility, "ineligible");
+    ck_assert_str_eq(n->last_drain->status, "draining");
+    ck_assert_str_eq(n->events[0].message, "Node drain strategy set");
+    node_free(n);
+}
+END_TEST
+
 START_TEST(unknown_node_changes_nothing)
 {
     struct cmd c;
@@ -333,6 +350,7 @@ static Suite *suite(void)
     tcase_add_test(tc, eligibility_changes_and_records_an_event);
     tcase_add_test(tc, drain_set_updated_and_cancelled);
     tcase_add_test(tc, drainer_completion_keeps_the_node_ineligible);
+    tcase_add_test(tc, registering_again_keeps_the_drain);
     tcase_add_test(tc, unknown_node_changes_nothing);
     tcase_add_test(tc, transition_marks_allocs_and_queues_evals);
     tcase_add_test(tc, gc_deletes_records);
