@@ -161,6 +161,20 @@ t_eq "its allocs are gone" "$(curl -sf "$API/allocations" | jq '[.[] | select(.J
 t_eq "the running job stays" "$(curl -sf "$API/job/keep" | jq -r .Status)" "running"
 t_eq "with its alloc" "$(curl -sf "$API/job/keep/allocations" | jq length)" "1"
 
+# ---------------------------------------------------- system jobs go last
+job_file sys 1
+sed -i 's/^job "sys" {/job "sys" {\n  type = "system"/; /count = 1/d' "$T_TMP/sys.nomad.hcl"
+t_run "a system job" 0 "$CARAVAN" job run -detach "$T_TMP/sys.nomad.hcl"
+sys_running() { api_check "$API/job/sys/allocations" '[.[] | select(.ClientStatus == "running")] | length == 1'; }
+wait_until 150 sys_running
+t_ok $? "it runs on the node"
+t_run "a forced drain ignoring system jobs" 0 "$CARAVAN" node drain -enable -force -ignore-system -yes -self
+t_contains "ends" "$T_OUT" "All allocations on node \"$NODE\" have stopped"
+t_eq "the service alloc stopped" "$(curl -sf "$API/job/keep/allocations" | jq -r '.[0].DesiredStatus')" "stop"
+t_eq "the system alloc stays" "$(curl -sf "$API/job/sys/allocations" | jq -r '.[0].DesiredStatus + " " + .[0].ClientStatus')" "run running"
+t_run "a forced drain with them" 0 "$CARAVAN" node drain -enable -force -yes -self
+t_eq "the system alloc went too" "$(curl -sf "$API/job/sys/allocations" | jq -r '.[0].DesiredStatus')" "stop"
+
 # ------------------------------------------------ periodic GC, from config
 cat >"$T_TMP/bad.hcl" <<'HCL'
 server {
