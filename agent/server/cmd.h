@@ -50,7 +50,7 @@ enum cmd_key_kind {
 
 struct cmd_key
 {
-    int kind; /* enum cmd_key_kind */
+    int kind;        /* enum cmd_key_kind */
     char *namespace; /* jobs only */
     char *id;
 };
@@ -96,7 +96,7 @@ struct cmd
      * in LastDrain.Meta, the operator's meta; status is set ("complete",
      * or "deadline" when it hit the deadline) when the drainer ended it.
      */
-    bool mark_eligible;         /* NODE_DRAIN off: eligible again */
+    bool mark_eligible; /* NODE_DRAIN off: eligible again */
     /* ALLOC_TRANSITION: allocs to migrate; GC: records to delete. */
     struct cmd_key *keys;
     size_t nkeys;
