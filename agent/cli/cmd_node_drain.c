@@ -597,13 +597,33 @@ static int drain_node(struct api_client *c,
     return status;
 }
 
+/* -monitor: follows a drain already set, without changing it. */
+static int monitor_only(struct api_client *c,
+                        const struct drain_opts *d,
+                        const json_t *node)
+{
+    char t[64];
+
+    if (!json_is_object(json_object_get(node, "DrainStrategy"))) {
+        fprintf(stderr, "No drain strategy set\n");
+        return 0;
+    }
+    stamp(t, sizeof(t));
+    printf("%s: Monitoring node \"%s\": Ctrl-C to detach monitoring\n", t,
+           cli_jstr(node, "ID"));
+    fflush(stdout);
+    return monitor_drain(c, cli_jstr(node, "ID"),
+                         (uint64_t)cli_jint(node, "ModifyIndex"),
+                         d->ignore_system);
+}
+
 int cli_cmd_node_drain(const struct cli_command *cmd, int argc, char **argv)
 {
     struct cli_api_opts o = {0};
     struct api_client c;
     struct drain_opts d;
     json_t *node = NULL;
-    char *prefix = NULL, t[64];
+    char *prefix = NULL;
     const char *bad;
     int64_t deadline;
     int first, status;
@@ -633,17 +653,14 @@ int cli_cmd_node_drain(const struct cli_command *cmd, int argc, char **argv)
         if (status >= 0)
             return status;
     }
-    if ((bad = flags_conflict(&d)) != NULL ||
-        ((d.self && argc - first != 0) || (!d.self && argc - first != 1)
-             ? (bad = "Node ID must be specified if -self isn't being used")
-             : NULL) != NULL ||
-        (bad = strategy_conflict(&d)) != NULL) {
+    bad = flags_conflict(&d);
+    if (bad == NULL && (d.self ? argc != first : argc - first != 1))
+        bad = "Node ID must be specified if -self isn't being used";
+    if (bad == NULL)
+        bad = strategy_conflict(&d);
+    if (bad != NULL || drain_deadline(&d, &deadline) != 0) {
         flag_list_release(&d.meta);
-        return cli_arg_error(cmd, bad);
-    }
-    if (drain_deadline(&d, &deadline) != 0) {
-        flag_list_release(&d.meta);
-        return 1;
+        return bad ? cli_arg_error(cmd, bad) : 1;
     }
     cli_api_client(&c, &o);
     status = resolve_node(&c, d.self ? NULL : argv[first], d.self,
@@ -651,17 +668,7 @@ int cli_cmd_node_drain(const struct cli_command *cmd, int argc, char **argv)
     if (status != 0)
         goto out;
     if (d.monitor) {
-        if (!json_is_object(json_object_get(node, "DrainStrategy"))) {
-            fprintf(stderr, "No drain strategy set\n");
-            goto out;
-        }
-        stamp(t, sizeof(t));
-        printf("%s: Monitoring node \"%s\": Ctrl-C to detach monitoring\n", t,
-               cli_jstr(node, "ID"));
-        fflush(stdout);
-        status = monitor_drain(&c, cli_jstr(node, "ID"),
-                               (uint64_t)cli_jint(node, "ModifyIndex"),
-                               d.ignore_system);
+        status = monitor_only(&c, &d, node);
         goto out;
     }
     if (strcmp(prefix, cli_jstr(node, "ID")) != 0 && !d.yes &&

@@ -657,10 +657,11 @@ static void get_eval_allocs(struct httpd_req *req, void *arg)
 static int node_stub(const struct node *n, void *arg)
 {
     struct list_ctx *c = arg;
-    json_t *drivers = json_object();
+    json_t *drivers, *full, *last;
 
     if (!api_has_prefix(n->id, c->prefix))
         return 0;
+    drivers = json_object(); /* after the filter: no leak for a miss */
     for (size_t i = 0; i < n->ndrivers; i++)
         json_object_set_new(
             drivers, model_str(n->drivers[i].name),
@@ -680,6 +681,12 @@ static int node_stub(const struct node *n, void *arg)
                   model_str(n->status_description), "Drivers", drivers,
                   "CreateIndex", (json_int_t)n->create_index, "ModifyIndex",
                   (json_int_t)n->modify_index));
+    /* LastDrain as the full node shows it (null before any drain). */
+    full = node_to_json(n);
+    last = json_object_get(full, "LastDrain");
+    json_object_set(json_array_get(c->out, json_array_size(c->out) - 1),
+                    "LastDrain", last ? last : json_null());
+    json_decref(full);
     return 0;
 }
 

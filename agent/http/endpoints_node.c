@@ -18,90 +18,11 @@
 #include <string.h>
 
 #include "agent/http/api_int.h"
+#include "agent/http/node_body.h"
 #include "agent/server/server.h"
 #include "lib/alloc.h"
 #include "lib/err.h"
 #include "lib/model/types.h"
-
-/* ------------------------------------------------------------- bodies */
-
-/*
- * Parses a request body into a JSON object. Nomad's Go decoder answers
- * "EOF" for an empty body and names the Go field for a wrong type; the
- * messages here follow it.
- */
-static json_t *body_object(struct httpd_req *req, struct err *err)
-{
-    size_t len;
-    const char *body = httpd_req_body(req, &len);
-    json_error_t je;
-    json_t *j;
-
-    if (len == 0) {
-        err_set(err, ERR_INVALID, "EOF");
-        return NULL;
-    }
-    j = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
-    if (j == NULL) {
-        err_set(err, ERR_INVALID, "invalid JSON at line %d column %d: %s",
-                je.line, je.column, je.text);
-        return NULL;
-    }
-    if (!json_is_object(j)) {
-        json_decref(j);
-        err_set(err, ERR_INVALID,
-                "json: cannot unmarshal %s into Go value of type object",
-                json_is_array(j) ? "array" : "value");
-        return NULL;
-    }
-    return j;
-}
-
-static int type_error(struct err *err,
-                      const char *strct,
-                      const char *field,
-                      const char *type)
-{
-    return err_set(err, ERR_INVALID,
-                   "json: cannot unmarshal value into Go struct field "
-                   "%s.%s of type %s",
-                   strct, field, type);
-}
-
-/* A string member: absent or null leaves *out NULL. */
-static int get_str(const json_t *o,
-                   const char *strct,
-                   const char *key,
-                   const char **out,
-                   struct err *err)
-{
-    const json_t *v = json_object_get(o, key);
-
-    *out = NULL;
-    if (v == NULL || json_is_null(v))
-        return 0;
-    if (!json_is_string(v))
-        return type_error(err, strct, key, "string");
-    *out = json_string_value(v);
-    return 0;
-}
-
-static int get_bool(const json_t *o,
-                    const char *strct,
-                    const char *key,
-                    bool *out,
-                    struct err *err)
-{
-    const json_t *v = json_object_get(o, key);
-
-    *out = false;
-    if (v == NULL || json_is_null(v))
-        return 0;
-    if (!json_is_boolean(v))
-        return type_error(err, strct, key, "bool");
-    *out = json_is_true(v);
-    return 0;
-}
 
 /* ----------------------------------------------------------- answers */
 
@@ -174,61 +95,20 @@ static void put_eligibility(struct httpd_req *req, void *arg)
 {
     struct http_api *api = arg;
     struct err err = ERR_INIT;
-    const char *node_id, *elig;
-    json_t *j = body_object(req, &err);
+    struct node_eligibility_body b;
+    size_t len;
+    const char *body = httpd_req_body(req, &len);
+    const char *node_id;
 
-    if (j == NULL ||
-        get_str(j, "NodeUpdateEligibilityRequest", "NodeID", &node_id, &err) !=
-            0 ||
-        get_str(j, "NodeUpdateEligibilityRequest", "Eligibility", &elig,
-                &err) != 0) {
+    if (node_eligibility_body_parse(body, len, &b, &err) != 0) {
         httpd_respond_error(req, 400, "%s", err.msg);
-        json_decref(j);
         return;
     }
-    if (node_id == NULL || node_id[0] == '\0')
-        node_id = httpd_req_param(req, "id");
-    server_node_eligibility(api->srv, node_id, elig ? elig : "", node_updated,
+    node_id =
+        b.node_id && b.node_id[0] ? b.node_id : httpd_req_param(req, "id");
+    server_node_eligibility(api->srv, node_id, b.eligibility, node_updated,
                             node_write_new(req));
-    json_decref(j);
-}
-
-static int drain_spec(const json_t *spec,
-                      struct server_drain_request *d,
-                      struct err *err)
-{
-    const json_t *deadline = json_object_get(spec, "Deadline");
-
-    if (!json_is_object(spec))
-        return type_error(err, "NodeUpdateDrainRequest", "DrainSpec",
-                          "api.DrainSpec");
-    d->enable = true;
-    if (deadline != NULL && !json_is_null(deadline)) {
-        if (!json_is_integer(deadline))
-            return type_error(err, "DrainSpec", "Deadline", "time.Duration");
-        d->deadline_ns = (int64_t)json_integer_value(deadline);
-    }
-    return get_bool(spec, "DrainSpec", "IgnoreSystemJobs",
-                    &d->ignore_system_jobs, err);
-}
-
-static int drain_meta(const json_t *meta, struct strmap *out, struct err *err)
-{
-    const char *k;
-    json_t *v;
-
-    if (meta == NULL || json_is_null(meta))
-        return 0;
-    if (!json_is_object(meta))
-        return type_error(err, "NodeUpdateDrainRequest", "Meta",
-                          "map[string]string");
-    json_object_foreach((json_t *)meta, k, v)
-    {
-        if (!json_is_string(v))
-            return type_error(err, "NodeUpdateDrainRequest", "Meta", "string");
-        strmap_set(out, k, json_string_value(v));
-    }
-    return 0;
+    node_eligibility_body_release(&b);
 }
 
 static void put_drain(struct httpd_req *req, void *arg)
@@ -236,33 +116,26 @@ static void put_drain(struct httpd_req *req, void *arg)
     struct http_api *api = arg;
     struct err err = ERR_INIT;
     struct server_drain_request d;
+    struct node_drain_body b;
     struct node_write *w;
-    const json_t *spec;
-    json_t *j = body_object(req, &err);
-    struct strmap meta;
+    size_t len;
+    const char *body = httpd_req_body(req, &len);
 
-    memset(&d, 0, sizeof(d));
-    strmap_init(&meta);
-    if (j == NULL)
-        goto bad;
-    spec = json_object_get(j, "DrainSpec");
-    if ((spec != NULL && !json_is_null(spec) && drain_spec(spec, &d, &err)) ||
-        get_bool(j, "NodeUpdateDrainRequest", "MarkEligible", &d.mark_eligible,
-                 &err) != 0 ||
-        drain_meta(json_object_get(j, "Meta"), &meta, &err) != 0)
-        goto bad;
+    if (node_drain_body_parse(body, len, &b, &err) != 0) {
+        httpd_respond_error(req, 400, "%s", err.msg);
+        return;
+    }
     w = node_write_new(req);
-    strmap_copy(&w->meta, &meta);
+    strmap_copy(&w->meta, &b.meta);
+    memset(&d, 0, sizeof(d));
     d.node_id = httpd_req_param(req, "id");
+    d.enable = b.enable;
+    d.deadline_ns = b.deadline_ns;
+    d.ignore_system_jobs = b.ignore_system_jobs;
+    d.mark_eligible = b.mark_eligible;
     d.meta = &w->meta;
     server_node_drain(api->srv, &d, node_updated, w);
-    strmap_release(&meta);
-    json_decref(j);
-    return;
-bad:
-    httpd_respond_error(req, 400, "%s", err.msg);
-    strmap_release(&meta);
-    json_decref(j);
+    node_drain_body_release(&b);
 }
 
 static void gc_done(void *arg, int rc, uint64_t index, const struct err *err)

@@ -128,7 +128,8 @@ const char *cmd_type_name(enum cmd_type t)
 
 void cmd_encode(const struct cmd *c, struct buf *out)
 {
-    mp_put_array(out, 18);
+    /* 17 fields. Writers before AllocTransition said 16 for their 15. */
+    mp_put_array(out, 17);
     mp_put_int(out, CMD_VERSION);
     mp_put_int(out, c->type);
     mp_put_int(out, c->now_unix_ns);
@@ -260,7 +261,7 @@ int cmd_decode(const void *data, size_t len, struct cmd *c, struct err *err)
         mp_read_bool(&r, &b) != 0)
         goto bad;
     c->job_stable = b;
-    if (n >= 18) {
+    if (n >= 17) {
         if (mp_read_bool(&r, &b) != 0 || mp_read_array(&r, &k) != 0 ||
             k > mp_remaining(&r))
             goto bad;
@@ -278,7 +279,7 @@ int cmd_decode(const void *data, size_t len, struct cmd *c, struct err *err)
             key->kind = (int)kind;
         }
     }
-    for (uint32_t i = n >= 18 ? 18 : 16; i < n; i++) { /* newer writer */
+    for (uint32_t i = n >= 17 ? 17 : 16; i < n; i++) { /* newer writer */
         if (mp_skip(&r) != 0)
             goto bad;
     }

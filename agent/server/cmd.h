@@ -50,7 +50,7 @@ enum cmd_key_kind {
 
 struct cmd_key
 {
-    int kind; /* enum cmd_key_kind */
+    int kind;        /* enum cmd_key_kind */
     char *namespace; /* jobs only */
     char *id;
 };
@@ -96,11 +96,11 @@ struct cmd
     bool job_stable;            /* DEPLOYMENT_STATUS: mark the version */
     /*
      * NODE_ELIGIBILITY: id, status ("eligible"/"ineligible"). NODE_DRAIN:
-     * id; node carries only DrainStrategy (NULL: drain off) and, in
-     * LastDrain.Meta, the operator's meta; description "" for a drain the
-     * drainer completed (status then "deadline" when it hit the deadline).
+     * id; node (or NULL) carries only DrainStrategy (NULL: drain off) and,
+     * in LastDrain.Meta, the operator's meta; status is set ("complete",
+     * or "deadline" when it hit the deadline) when the drainer ended it.
      */
-    bool mark_eligible;         /* NODE_DRAIN off: eligible again */
+    bool mark_eligible; /* NODE_DRAIN off: eligible again */
     /* ALLOC_TRANSITION: allocs to migrate; GC: records to delete. */
     struct cmd_key *keys;
     size_t nkeys;

@@ -407,6 +407,7 @@ static int apply_node(struct state_txn *txn,
             return err_set(err, ERR_INVALID, "NodeRegister without a node");
         n = node_copy(c->node);
         n->status_updated_at_unix = c->now_unix_ns / 1000000000;
+        fsm__keep_server_fields(txn, n);
         rc = state_upsert_node(txn, n, err);
         node_free(n);
         fx->capacity_changed = true;

@@ -16,6 +16,15 @@ int fsm__put_evals(struct state_txn *txn,
                    struct fsm_effects *fx,
                    struct err *err);
 
+struct node;
+
+/*
+ * A node registering again keeps what the servers decided for it:
+ * eligibility, drain strategy, last drain and events (Nomad's
+ * upsertNodeTxn), so a client restart does not end a drain.
+ */
+void fsm__keep_server_fields(struct state_txn *txn, struct node *n);
+
 /* NODE_ELIGIBILITY, NODE_DRAIN, ALLOC_TRANSITION and GC. */
 int fsm__apply_nodeops(struct state_txn *txn,
                        const struct cmd *c,

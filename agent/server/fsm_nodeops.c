@@ -54,6 +54,33 @@ static int get_node(struct state_txn *txn,
     return rc;
 }
 
+void fsm__keep_server_fields(struct state_txn *txn, struct node *n)
+{
+    struct node old;
+    struct err err = ERR_INIT;
+
+    node_init(&old);
+    if (get_node(txn, n->id, &old, &err) == 0) {
+        if (old.scheduling_eligibility != NULL)
+            model_set_str(&n->scheduling_eligibility,
+                          old.scheduling_eligibility);
+        free(n->drain_strategy);
+        n->drain_strategy = old.drain_strategy;
+        old.drain_strategy = NULL;
+        n->drain = n->drain_strategy != NULL;
+        node_drain_meta_free(n->last_drain);
+        n->last_drain = old.last_drain;
+        old.last_drain = NULL;
+        if (n->nevents == 0) {
+            n->events = old.events;
+            n->nevents = old.nevents;
+            old.events = NULL;
+            old.nevents = 0;
+        }
+    }
+    node_release(&old);
+}
+
 static int apply_eligibility(struct state_txn *txn,
                              const struct cmd *c,
                              struct fsm_effects *fx,

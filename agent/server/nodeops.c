@@ -420,6 +420,31 @@ static bool same_job(const struct alloc *a, const struct alloc *b)
            strcmp(model_str(a->namespace), model_str(b->namespace)) == 0;
 }
 
+/* Marks the allocs r chose, with an eval for each of their jobs. */
+static void apply_migrations(struct server *s,
+                             const struct node *node,
+                             const struct drainer_result *r,
+                             const struct list *on_node)
+{
+    struct nodeops *n = server__nodeops(s);
+    struct cmd *c = xmalloc(sizeof(*c));
+
+    cmd_init(c, CMD_ALLOC_TRANSITION);
+    for (size_t i = 0; i < r->nmigrate; i++) {
+        cmd_add_key(c, CMD_KEY_ALLOC, NULL, r->migrate[i]);
+        for (size_t k = 0; k < on_node->n; k++) {
+            const struct alloc *a = on_node->v[k];
+
+            if (strcmp(a->id, r->migrate[i]) == 0 && a->job != NULL)
+                add_job_eval(c, a->job, "node-drain", node->id);
+        }
+    }
+    log_info(&n->lg, "node %s: %zu allocs marked for migration", node->id,
+             r->nmigrate);
+    n->drain_pending++;
+    server_apply(s, c, drain_applied, n);
+}
+
 /* One drainer step for one draining node. */
 static void drain_node(struct server *s,
                        struct state_snap *snap,
@@ -452,24 +477,8 @@ static void drain_node(struct server *s,
     in.njob_allocs = of_jobs.n;
     in.now_unix_ns = now;
     drainer_decide(&in, &r);
-    if (r.nmigrate > 0) {
-        struct cmd *c = xmalloc(sizeof(*c));
-
-        cmd_init(c, CMD_ALLOC_TRANSITION);
-        for (size_t i = 0; i < r.nmigrate; i++) {
-            cmd_add_key(c, CMD_KEY_ALLOC, NULL, r.migrate[i]);
-            for (size_t k = 0; k < on_node.n; k++) {
-                const struct alloc *a = on_node.v[k];
-
-                if (strcmp(a->id, r.migrate[i]) == 0 && a->job != NULL)
-                    add_job_eval(c, a->job, "node-drain", node->id);
-            }
-        }
-        log_info(&n->lg, "node %s: %zu allocs marked for migration", node->id,
-                 r.nmigrate);
-        n->drain_pending++;
-        server_apply(s, c, drain_applied, n);
-    }
+    if (r.nmigrate > 0)
+        apply_migrations(s, node, &r, &on_node);
     if (r.done) {
         struct cmd *c = xmalloc(sizeof(*c));
 
@@ -527,58 +536,90 @@ static void gc_applied(void *arg, int rc, uint64_t index, const struct err *err)
     free(g);
 }
 
+/* Every record of the state, copied: what the GC selection looks at. */
+struct gc_records
+{
+    struct list jobs, evals, allocs, deps, nodes;
+};
+
+static int gc_records_read(struct server *s,
+                           struct gc_records *r,
+                           struct err *err)
+{
+    struct state_snap *snap;
+    int rc = server_read_begin(s, &snap, err);
+
+    memset(r, 0, sizeof(*r));
+    if (rc != 0)
+        return rc;
+    server_each_job(snap, "", push_job, &r->jobs, err);
+    server_each_eval(snap, "", push_eval, &r->evals, err);
+    server_each_alloc(snap, "", push_alloc, &r->allocs, err);
+    server_each_deployment(snap, "", push_deployment, &r->deps, err);
+    server_each_node(snap, "", push_node, &r->nodes, err);
+    server_read_end(snap);
+    return 0;
+}
+
+static void gc_records_release(struct gc_records *r)
+{
+    list_free(&r->jobs, free_job);
+    list_free(&r->evals, free_eval);
+    list_free(&r->allocs, free_alloc);
+    list_free(&r->deps, free_deployment);
+    list_free(&r->nodes, free_node);
+}
+
+/* The GC command for thresholds th, or NULL when nothing may go. */
+static struct cmd *gc_command(const struct gc_records *r,
+                              const struct gc_thresholds *th)
+{
+    struct gc_input in;
+    struct cmd *c = xmalloc(sizeof(*c));
+
+    memset(&in, 0, sizeof(in));
+    in.jobs = (struct job *const *)r->jobs.v;
+    in.njobs = r->jobs.n;
+    in.evals = (struct eval *const *)r->evals.v;
+    in.nevals = r->evals.n;
+    in.allocs = (struct alloc *const *)r->allocs.v;
+    in.nallocs = r->allocs.n;
+    in.deployments = (struct deployment *const *)r->deps.v;
+    in.ndeployments = r->deps.n;
+    in.nodes = (struct node *const *)r->nodes.v;
+    in.nnodes = r->nodes.n;
+    in.now_unix_ns = time_wall_unix_ns();
+    in.th = *th;
+    cmd_init(c, CMD_GC);
+    if (gc_select(&in, c) == 0) {
+        cmd_release(c);
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
 static void run_gc(struct server *s,
                    const struct gc_thresholds *th,
                    server_done_cb done,
                    void *arg)
 {
     struct nodeops *n = server__nodeops(s);
-    struct list jobs = {0}, evals = {0}, allocs = {0}, deps = {0}, nodes = {0};
-    struct state_snap *snap;
+    struct gc_records r;
     struct err err = ERR_INIT;
-    struct gc_input in;
     struct gc_ctx *g;
     struct cmd *c;
     int rc;
 
-    rc = server_read_begin(s, &snap, &err);
-    if (rc == 0) {
-        server_each_job(snap, "", push_job, &jobs, &err);
-        server_each_eval(snap, "", push_eval, &evals, &err);
-        server_each_alloc(snap, "", push_alloc, &allocs, &err);
-        server_each_deployment(snap, "", push_deployment, &deps, &err);
-        server_each_node(snap, "", push_node, &nodes, &err);
-        server_read_end(snap);
-    }
+    rc = gc_records_read(s, &r, &err);
     if (rc != 0) {
         if (done)
             done(arg, rc, 0, &err);
         return;
     }
-    memset(&in, 0, sizeof(in));
-    in.jobs = (struct job *const *)jobs.v;
-    in.njobs = jobs.n;
-    in.evals = (struct eval *const *)evals.v;
-    in.nevals = evals.n;
-    in.allocs = (struct alloc *const *)allocs.v;
-    in.nallocs = allocs.n;
-    in.deployments = (struct deployment *const *)deps.v;
-    in.ndeployments = deps.n;
-    in.nodes = (struct node *const *)nodes.v;
-    in.nnodes = nodes.n;
-    in.now_unix_ns = time_wall_unix_ns();
-    in.th = *th;
-    c = xmalloc(sizeof(*c));
-    cmd_init(c, CMD_GC);
-    gc_select(&in, c);
-    list_free(&jobs, free_job);
-    list_free(&evals, free_eval);
-    list_free(&allocs, free_alloc);
-    list_free(&deps, free_deployment);
-    list_free(&nodes, free_node);
-    if (c->nkeys == 0) {
-        cmd_release(c);
-        free(c);
+    c = gc_command(&r, th);
+    gc_records_release(&r);
+    if (c == NULL) {
         if (done)
             done(arg, 0, server_last_index(s), &err);
         return;

@@ -204,10 +204,10 @@ void server_node_eligibility(struct server *s,
 struct server_drain_request
 {
     const char *node_id;
-    bool enable;           /* false: cancel the drain */
-    int64_t deadline_ns;   /* < 0 force, 0 none */
+    bool enable;         /* false: cancel the drain */
+    int64_t deadline_ns; /* < 0 force, 0 none */
     bool ignore_system_jobs;
-    bool mark_eligible;    /* on cancel */
+    bool mark_eligible;        /* on cancel */
     const struct strmap *meta; /* borrowed; may be NULL */
 };
 

@@ -161,4 +161,62 @@ t_eq "its allocs are gone" "$(curl -sf "$API/allocations" | jq '[.[] | select(.J
 t_eq "the running job stays" "$(curl -sf "$API/job/keep" | jq -r .Status)" "running"
 t_eq "with its alloc" "$(curl -sf "$API/job/keep/allocations" | jq length)" "1"
 
+# ---------------------------------------------------- system jobs go last
+job_file sys 1
+sed -i 's/^job "sys" {/job "sys" {\n  type = "system"/; /count = 1/d' "$T_TMP/sys.nomad.hcl"
+t_run "a system job" 0 "$CARAVAN" job run -detach "$T_TMP/sys.nomad.hcl"
+sys_running() { api_check "$API/job/sys/allocations" '[.[] | select(.ClientStatus == "running")] | length == 1'; }
+wait_until 150 sys_running
+t_ok $? "it runs on the node"
+t_run "a forced drain ignoring system jobs" 0 "$CARAVAN" node drain -enable -force -ignore-system -yes -self
+t_contains "ends" "$T_OUT" "All allocations on node \"$NODE\" have stopped"
+t_eq "the service alloc stopped" "$(curl -sf "$API/job/keep/allocations" | jq -r '.[0].DesiredStatus')" "stop"
+t_eq "the system alloc stays" "$(curl -sf "$API/job/sys/allocations" | jq -r '.[0].DesiredStatus + " " + .[0].ClientStatus')" "run running"
+t_run "a forced drain with them" 0 "$CARAVAN" node drain -enable -force -yes -self
+t_eq "the system alloc went too" "$(curl -sf "$API/job/sys/allocations" | jq -r '.[0].DesiredStatus')" "stop"
+
+# ------------------------------------------------ periodic GC, from config
+cat >"$T_TMP/bad.hcl" <<'HCL'
+server {
+  job_gc_threshold = "soon"
+}
+HCL
+t_run "a bad GC threshold stops the agent" 1 timeout 20 "$CARAVAN" agent -dev -config "$T_TMP/bad.hcl" -http-port "$(free_port)"
+t_contains "naming the setting" "$T_OUT$T_ERR" 'server.job_gc_threshold must be a positive duration'
+
+cat >"$T_TMP/gc.hcl" <<'HCL'
+server {
+  job_gc_interval         = "1s"
+  job_gc_threshold        = "1s"
+  eval_gc_threshold       = "1s"
+  batch_eval_gc_threshold = "1s"
+}
+HCL
+PORT2=$(free_port)
+"$CARAVAN" agent -dev -config "$T_TMP/gc.hcl" -http-port "$PORT2" >"$T_TMP/agent2.log" 2>&1 &
+AGENT2=$!
+trap 'kill -INT $AGENT $AGENT2 2>/dev/null; wait $AGENT $AGENT2 2>/dev/null; rm -rf "$T_TMP"' EXIT
+API2=http://127.0.0.1:$PORT2/v1
+node2_ready() { api_check "$API2/nodes" '.[0].Status == "ready"'; }
+wait_until 100 node2_ready
+t_ok $? "a second agent with short GC thresholds"
+cat >"$T_TMP/quick.nomad.hcl" <<'HCL'
+job "quick" {
+  type = "batch"
+  group "g" {
+    task "t" {
+      driver = "raw_exec"
+      config {
+        command = "/bin/true"
+      }
+    }
+  }
+}
+HCL
+t_run "a batch job that finishes" 0 "$CARAVAN" job run -detach -address "http://127.0.0.1:$PORT2" "$T_TMP/quick.nomad.hcl"
+collected() { [ "$(curl -s -o /dev/null -w '%{http_code}' "$API2/job/quick")" = 404 ]; }
+wait_until 300 collected
+t_ok $? "the periodic GC removes the dead batch job"
+t_eq "with its evals" "$(curl -sf "$API2/evaluations" | jq length)" "0"
+
 done_testing
