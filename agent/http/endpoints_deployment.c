@@ -1,6 +1,7 @@
 /*
  * Deployment writes and the allocations of a deployment:
- * /v1/deployment/{promote,fail,pause,allocations}/:id as Nomad's.
+ * /v1/deployment/{promote,fail,pause,allocation-health,allocations}/:id
+ * as Nomad's.
  */
 #include "agent/http/endpoints_deployment.h"
 
@@ -89,8 +90,8 @@ static void post_update(struct httpd_req *req,
 {
     struct err err = ERR_INIT;
     struct deployment_req body;
-    struct server_deployment_req r = {op, httpd_req_param(req, "id"), NULL, 0,
-                                      false};
+    struct server_deployment_req r = {.op = op,
+                                      .id = httpd_req_param(req, "id")};
 
     deployment_req_init(&body);
     if (read_req(req, &body, &err) != 0) {
@@ -109,6 +110,11 @@ static void post_update(struct httpd_req *req,
         }
     } else if (op == SERVER_DEPLOYMENT_PAUSE && !body.pause) {
         r.op = SERVER_DEPLOYMENT_RESUME;
+    } else if (op == SERVER_DEPLOYMENT_ALLOC_HEALTH) {
+        r.healthy = (const char *const *)body.healthy.items;
+        r.nhealthy = body.healthy.n;
+        r.unhealthy = (const char *const *)body.unhealthy.items;
+        r.nunhealthy = body.unhealthy.n;
     }
     /* The server reads the request before this returns. */
     send_update(arg, req, &r);
@@ -128,6 +134,11 @@ static void post_fail(struct httpd_req *req, void *arg)
 static void post_pause(struct httpd_req *req, void *arg)
 {
     post_update(req, arg, SERVER_DEPLOYMENT_PAUSE);
+}
+
+static void post_alloc_health(struct httpd_req *req, void *arg)
+{
+    post_update(req, arg, SERVER_DEPLOYMENT_ALLOC_HEALTH);
 }
 
 /* ------------------------------------------------------ allocations */
@@ -188,6 +199,7 @@ int endpoints_deployment_add(struct http_api *api, struct err *err)
         {"PUT|POST /v1/deployment/promote/:id", post_promote},
         {"PUT|POST /v1/deployment/fail/:id", post_fail},
         {"PUT|POST /v1/deployment/pause/:id", post_pause},
+        {"PUT|POST /v1/deployment/allocation-health/:id", post_alloc_health},
         {"GET /v1/deployment/allocations/:id", get_deployment_allocs},
     };
 

@@ -130,7 +130,8 @@ static struct cmd *decision_cmd(const struct inputs *in,
 {
     struct cmd *c;
 
-    if (out->d == NULL && out->nunhealthy == 0 && out->nreplace == 0)
+    if (out->d == NULL && out->nunhealthy == 0 && out->nreplace == 0 &&
+        out->nhealthy == 0)
         return NULL;
     c = xmalloc(sizeof(*c));
     cmd_init(c, CMD_DEPLOYMENT_STATUS);
@@ -141,12 +142,14 @@ static struct cmd *decision_cmd(const struct inputs *in,
     c->job_stable = out->job_stable;
     c->job = out->rollback;
     out->rollback = NULL;
-    for (size_t i = 0; i < out->nunhealthy; i++) {
+    for (size_t i = 0; i < out->nunhealthy + out->nhealthy; i++) {
+        bool ok = i >= out->nunhealthy;
         struct alloc *a = alloc_new();
 
-        a->id = xstrdup(out->unhealthy[i]);
+        a->id =
+            xstrdup(ok ? out->healthy[i - out->nunhealthy] : out->unhealthy[i]);
         a->deployment_status = xcalloc(1, sizeof(*a->deployment_status));
-        a->deployment_status->healthy = TRI_FALSE;
+        a->deployment_status->healthy = tri_from_bool(ok);
         cmd_add_alloc(c, a);
     }
     for (size_t i = 0; i < out->nreplace; i++) {
@@ -259,6 +262,10 @@ static int decide(const struct server_deployment_req *req,
                                     out, err);
     case SERVER_DEPLOYMENT_FAIL:
         return deploy_watch_fail(&ci, out, err);
+    case SERVER_DEPLOYMENT_ALLOC_HEALTH:
+        return deploy_watch_set_health(&ci, req->healthy, req->nhealthy,
+                                       req->unhealthy, req->nunhealthy, out,
+                                       err);
     case SERVER_DEPLOYMENT_PAUSE:
     case SERVER_DEPLOYMENT_RESUME:
         return deploy_watch_pause(&ci, req->op == SERVER_DEPLOYMENT_PAUSE, out,

@@ -89,9 +89,11 @@ enum server_deployment_op {
     SERVER_DEPLOYMENT_FAIL,
     SERVER_DEPLOYMENT_PAUSE,
     SERVER_DEPLOYMENT_RESUME,
+    SERVER_DEPLOYMENT_ALLOC_HEALTH,
 };
 
-/* Borrowed for the call. groups/all only for PROMOTE. */
+/* Borrowed for the call. groups/all only for PROMOTE, the alloc ids
+ * only for ALLOC_HEALTH. */
 struct server_deployment_req
 {
     enum server_deployment_op op;
@@ -99,10 +101,15 @@ struct server_deployment_req
     const char *const *groups;
     size_t ngroups;
     bool all;
+    const char *const *healthy;
+    size_t nhealthy;
+    const char *const *unhealthy;
+    size_t nunhealthy;
 };
 
 /*
- * Promotes, fails, pauses or resumes deployment req->id as Nomad does
+ * Promotes, fails, pauses or resumes deployment req->id, or sets the
+ * health of its allocs, as Nomad does
  * (ERR_NOT_FOUND "deployment not found"; ERR_INVALID with Nomad's text
  * when it is terminal or its canaries are not healthy). done gets the
  * eval it created, if any.

@@ -210,6 +210,52 @@ t_ok $(api_check "$API/deployment/$D6" \
 wait_until 100 api_check "$API/job/roll" '.TaskGroups[0].Tasks[0].Config.args[1] == "sleep 604"'
 t_ok $? "the job is back at version 5's spec"
 
+# ------------------------------------------- health_check = "manual"
+cat >"$T_TMP/manual.hcl" <<'HCL'
+job "manual" {
+  group "m" {
+    update {
+      health_check      = "manual"
+      min_healthy_time  = "1s"
+      healthy_deadline  = "50s"
+      progress_deadline = "60s"
+    }
+    task "t" {
+      driver = "raw_exec"
+      config {
+        command = "/bin/sleep"
+        args    = ["600"]
+      }
+      resources {
+        cpu    = 50
+        memory = 32
+      }
+    }
+  }
+}
+HCL
+t_run "job run -detach manual" 0 "$CARAVAN" job run -detach "$T_TMP/manual.hcl"
+m_running() {
+    api_check "$API/job/manual/allocations" '.[0].ClientStatus == "running"'
+}
+wait_until 100 m_running
+t_ok $? "the manual-health alloc runs"
+DM=$(curl -sf "$API/job/manual/deployment" | jq -r .ID)
+MA=$(curl -sf "$API/job/manual/allocations" | jq -r '.[0].ID')
+t_ok $(api_check "$API/deployment/$DM" \
+    '.Status == "running" and .TaskGroups.m.HealthyAllocs == 0'; echo $?) \
+    "the client leaves manual health alone"
+code=$(curl -s -o "$T_TMP/body" -w '%{http_code}' -X PUT \
+    -d '{"HealthyAllocationIDs":["nope"]}' "$API/deployment/allocation-health/$DM")
+t_eq "an unknown alloc is refused" "$code" 400
+t_contains "naming it" "$(cat "$T_TMP/body")" 'unknown alloc "nope"'
+code=$(curl -s -o /dev/null -w '%{http_code}' -X PUT \
+    -d "{\"DeploymentID\":\"$DM\",\"HealthyAllocationIDs\":[\"$MA\"]}" \
+    "$API/deployment/allocation-health/$DM")
+t_eq "allocation-health accepts the alloc" "$code" 200
+wait_until 100 api_check "$API/deployment/$DM" '.Status == "successful"'
+t_ok $? "the deployment succeeds once its alloc is marked healthy"
+
 # ---------------------------------------------------------- bad requests
 code=$(curl -s -o "$T_TMP/body" -w '%{http_code}' -X PUT -d '{"All": "yes"}' \
     "$API/deployment/promote/$D6")

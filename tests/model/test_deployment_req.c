@@ -31,6 +31,14 @@ START_TEST(promote_groups_and_all)
     ck_assert(r.pause);
     ck_assert_ptr_null(r.deployment_id);
     deployment_req_release(&r);
+    ck_assert_int_eq(decode("{\"HealthyAllocationIDs\":[\"a\"],"
+                            "\"UnhealthyAllocationIDs\":[\"b\",\"c\"]}",
+                            &r, &err),
+                     0);
+    ck_assert_uint_eq(r.healthy.n, 1);
+    ck_assert_uint_eq(r.unhealthy.n, 2);
+    ck_assert_str_eq(r.unhealthy.items[1], "c");
+    deployment_req_release(&r);
 }
 END_TEST
 
@@ -59,6 +67,10 @@ START_TEST(wrong_types_are_refused_by_name)
          "names"},
         {"{\"Groups\":[\"web\",3]}", "Groups[1] must be a string"},
         {"[true]", "request body must be an object"},
+        {"{\"HealthyAllocationIDs\":[null]}",
+         "HealthyAllocationIDs[0] must be a string"},
+        {"{\"UnhealthyAllocationIDs\":{}}",
+         "UnhealthyAllocationIDs must be an array of at most 4096 names"},
     };
 
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
