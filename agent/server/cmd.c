@@ -89,7 +89,7 @@ const char *cmd_type_name(enum cmd_type t)
         "?",           "JobRegister",         "JobDeregister",
         "EvalUpdate",  "PlanResult",          "AllocClientUpdate",
         "NodeRegister", "NodeStatus",         "NodeDeregister",
-        "DeploymentStatus", "DeploymentPromote"};
+        "DeploymentStatus", "DeploymentPromote", "JobStability"};
 
     if ((size_t)t < sizeof(names) / sizeof(names[0]))
         return names[t];

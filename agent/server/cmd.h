@@ -33,6 +33,7 @@ enum cmd_type {
     CMD_NODE_DEREGISTER = 8,
     CMD_DEPLOYMENT_STATUS = 9,
     CMD_DEPLOYMENT_PROMOTE = 10,
+    CMD_JOB_STABILITY = 11,
 };
 
 /* A stop decided by a plan: the alloc keeps everything but its desire. */
@@ -55,7 +56,8 @@ struct cmd
     int64_t now_unix_ns; /* the proposer's clock: fsm must not read one */
 
     struct job *job;            /* JOB_REGISTER, DEPLOYMENT_STATUS (the
-                                   auto-revert job) */
+                                   auto-revert job), JOB_STABILITY (the
+                                   version, with its new Stable) */
     char *namespace;            /* JOB_DEREGISTER, DEPLOYMENT_* */
     char *id;                   /* job, node or deployment id */
     bool purge;                 /* JOB_DEREGISTER */

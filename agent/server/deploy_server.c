@@ -243,6 +243,7 @@ static void updated(void *arg, int rc, uint64_t index, const struct err *err)
     struct update_ctx *ctx = arg;
 
     ctx->res.index = index;
+    ctx->res.job_modify_index = index;
     if (ctx->res.eval_id[0])
         ctx->res.eval_create_index = index;
     ctx->done(ctx->arg, rc, &ctx->res, err);
@@ -319,5 +320,44 @@ void server_deployment_update(struct server *s,
         free(ctx);
         return;
     }
+    server_apply(s, c, updated, ctx);
+}
+
+void server_job_stability(struct server *s,
+                          const char *ns,
+                          const char *id,
+                          int64_t version,
+                          bool stable,
+                          server_register_cb done,
+                          void *arg)
+{
+    struct update_ctx *ctx = xcalloc(1, sizeof(*ctx));
+    struct state_snap *snap = NULL;
+    struct err err = ERR_INIT;
+    struct job *job = job_new();
+    struct cmd *c;
+    int rc;
+
+    ctx->done = done;
+    ctx->arg = arg;
+    ctx->res.warnings = "";
+    rc = server_read_begin(s, &snap, &err);
+    if (rc == 0) {
+        rc = server_read_job_version(snap, ns, id, version, job, &err);
+        if (rc == ERR_NOT_FOUND)
+            err_set(&err, ERR_NOT_FOUND, "job \"%s\" at version %lld not found",
+                    id, (long long)version);
+        server_read_end(snap);
+    }
+    if (rc != 0) {
+        done(arg, rc, &ctx->res, &err);
+        job_free(job);
+        free(ctx);
+        return;
+    }
+    job->stable = tri_from_bool(stable);
+    c = xmalloc(sizeof(*c));
+    cmd_init(c, CMD_JOB_STABILITY);
+    c->job = job;
     server_apply(s, c, updated, ctx);
 }

@@ -509,6 +509,47 @@ static int apply_deployment(struct state_txn *txn,
     return rc;
 }
 
+/* Nomad's UpdateJobStability: the version's record, and the current job
+ * when it is that version. */
+static int apply_job_stability(struct state_txn *txn,
+                               const struct cmd *c,
+                               struct fsm_effects *fx,
+                               struct err *err)
+{
+    struct state_snap *view = state_txn_view(txn);
+    struct job ver, cur;
+    int rc;
+
+    job_init(&ver);
+    job_init(&cur);
+    if (c->job == NULL) {
+        rc = err_set(err, ERR_INVALID, "JobStability without a job");
+        goto out;
+    }
+    rc = state_get_job_version(view, c->job->namespace, c->job->id,
+                               c->job->version, &ver, err);
+    if (rc != 0)
+        goto out;
+    ver.stable = c->job->stable;
+    rc = state_put_job_version(txn, &ver, err);
+    if (rc == 0) {
+        int found = state_get_job(view, ver.namespace, ver.id, &cur, err);
+
+        if (found == 0 && cur.version == ver.version) {
+            cur.stable = c->job->stable;
+            rc = state_upsert_job(txn, &cur, err);
+        } else if (found != 0) {
+            err_clear(err);
+        }
+    }
+    fx->tables_changed |= 1u << STATE_JOBS | 1u << STATE_JOB_VERSIONS;
+out:
+    state_snap_release(view);
+    job_release(&ver);
+    job_release(&cur);
+    return rc;
+}
+
 int fsm_apply(struct state_store *s,
               uint64_t index,
               const struct cmd *c,
@@ -545,6 +586,9 @@ int fsm_apply(struct state_store *s,
     case CMD_DEPLOYMENT_STATUS:
     case CMD_DEPLOYMENT_PROMOTE:
         rc = apply_deployment(txn, c, fx, err);
+        break;
+    case CMD_JOB_STABILITY:
+        rc = apply_job_stability(txn, c, fx, err);
         break;
     default:
         rc = err_set(err, ERR_INVALID, "unknown command type %d", c->type);

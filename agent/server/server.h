@@ -119,6 +119,18 @@ void server_deployment_update(struct server *s,
                               server_register_cb done,
                               void *arg);
 
+/*
+ * Marks version of job (ns, id) stable or not (Nomad's Job.Stable).
+ * ERR_NOT_FOUND "job \"id\" at version N not found".
+ */
+void server_job_stability(struct server *s,
+                          const char *ns,
+                          const char *id,
+                          int64_t version,
+                          bool stable,
+                          server_register_cb done,
+                          void *arg);
+
 /* Stops (or with purge, removes) a job and evaluates it. */
 void server_job_deregister(struct server *s,
                            const char *namespace,

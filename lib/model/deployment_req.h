@@ -1,7 +1,8 @@
 /*
  * The bodies of the deployment write requests (Nomad's
  * DeploymentPromoteRequest, DeploymentPauseRequest and
- * DeploymentFailRequest, DeploymentAllocHealthRequest share their fields):
+ * DeploymentFailRequest, DeploymentAllocHealthRequest share their fields,
+ * and JobStabilityRequest, the stable mark deployments set):
  * decoded from the HTTP API's JSON, every field optional, types and sizes
  * checked.
  */
@@ -10,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "lib/model/types.h"
 
@@ -28,6 +30,10 @@ struct deployment_req
     bool pause;
     struct strlist healthy;   /* HealthyAllocationIDs */
     struct strlist unhealthy; /* UnhealthyAllocationIDs */
+    /* Nomad's JobStabilityRequest, for /v1/job/:id/stable. */
+    char *job_id;
+    int64_t job_version; /* -1 when absent */
+    bool stable;
 };
 
 void deployment_req_init(struct deployment_req *r);

@@ -256,6 +256,23 @@ t_eq "allocation-health accepts the alloc" "$code" 200
 wait_until 100 api_check "$API/deployment/$DM" '.Status == "successful"'
 t_ok $? "the deployment succeeds once its alloc is marked healthy"
 
+# ---------------------------------------------------- job version stability
+t_ok $(api_check "$API/job/roll/versions" \
+    '.Versions[] | select(.Version == 2) | .Stable == false'; echo $?) \
+    "the broken version 2 is not stable"
+code=$(curl -s -o "$T_TMP/body" -w '%{http_code}' -X PUT \
+    -d '{"JobID":"roll","JobVersion":2,"Stable":true}' "$API/job/roll/stable")
+t_eq "PUT /v1/job/:id/stable" "$code" 200
+t_ok $(jq -e '.JobModifyIndex > 0' "$T_TMP/body" >/dev/null; echo $?) \
+    "answers the index"
+t_ok $(api_check "$API/job/roll/versions" \
+    '.Versions[] | select(.Version == 2) | .Stable == true'; echo $?) \
+    "version 2 is marked stable by hand"
+code=$(curl -s -o "$T_TMP/body" -w '%{http_code}' -X PUT \
+    -d '{"JobVersion":99,"Stable":true}' "$API/job/roll/stable")
+t_eq "an unknown version is a 404" "$code" 404
+t_contains "naming it" "$(cat "$T_TMP/body")" 'job "roll" at version 99 not found'
+
 # ---------------------------------------------------------- bad requests
 code=$(curl -s -o "$T_TMP/body" -w '%{http_code}' -X PUT -d '{"All": "yes"}' \
     "$API/deployment/promote/$D6")
