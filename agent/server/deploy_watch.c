@@ -304,13 +304,11 @@ static void fail(const struct deploy_watch_in *in,
     snprintf(desc, sizeof(desc), "%s", why);
     if (revert && in->stable == NULL) {
         snprintf(desc, sizeof(desc),
-                 "%s - no stable job version to auto "
-                 "revert to",
-                 why);
+                 "%s - no stable job version to auto revert to", why);
     } else if (revert && in->job != NULL && same_spec(in->stable, in->job)) {
         snprintf(desc, sizeof(desc),
-                 "%s - not rolling back to stable job "
-                 "version %lld as current job has same specification",
+                 "%s - not rolling back to stable job version %lld as "
+                 "current job has same specification",
                  why, (long long)in->stable->version);
     } else if (revert) {
         snprintf(desc, sizeof(desc), "%s - rolling back to job version %lld",

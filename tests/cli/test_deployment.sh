@@ -126,6 +126,9 @@ Description = Deployment completed successfully
 
 Deployed
 Task Group  Auto Revert  Desired  Placed  Healthy  Unhealthy  Progress Deadline"
+t_run "status <deployment id> dispatches" 0 "$CARAVAN" status "${D1:0:8}"
+t_contains "to deployment status" "$T_OUT" "ID          = ${D1:0:8}
+Job ID      = roll"
 t_run "deployment status -json" 0 "$CARAVAN" deployment status -json "${D1:0:8}"
 t_eq "-json has the groups" "$(jq -r '.TaskGroups.web.HealthyAllocs' <<<"$T_OUT")" 2
 t_run "deployment status of nothing" 1 "$CARAVAN" deployment status ffffffff
