@@ -149,6 +149,14 @@ wait_until 100 rolled_back
 t_ok $? "auto_revert registered version 1's spec again (as version 3)"
 wait_until 200 latest_is '.JobVersion == 3 and .Status == "successful"'
 t_ok $? "the rollback deployment succeeds"
+D2=$(curl -sf "$API/job/roll/deployments" | jq -r '.[] | select(.JobVersion == 2) | .ID')
+t_run "deployment status -monitor of the failed rollout" 1 \
+    timeout 30 "$CARAVAN" deployment status -monitor "${D2:0:8}"
+t_contains "monitor heading" "$T_OUT" "Monitoring deployment \"${D2:0:8}\""
+t_contains "it shows the failure" "$T_OUT" "Status      = failed"
+t_contains "then the rollback it caused" "$T_OUT" "Job Version = 3"
+t_run "deployment status -monitor of a success" 0 \
+    timeout 30 "$CARAVAN" deployment status -monitor "${D1:0:8}"
 two_running() {
     api_check "$API/job/roll/allocations" \
         '[.[] | select(.ClientStatus == "running" and .JobVersion == 3)] | length == 2'
