@@ -221,6 +221,44 @@ t_ok $(api_check "$API/deployment/$D6" \
 wait_until 100 api_check "$API/job/roll" '.TaskGroups[0].Tasks[0].Config.args[1] == "sleep 604"'
 t_ok $? "the job is back at version 5's spec"
 
+# ------------------- a failed alloc with attempts left is replaced first
+cat >"$T_TMP/resched.hcl" <<'HCL'
+job "resched" {
+  group "g" {
+    update {
+      min_healthy_time  = "1s"
+      healthy_deadline  = "3s"
+      progress_deadline = "7s"
+    }
+    restart {
+      attempts = 0
+      mode     = "fail"
+    }
+    reschedule {
+      delay          = "5s"
+      delay_function = "constant"
+      unlimited      = true
+    }
+    task "t" {
+      driver = "raw_exec"
+      config {
+        command = "/bin/sh"
+        args    = ["-c", "exit 1"]
+      }
+      resources {
+        cpu    = 50
+        memory = 32
+      }
+    }
+  }
+}
+HCL
+t_run "job run of an always failing task" 1 timeout 60 "$CARAVAN" job run "$T_TMP/resched.hcl"
+t_contains "it fails by the progress deadline" "$T_OUT" \
+    "Description = Failed due to progress deadline"
+t_ok $(api_check "$API/job/resched/allocations" 'length >= 2'; echo $?) \
+    "the failed alloc was replaced before the deadline"
+
 # ------------------------------------------- health_check = "manual"
 cat >"$T_TMP/manual.hcl" <<'HCL'
 job "manual" {
