@@ -368,31 +368,14 @@ static void one_end(struct one *x)
 
 /* ============================================================= commands */
 
-int cli_cmd_deployment_list(const struct cli_command *cmd,
-                            int argc,
-                            char **argv)
+/* Prints the deployments (JSON or Nomad's table); the exit status. */
+static int list_deployments(struct api_client *c, bool verbose, bool json)
 {
-    struct cli_api_opts o = {0};
-    bool verbose = false, json = false;
-    struct flag flags[] = {
-        CLI_API_FLAGS(o),
-        {"verbose", FLAG_BOOL, &verbose, "full information"},
-        {"json", FLAG_BOOL, &json, "JSON output"},
-    };
     struct err err = ERR_INIT;
-    struct api_client c;
     json_t *deps = NULL;
-    int first, status;
+    int status = 1;
 
-    status = cli_flags(cmd, flags, sizeof(flags) / sizeof(flags[0]), argc, argv,
-                       &first);
-    if (status >= 0)
-        return status;
-    if (argc - first != 0)
-        return cli_arg_error(cmd, "This command takes no arguments");
-    cli_api_client(&c, &o);
-    status = 1;
-    if (cli_get(&c, &deps, &err, "/v1/deployments") != 0) {
+    if (cli_get(c, &deps, &err, "/v1/deployments") != 0) {
         fprintf(stderr, "Error retrieving deployments: %s\n", err.msg);
     } else if (json) {
         cli_print_json(deps);
@@ -406,6 +389,31 @@ int cli_cmd_deployment_list(const struct cli_command *cmd,
         status = 0;
     }
     json_decref(deps);
+    return status;
+}
+
+int cli_cmd_deployment_list(const struct cli_command *cmd,
+                            int argc,
+                            char **argv)
+{
+    struct cli_api_opts o = {0};
+    bool verbose = false, json = false;
+    struct flag flags[] = {
+        CLI_API_FLAGS(o),
+        {"verbose", FLAG_BOOL, &verbose, "full information"},
+        {"json", FLAG_BOOL, &json, "JSON output"},
+    };
+    struct api_client c;
+    int first, status;
+
+    status = cli_flags(cmd, flags, sizeof(flags) / sizeof(flags[0]), argc, argv,
+                       &first);
+    if (status >= 0)
+        return status;
+    if (argc - first != 0)
+        return cli_arg_error(cmd, "This command takes no arguments");
+    cli_api_client(&c, &o);
+    status = list_deployments(&c, verbose, json);
     api_client_release(&c);
     return status;
 }
@@ -434,11 +442,33 @@ int cli_cmd_deployment_status(const struct cli_command *cmd,
         {"json", FLAG_BOOL, &json, "JSON output"},
         {"monitor", FLAG_BOOL, &mon, "monitor the deployment"},
     };
-    int status =
-        one_begin(cmd, &x, flags, sizeof(flags) / sizeof(flags[0]), argc, argv);
+    int first, status;
 
+    status = cli_flags(cmd, flags, sizeof(flags) / sizeof(flags[0]), argc, argv,
+                       &first);
     if (status >= 0)
         return status;
+    if (mon && json) {
+        fprintf(stderr,
+                "The monitor flag cannot be used with the '-json' or "
+                "'-t' flags\n");
+        return 1;
+    }
+    if (argc - first > 1)
+        return cli_arg_error(cmd,
+                             "This command takes one argument: "
+                             "<deployment id>");
+    cli_api_client(&x.c, &x.o);
+    /* Nomad lists the deployments when none is named. */
+    if (argc - first == 0) {
+        status = list_deployments(&x.c, x.verbose, false);
+        api_client_release(&x.c);
+        return status;
+    }
+    if (find_deployment(&x.c, argv[first], x.verbose, &x.d) != 0) {
+        api_client_release(&x.c);
+        return 1;
+    }
     if (json) {
         cli_print_json(x.d);
         status = 0;

@@ -131,6 +131,15 @@ t_contains "to deployment status" "$T_OUT" "ID          = ${D1:0:8}
 Job ID      = roll"
 t_run "deployment status -json" 0 "$CARAVAN" deployment status -json "${D1:0:8}"
 t_eq "-json has the groups" "$(jq -r '.TaskGroups.web.HealthyAllocs' <<<"$T_OUT")" 2
+t_run "deployment status without an id lists" 0 "$CARAVAN" deployment status
+t_contains "the list" "$T_OUT" "ID        Job ID  Job Version  Status      Description"
+t_run "-monitor with -json" 1 "$CARAVAN" deployment status -monitor -json "${D1:0:8}"
+t_contains "is refused" "$T_ERR" "The monitor flag cannot be used with the '-json' or '-t' flags"
+t_run "deployment status -monitor -verbose" 0 timeout 30 \
+    "$CARAVAN" deployment status -monitor -verbose "${D1:0:8}"
+t_contains "full ids" "$T_OUT" "Monitoring deployment \"$D1\""
+t_contains "and the allocations" "$T_OUT" "Allocations
+ID"
 t_run "deployment status of nothing" 1 "$CARAVAN" deployment status ffffffff
 t_contains "no match message" "$T_ERR" 'Deployment ID "ffffffff" matched no deployments'
 
