@@ -527,12 +527,14 @@ static int update(struct one *x,
 }
 
 /* After a change: monitor the eval it created, unless detached. */
-static int follow(struct one *x, const json_t *resp)
+static int follow(struct one *x, const json_t *resp, bool blank_line)
 {
     const char *eval = cli_jstr(resp, "EvalID");
 
     if (x->detach || eval[0] == '\0')
         return 0;
+    if (blank_line)
+        printf("\n");
     return monitor_eval(&x->c, eval, x->verbose);
 }
 
@@ -567,7 +569,7 @@ int cli_cmd_deployment_promote(const struct cli_command *cmd,
     }
     status = update(&x, "promote", body, "Error promoting deployment", &resp);
     if (status == 0)
-        status = follow(&x, resp);
+        status = follow(&x, resp, false);
     json_decref(resp);
     flag_list_release(&groups);
     one_end(&x);
@@ -587,7 +589,6 @@ int cli_cmd_deployment_fail(const struct cli_command *cmd,
     int status =
         one_begin(cmd, &x, flags, sizeof(flags) / sizeof(flags[0]), argc, argv);
     json_t *resp = NULL;
-    char b1[9];
 
     if (status >= 0)
         return status;
@@ -596,7 +597,8 @@ int cli_cmd_deployment_fail(const struct cli_command *cmd,
                     "Error failing deployment", &resp);
     if (status == 0) {
         const json_t *rv = json_object_get(resp, "RevertedJobVersion");
-        const char *id = format_short_id(cli_jstr(x.d, "ID"), x.verbose, b1);
+        /* Nomad names the deployment in full here. */
+        const char *id = cli_jstr(x.d, "ID");
 
         if (json_is_integer(rv))
             printf(
@@ -606,7 +608,7 @@ int cli_cmd_deployment_fail(const struct cli_command *cmd,
         else
             printf("Deployment \"%s\" failed\n", id);
         fflush(stdout);
-        status = follow(&x, resp);
+        status = follow(&x, resp, true);
     }
     json_decref(resp);
     one_end(&x);
@@ -627,7 +629,6 @@ static int pause_or_resume(const struct cli_command *cmd,
     size_t nflags = sizeof(flags) / sizeof(flags[0]);
     int status;
     json_t *resp = NULL;
-    char b1[9];
 
     /* pause has no -detach: it starts nothing to monitor. */
     if (pause)
@@ -642,12 +643,11 @@ static int pause_or_resume(const struct cli_command *cmd,
                pause ? "Error pausing deployment" : "Error resuming deployment",
                &resp);
     if (status == 0) {
-        printf("Deployment \"%s\" %s\n",
-               format_short_id(cli_jstr(x.d, "ID"), x.verbose, b1),
+        printf("Deployment \"%s\" %s\n", cli_jstr(x.d, "ID"),
                pause ? "paused" : "resumed");
         fflush(stdout);
         if (!pause)
-            status = follow(&x, resp);
+            status = follow(&x, resp, true);
     }
     json_decref(resp);
     one_end(&x);

@@ -216,14 +216,14 @@ t_run "job run -detach c2" 0 "$CARAVAN" job run -detach "$T_TMP/c2.hcl"
 wait_until 100 latest_is '.JobVersion == 6'
 D6=$(latest | jq -r .ID)
 t_run "deployment pause" 0 "$CARAVAN" deployment pause "${D6:0:8}"
-t_eq "pause message" "$T_OUT" "Deployment \"${D6:0:8}\" paused"
+t_eq "pause message" "$T_OUT" "Deployment \"$D6\" paused"
 t_ok $(latest_is '.Status == "paused" and .StatusDescription == "Deployment is paused"'; echo $?) \
     "the deployment is paused"
 t_run "deployment resume -detach" 0 "$CARAVAN" deployment resume -detach "${D6:0:8}"
 t_ok $(latest_is '.Status == "running"'; echo $?) "the deployment runs again"
 t_run "deployment fail -detach" 0 "$CARAVAN" deployment fail -detach "${D6:0:8}"
 t_eq "fail message" "$T_OUT" \
-    "Deployment \"${D6:0:8}\" failed. Auto-reverted to job version 5."
+    "Deployment \"$D6\" failed. Auto-reverted to job version 5."
 t_ok $(api_check "$API/deployment/$D6" \
     '.Status == "failed" and .StatusDescription == "Deployment marked as failed - rolling back to job version 5"'; echo $?) \
     "failed by the user, rolling back"
