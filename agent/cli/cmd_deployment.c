@@ -228,15 +228,15 @@ void cli_format_deployment(struct buf *out, const json_t *d, bool verbose)
     format_groups(out, json_object_get(d, "TaskGroups"));
 }
 
-static int newest_first(const void *pa, const void *pb)
+static int by_create_index(const void *pa, const void *pb)
 {
     int64_t a = cli_jint(*(json_t *const *)pa, "CreateIndex");
     int64_t b = cli_jint(*(json_t *const *)pb, "CreateIndex");
 
-    return a > b ? -1 : a < b ? 1 : 0;
+    return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/* Nomad's formatDeployments, newest first. */
+/* Nomad's formatDeployments, in the API's create order as Nomad's. */
 static void format_deployments(struct buf *out,
                                const json_t *deps,
                                bool verbose)
@@ -252,7 +252,7 @@ static void format_deployments(struct buf *out,
     }
     for (size_t i = 0; i < n; i++)
         v[i] = json_array_get(deps, i);
-    qsort(v, n, sizeof(*v), newest_first);
+    qsort(v, n, sizeof(*v), by_create_index);
     rows_addf(&r, "ID|Job ID|Job Version|Status|Description");
     for (size_t i = 0; i < n; i++) {
         char b1[9];
