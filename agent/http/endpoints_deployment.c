@@ -104,11 +104,6 @@ static void post_update(struct httpd_req *req,
         r.all = body.all;
         r.groups = (const char *const *)body.groups.items;
         r.ngroups = body.groups.n;
-        if (!r.all && r.ngroups == 0) {
-            deployment_req_release(&body);
-            httpd_respond_error(req, 400, "must set either All or Groups");
-            return;
-        }
     } else if (op == SERVER_DEPLOYMENT_PAUSE && !body.pause) {
         r.op = SERVER_DEPLOYMENT_RESUME;
     } else if (op == SERVER_DEPLOYMENT_ALLOC_HEALTH) {

@@ -506,6 +506,23 @@ START_TEST(no_canaries_to_promote)
 }
 END_TEST
 
+START_TEST(promotion_naming_no_group_promotes_nothing)
+{
+    struct deploy_watch_in in;
+    struct err err = ERR_INIT;
+    struct alloc *c;
+
+    add_group(2, 1, false);
+    c = add_alloc("c1", 0, TRI_TRUE);
+    set_canary(c);
+    in = in_at(6);
+    ck_assert_int_eq(deploy_watch_promote(&in, NULL, 0, false, &f.out, &err),
+                     ERR_INVALID);
+    ck_assert_str_eq(err.msg, "no canaries to promote");
+    ck_assert_ptr_null(f.out.d);
+}
+END_TEST
+
 START_TEST(user_fail_pause_and_resume)
 {
     struct deploy_watch_in in;
@@ -614,6 +631,7 @@ static Suite *suite(void)
     tcase_add_test(tc, canaries_wait_for_manual_promotion);
     tcase_add_test(tc, canaries_with_auto_promote_are_promoted_when_healthy);
     tcase_add_test(tc, no_canaries_to_promote);
+    tcase_add_test(tc, promotion_naming_no_group_promotes_nothing);
     tcase_add_test(tc, user_fail_pause_and_resume);
     tcase_add_test(tc, health_set_by_hand);
     tcase_add_test(tc, allocs_of_other_deployments_do_not_count);
