@@ -228,15 +228,15 @@ void cli_format_deployment(struct buf *out, const json_t *d, bool verbose)
     format_groups(out, json_object_get(d, "TaskGroups"));
 }
 
-static int newest_first(const void *pa, const void *pb)
+static int by_create_index(const void *pa, const void *pb)
 {
     int64_t a = cli_jint(*(json_t *const *)pa, "CreateIndex");
     int64_t b = cli_jint(*(json_t *const *)pb, "CreateIndex");
 
-    return a > b ? -1 : a < b ? 1 : 0;
+    return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/* Nomad's formatDeployments, newest first. */
+/* Nomad's formatDeployments, in the API's create order as Nomad's. */
 static void format_deployments(struct buf *out,
                                const json_t *deps,
                                bool verbose)
@@ -252,7 +252,7 @@ static void format_deployments(struct buf *out,
     }
     for (size_t i = 0; i < n; i++)
         v[i] = json_array_get(deps, i);
-    qsort(v, n, sizeof(*v), newest_first);
+    qsort(v, n, sizeof(*v), by_create_index);
     rows_addf(&r, "ID|Job ID|Job Version|Status|Description");
     for (size_t i = 0; i < n; i++) {
         char b1[9];
@@ -368,31 +368,14 @@ static void one_end(struct one *x)
 
 /* ============================================================= commands */
 
-int cli_cmd_deployment_list(const struct cli_command *cmd,
-                            int argc,
-                            char **argv)
+/* Prints the deployments (JSON or Nomad's table); the exit status. */
+static int list_deployments(struct api_client *c, bool verbose, bool json)
 {
-    struct cli_api_opts o = {0};
-    bool verbose = false, json = false;
-    struct flag flags[] = {
-        CLI_API_FLAGS(o),
-        {"verbose", FLAG_BOOL, &verbose, "full information"},
-        {"json", FLAG_BOOL, &json, "JSON output"},
-    };
     struct err err = ERR_INIT;
-    struct api_client c;
     json_t *deps = NULL;
-    int first, status;
+    int status = 1;
 
-    status = cli_flags(cmd, flags, sizeof(flags) / sizeof(flags[0]), argc, argv,
-                       &first);
-    if (status >= 0)
-        return status;
-    if (argc - first != 0)
-        return cli_arg_error(cmd, "This command takes no arguments");
-    cli_api_client(&c, &o);
-    status = 1;
-    if (cli_get(&c, &deps, &err, "/v1/deployments") != 0) {
+    if (cli_get(c, &deps, &err, "/v1/deployments") != 0) {
         fprintf(stderr, "Error retrieving deployments: %s\n", err.msg);
     } else if (json) {
         cli_print_json(deps);
@@ -406,6 +389,31 @@ int cli_cmd_deployment_list(const struct cli_command *cmd,
         status = 0;
     }
     json_decref(deps);
+    return status;
+}
+
+int cli_cmd_deployment_list(const struct cli_command *cmd,
+                            int argc,
+                            char **argv)
+{
+    struct cli_api_opts o = {0};
+    bool verbose = false, json = false;
+    struct flag flags[] = {
+        CLI_API_FLAGS(o),
+        {"verbose", FLAG_BOOL, &verbose, "full information"},
+        {"json", FLAG_BOOL, &json, "JSON output"},
+    };
+    struct api_client c;
+    int first, status;
+
+    status = cli_flags(cmd, flags, sizeof(flags) / sizeof(flags[0]), argc, argv,
+                       &first);
+    if (status >= 0)
+        return status;
+    if (argc - first != 0)
+        return cli_arg_error(cmd, "This command takes no arguments");
+    cli_api_client(&c, &o);
+    status = list_deployments(&c, verbose, json);
     api_client_release(&c);
     return status;
 }
@@ -434,11 +442,33 @@ int cli_cmd_deployment_status(const struct cli_command *cmd,
         {"json", FLAG_BOOL, &json, "JSON output"},
         {"monitor", FLAG_BOOL, &mon, "monitor the deployment"},
     };
-    int status =
-        one_begin(cmd, &x, flags, sizeof(flags) / sizeof(flags[0]), argc, argv);
+    int first, status;
 
+    status = cli_flags(cmd, flags, sizeof(flags) / sizeof(flags[0]), argc, argv,
+                       &first);
     if (status >= 0)
         return status;
+    if (mon && json) {
+        fprintf(stderr,
+                "The monitor flag cannot be used with the '-json' or "
+                "'-t' flags\n");
+        return 1;
+    }
+    if (argc - first > 1)
+        return cli_arg_error(cmd,
+                             "This command takes one argument: "
+                             "<deployment id>");
+    cli_api_client(&x.c, &x.o);
+    /* Nomad lists the deployments when none is named. */
+    if (argc - first == 0) {
+        status = list_deployments(&x.c, x.verbose, false);
+        api_client_release(&x.c);
+        return status;
+    }
+    if (find_deployment(&x.c, argv[first], x.verbose, &x.d) != 0) {
+        api_client_release(&x.c);
+        return 1;
+    }
     if (json) {
         cli_print_json(x.d);
         status = 0;
@@ -497,12 +527,14 @@ static int update(struct one *x,
 }
 
 /* After a change: monitor the eval it created, unless detached. */
-static int follow(struct one *x, const json_t *resp)
+static int follow(struct one *x, const json_t *resp, bool blank_line)
 {
     const char *eval = cli_jstr(resp, "EvalID");
 
     if (x->detach || eval[0] == '\0')
         return 0;
+    if (blank_line)
+        printf("\n");
     return monitor_eval(&x->c, eval, x->verbose);
 }
 
@@ -537,7 +569,7 @@ int cli_cmd_deployment_promote(const struct cli_command *cmd,
     }
     status = update(&x, "promote", body, "Error promoting deployment", &resp);
     if (status == 0)
-        status = follow(&x, resp);
+        status = follow(&x, resp, false);
     json_decref(resp);
     flag_list_release(&groups);
     one_end(&x);
@@ -557,7 +589,6 @@ int cli_cmd_deployment_fail(const struct cli_command *cmd,
     int status =
         one_begin(cmd, &x, flags, sizeof(flags) / sizeof(flags[0]), argc, argv);
     json_t *resp = NULL;
-    char b1[9];
 
     if (status >= 0)
         return status;
@@ -566,7 +597,8 @@ int cli_cmd_deployment_fail(const struct cli_command *cmd,
                     "Error failing deployment", &resp);
     if (status == 0) {
         const json_t *rv = json_object_get(resp, "RevertedJobVersion");
-        const char *id = format_short_id(cli_jstr(x.d, "ID"), x.verbose, b1);
+        /* Nomad names the deployment in full here. */
+        const char *id = cli_jstr(x.d, "ID");
 
         if (json_is_integer(rv))
             printf(
@@ -576,7 +608,7 @@ int cli_cmd_deployment_fail(const struct cli_command *cmd,
         else
             printf("Deployment \"%s\" failed\n", id);
         fflush(stdout);
-        status = follow(&x, resp);
+        status = follow(&x, resp, true);
     }
     json_decref(resp);
     one_end(&x);
@@ -597,7 +629,6 @@ static int pause_or_resume(const struct cli_command *cmd,
     size_t nflags = sizeof(flags) / sizeof(flags[0]);
     int status;
     json_t *resp = NULL;
-    char b1[9];
 
     /* pause has no -detach: it starts nothing to monitor. */
     if (pause)
@@ -612,12 +643,11 @@ static int pause_or_resume(const struct cli_command *cmd,
                pause ? "Error pausing deployment" : "Error resuming deployment",
                &resp);
     if (status == 0) {
-        printf("Deployment \"%s\" %s\n",
-               format_short_id(cli_jstr(x.d, "ID"), x.verbose, b1),
+        printf("Deployment \"%s\" %s\n", cli_jstr(x.d, "ID"),
                pause ? "paused" : "resumed");
         fflush(stdout);
         if (!pause)
-            status = follow(&x, resp);
+            status = follow(&x, resp, true);
     }
     json_decref(resp);
     one_end(&x);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "agent/api/api.h"
+#include "agent/cli/cmd_deployment.h"
 #include "agent/cli/cli.h"
 #include "agent/cli/cmd_status.h"
 #include "agent/cli/format.h"
@@ -847,6 +848,8 @@ static const struct cli_command status_targets[] = {
     {"eval status", "", cli_help_eval_status, cli_cmd_eval_status, 0},
     {"alloc status", "", cli_help_alloc_status, cli_cmd_alloc_status, 0},
     {"node status", "", cli_help_node_status, cli_cmd_node_status, 0},
+    {"deployment status", "", cli_help_deployment_status,
+     cli_cmd_deployment_status, 0},
 };
 
 /* Nomad's search API answers at most this many IDs per context. */
@@ -893,6 +896,7 @@ int cli_cmd_status(const struct cli_command *cmd, int argc, char **argv)
         {"Evals", "/v1/evaluations", true},
         {"Allocs", "/v1/allocations", true},
         {"Nodes", "/v1/nodes", true},
+        {"Deployments", "/v1/deployments", true},
     };
     enum { NCTX = sizeof(contexts) / sizeof(contexts[0]) };
     struct cli_api_opts o = {0};

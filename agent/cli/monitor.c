@@ -186,13 +186,32 @@ static void report_failures(json_t *failed)
     fflush(stdout);
 }
 
-/* The deployment block Nomad prints (non-TTY form). */
-static void print_deployment(const json_t *d, bool verbose)
+/* The deployment block Nomad prints (non-TTY form); verbose adds the
+ * deployment's allocations. */
+static void print_deployment(struct api_client *c,
+                             const json_t *d,
+                             bool verbose)
 {
     struct buf b = BUF_INIT;
     char ts[64];
 
     cli_format_deployment(&b, d, verbose);
+    if (verbose) {
+        struct err err = ERR_INIT;
+        json_t *allocs;
+        char *esc = cli_escape(jstr(d, "ID"));
+        char path[256];
+
+        snprintf(path, sizeof(path), "/v1/deployment/allocations/%s", esc);
+        free(esc);
+        buf_puts(&b, "\n\nAllocations\n");
+        if (get_json(c, path, &allocs, &err) != 0) {
+            buf_printf(&b, "Error fetching allocations: %s", err.msg);
+        } else {
+            cli_format_alloc_stubs(&b, allocs, true, true);
+            json_decref(allocs);
+        }
+    }
     stamp(ts, sizeof(ts));
     printf("    \n%s\n%s\n", ts, buf_str(&b));
     fflush(stdout);
@@ -231,13 +250,16 @@ static int follow_deployment(struct api_client *c,
         char *text;
 
         if (get_json(c, path, &d, &err) != 0) {
-            fprintf(stderr, "Error fetching deployment: %s\n", err.msg);
+            char ts[64];
+
+            stamp(ts, sizeof(ts));
+            fprintf(stderr, "%s: Error fetching deployment: %s\n", ts, err.msg);
             free(last);
             return 1;
         }
         text = json_dumps(d, JSON_COMPACT);
         if (last == NULL || strcmp(last, text) != 0)
-            print_deployment(d, verbose);
+            print_deployment(c, d, verbose);
         free(last);
         last = text;
         if (deployment_ended(jstr(d, "Status"))) {

@@ -180,7 +180,8 @@ static void health_timer_fired(uv_timer_t *t)
 /*
  * Deployment health from task states (Nomad's health_check =
  * "task_states", and "checks" until checks exist): healthy once every task
- * has run for min_healthy_time, unhealthy if one fails before.
+ * has run for min_healthy_time, unhealthy if one fails before. "manual"
+ * leaves it to /v1/deployment/allocation-health.
  */
 static void track_health(struct alloc_runner *ar)
 {
@@ -195,6 +196,10 @@ static void track_health(struct alloc_runner *ar)
 
     if ((ar->alloc->deployment_id == NULL && !migrating) || ar->health_set ||
         ar->closing)
+        return;
+    /* health_check = "manual": the operator sets it through the API. */
+    if (ar->group && ar->group->update &&
+        strcmp(model_str(ar->group->update->health_check), "manual") == 0)
         return;
     if (!migrating && ar->group && ar->group->update &&
         ar->group->update->min_healthy_time_ns != MODEL_UNSET)

@@ -1,6 +1,8 @@
 /*
  * Deployment writes and the allocations of a deployment:
- * /v1/deployment/{promote,fail,pause,allocations}/:id as Nomad's.
+ * /v1/deployment/{promote,fail,pause,allocation-health,allocations}/:id
+ * and /v1/job/:id/stable (the mark a successful deployment sets), as
+ * Nomad's.
  */
 #include "agent/http/endpoints_deployment.h"
 
@@ -89,8 +91,8 @@ static void post_update(struct httpd_req *req,
 {
     struct err err = ERR_INIT;
     struct deployment_req body;
-    struct server_deployment_req r = {op, httpd_req_param(req, "id"), NULL, 0,
-                                      false};
+    struct server_deployment_req r = {.op = op,
+                                      .id = httpd_req_param(req, "id")};
 
     deployment_req_init(&body);
     if (read_req(req, &body, &err) != 0) {
@@ -102,13 +104,13 @@ static void post_update(struct httpd_req *req,
         r.all = body.all;
         r.groups = (const char *const *)body.groups.items;
         r.ngroups = body.groups.n;
-        if (!r.all && r.ngroups == 0) {
-            deployment_req_release(&body);
-            httpd_respond_error(req, 400, "must set either All or Groups");
-            return;
-        }
     } else if (op == SERVER_DEPLOYMENT_PAUSE && !body.pause) {
         r.op = SERVER_DEPLOYMENT_RESUME;
+    } else if (op == SERVER_DEPLOYMENT_ALLOC_HEALTH) {
+        r.healthy = (const char *const *)body.healthy.items;
+        r.nhealthy = body.healthy.n;
+        r.unhealthy = (const char *const *)body.unhealthy.items;
+        r.nunhealthy = body.unhealthy.n;
     }
     /* The server reads the request before this returns. */
     send_update(arg, req, &r);
@@ -128,6 +130,78 @@ static void post_fail(struct httpd_req *req, void *arg)
 static void post_pause(struct httpd_req *req, void *arg)
 {
     post_update(req, arg, SERVER_DEPLOYMENT_PAUSE);
+}
+
+static void post_alloc_health(struct httpd_req *req, void *arg)
+{
+    post_update(req, arg, SERVER_DEPLOYMENT_ALLOC_HEALTH);
+}
+
+/* ------------------------------------------------------ job stability */
+
+/* Nomad's JobStabilityResponse. */
+static void stable_done(void *arg,
+                        int rc,
+                        const struct server_register_result *res,
+                        const struct err *err)
+{
+    struct write_ctx *w = arg;
+    json_t *body;
+    char idx[24];
+
+    if (w->gone) {
+        free(w);
+        return;
+    }
+    httpd_req_on_abort(w->req, NULL, NULL);
+    if (rc != 0) {
+        httpd_respond_err(w->req, err);
+        free(w);
+        return;
+    }
+    snprintf(idx, sizeof(idx), "%" PRIu64, res->index);
+    httpd_set_header(w->req, "X-Nomad-Index", idx);
+    body = json_pack("{s:I,s:I,s:i,s:b}", "JobModifyIndex",
+                     (json_int_t)res->job_modify_index, "Index",
+                     (json_int_t)res->index, "LastContact", 0, "KnownLeader",
+                     true);
+    httpd_respond_json(w->req, 200, body);
+    json_decref(body);
+    free(w);
+}
+
+static void post_job_stable(struct httpd_req *req, void *arg)
+{
+    struct http_api *api = arg;
+    struct err err = ERR_INIT;
+    struct deployment_req body;
+    const char *id = httpd_req_param(req, "id");
+    struct write_ctx *w;
+    size_t len;
+    const char *text = httpd_req_body(req, &len);
+
+    deployment_req_init(&body);
+    if (deployment_req_decode_json(text, len, &body, &err) != 0) {
+        httpd_respond_err(req, &err);
+        return;
+    }
+    if (body.job_id != NULL && body.job_id[0] != '\0' &&
+        strcmp(body.job_id, id) != 0) {
+        deployment_req_release(&body);
+        httpd_respond_error(req, 400, "Job ID does not match");
+        return;
+    }
+    if (body.job_version < 0) {
+        deployment_req_release(&body);
+        httpd_respond_error(req, 400, "JobVersion must be given");
+        return;
+    }
+    w = xcalloc(1, sizeof(*w));
+    w->req = req;
+    httpd_req_on_abort(req, api_write_aborted, w);
+    server_job_stability(api->srv, httpd_req_namespace(req), id,
+                         body.job_version, body.stable, stable_done, w);
+    deployment_req_release(&body);
 }
 
 /* ------------------------------------------------------ allocations */
@@ -188,7 +262,9 @@ int endpoints_deployment_add(struct http_api *api, struct err *err)
         {"PUT|POST /v1/deployment/promote/:id", post_promote},
         {"PUT|POST /v1/deployment/fail/:id", post_fail},
         {"PUT|POST /v1/deployment/pause/:id", post_pause},
+        {"PUT|POST /v1/deployment/allocation-health/:id", post_alloc_health},
         {"GET /v1/deployment/allocations/:id", get_deployment_allocs},
+        {"PUT|POST /v1/job/:id/stable", post_job_stable},
     };
 
     for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {

@@ -106,7 +106,7 @@ const char *cmd_type_name(enum cmd_type t)
         "EvalUpdate",  "PlanResult",          "AllocClientUpdate",
         "NodeRegister", "NodeStatus",         "NodeDeregister",
         "DeploymentStatus", "DeploymentPromote", "NodeEligibility",
-        "NodeDrain", "AllocTransition", "GC"};
+        "NodeDrain", "AllocTransition", "GC", "JobStability"};
 
     if ((size_t)t < sizeof(names) / sizeof(names[0]))
         return names[t];

@@ -37,6 +37,7 @@ enum cmd_type {
     CMD_NODE_DRAIN = 12,
     CMD_ALLOC_TRANSITION = 13,
     CMD_GC = 14,
+    CMD_JOB_STABILITY = 15,
 };
 
 /* What a key of CMD_ALLOC_TRANSITION or CMD_GC names. */
@@ -75,7 +76,8 @@ struct cmd
     int64_t now_unix_ns; /* the proposer's clock: fsm must not read one */
 
     struct job *job;            /* JOB_REGISTER, DEPLOYMENT_STATUS (the
-                                   auto-revert job) */
+                                   auto-revert job), JOB_STABILITY (the
+                                   version, with its new Stable) */
     char *namespace;            /* JOB_DEREGISTER, DEPLOYMENT_* */
     char *id;                   /* job, node or deployment id */
     bool purge;                 /* JOB_DEREGISTER */

@@ -130,7 +130,8 @@ static struct cmd *decision_cmd(const struct inputs *in,
 {
     struct cmd *c;
 
-    if (out->d == NULL && out->nunhealthy == 0 && out->nreplace == 0)
+    if (out->d == NULL && out->nunhealthy == 0 && out->nreplace == 0 &&
+        out->nhealthy == 0)
         return NULL;
     c = xmalloc(sizeof(*c));
     cmd_init(c, CMD_DEPLOYMENT_STATUS);
@@ -141,12 +142,14 @@ static struct cmd *decision_cmd(const struct inputs *in,
     c->job_stable = out->job_stable;
     c->job = out->rollback;
     out->rollback = NULL;
-    for (size_t i = 0; i < out->nunhealthy; i++) {
+    for (size_t i = 0; i < out->nunhealthy + out->nhealthy; i++) {
+        bool ok = i >= out->nunhealthy;
         struct alloc *a = alloc_new();
 
-        a->id = xstrdup(out->unhealthy[i]);
+        a->id =
+            xstrdup(ok ? out->healthy[i - out->nunhealthy] : out->unhealthy[i]);
         a->deployment_status = xcalloc(1, sizeof(*a->deployment_status));
-        a->deployment_status->healthy = TRI_FALSE;
+        a->deployment_status->healthy = tri_from_bool(ok);
         cmd_add_alloc(c, a);
     }
     for (size_t i = 0; i < out->nreplace; i++) {
@@ -240,6 +243,7 @@ static void updated(void *arg, int rc, uint64_t index, const struct err *err)
     struct update_ctx *ctx = arg;
 
     ctx->res.index = index;
+    ctx->res.job_modify_index = index;
     if (ctx->res.eval_id[0])
         ctx->res.eval_create_index = index;
     ctx->done(ctx->arg, rc, &ctx->res, err);
@@ -259,6 +263,10 @@ static int decide(const struct server_deployment_req *req,
                                     out, err);
     case SERVER_DEPLOYMENT_FAIL:
         return deploy_watch_fail(&ci, out, err);
+    case SERVER_DEPLOYMENT_ALLOC_HEALTH:
+        return deploy_watch_set_health(&ci, req->healthy, req->nhealthy,
+                                       req->unhealthy, req->nunhealthy, out,
+                                       err);
     case SERVER_DEPLOYMENT_PAUSE:
     case SERVER_DEPLOYMENT_RESUME:
         return deploy_watch_pause(&ci, req->op == SERVER_DEPLOYMENT_PAUSE, out,
@@ -312,5 +320,44 @@ void server_deployment_update(struct server *s,
         free(ctx);
         return;
     }
+    server_apply(s, c, updated, ctx);
+}
+
+void server_job_stability(struct server *s,
+                          const char *ns,
+                          const char *id,
+                          int64_t version,
+                          bool stable,
+                          server_register_cb done,
+                          void *arg)
+{
+    struct update_ctx *ctx = xcalloc(1, sizeof(*ctx));
+    struct state_snap *snap = NULL;
+    struct err err = ERR_INIT;
+    struct job *job = job_new();
+    struct cmd *c;
+    int rc;
+
+    ctx->done = done;
+    ctx->arg = arg;
+    ctx->res.warnings = "";
+    rc = server_read_begin(s, &snap, &err);
+    if (rc == 0) {
+        rc = server_read_job_version(snap, ns, id, version, job, &err);
+        if (rc == ERR_NOT_FOUND)
+            err_set(&err, ERR_NOT_FOUND, "job \"%s\" at version %lld not found",
+                    id, (long long)version);
+        server_read_end(snap);
+    }
+    if (rc != 0) {
+        done(arg, rc, &ctx->res, &err);
+        job_free(job);
+        free(ctx);
+        return;
+    }
+    job->stable = tri_from_bool(stable);
+    c = xmalloc(sizeof(*c));
+    cmd_init(c, CMD_JOB_STABILITY);
+    c->job = job;
     server_apply(s, c, updated, ctx);
 }

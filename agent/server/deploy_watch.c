@@ -21,6 +21,9 @@ void deploy_watch_out_release(struct deploy_watch_out *out)
     for (size_t i = 0; i < out->nreplace; i++)
         free(out->replace[i]);
     free(out->replace);
+    for (size_t i = 0; i < out->nhealthy; i++)
+        free(out->healthy[i]);
+    free(out->healthy);
     memset(out, 0, sizeof(*out));
 }
 
@@ -93,11 +96,15 @@ struct group_tally
     bool fail_early; /* an unhealthy alloc that will not be replaced */
 };
 
+static void push_id(char ***ids, size_t *n, const char *id)
+{
+    *ids = xrealloc(*ids, (*n + 1) * sizeof(char *));
+    (*ids)[(*n)++] = xstrdup(id);
+}
+
 static void push_unhealthy(struct deploy_watch_out *out, const char *id)
 {
-    out->unhealthy =
-        xrealloc(out->unhealthy, (out->nunhealthy + 1) * sizeof(char *));
-    out->unhealthy[out->nunhealthy++] = xstrdup(id);
+    push_id(&out->unhealthy, &out->nunhealthy, id);
 }
 
 /*
@@ -169,9 +176,7 @@ static void judge_unhealthy(const struct deploy_watch_in *in,
     }
     if (strcmp(model_str(a->client_status), ALLOC_CLIENT_FAILED) == 0 &&
         !tri_is_true(a->desired_reschedule)) {
-        out->replace =
-            xrealloc(out->replace, (out->nreplace + 1) * sizeof(char *));
-        out->replace[out->nreplace++] = xstrdup(model_str(a->id));
+        push_id(&out->replace, &out->nreplace, model_str(a->id));
         out->create_eval = true;
     }
 }
@@ -299,13 +304,11 @@ static void fail(const struct deploy_watch_in *in,
     snprintf(desc, sizeof(desc), "%s", why);
     if (revert && in->stable == NULL) {
         snprintf(desc, sizeof(desc),
-                 "%s - no stable job version to auto "
-                 "revert to",
-                 why);
+                 "%s - no stable job version to auto revert to", why);
     } else if (revert && in->job != NULL && same_spec(in->stable, in->job)) {
         snprintf(desc, sizeof(desc),
-                 "%s - not rolling back to stable job "
-                 "version %lld as current job has same specification",
+                 "%s - not rolling back to stable job version %lld as "
+                 "current job has same specification",
                  why, (long long)in->stable->version);
     } else if (revert) {
         snprintf(desc, sizeof(desc), "%s - rolling back to job version %lld",
@@ -504,6 +507,65 @@ int deploy_watch_fail(const struct deploy_watch_in *in,
         return err->code;
     out->d = deployment_copy(in->d);
     fail(in, out->d, DEPLOY_DESC_FAILED_BY_USER, out);
+    return 0;
+}
+
+/* The alloc of in with that id, or NULL. */
+static const struct alloc *find_alloc(const struct deploy_watch_in *in,
+                                      const char *id)
+{
+    for (size_t i = 0; i < in->nallocs; i++) {
+        if (str_eq(in->allocs[i]->id, id))
+            return in->allocs[i];
+    }
+    return NULL;
+}
+
+static int check_member(const struct deploy_watch_in *in,
+                        const char *id,
+                        struct err *err)
+{
+    const struct alloc *a = find_alloc(in, id);
+
+    if (a == NULL)
+        return err_set(err, ERR_INVALID, "unknown alloc \"%s\"", id);
+    if (!in_deployment(in->d, a))
+        return err_set(err, ERR_INVALID,
+                       "alloc \"%s\" is not part of deployment \"%s\"", id,
+                       model_str(in->d->id));
+    return 0;
+}
+
+int deploy_watch_set_health(const struct deploy_watch_in *in,
+                            const char *const *healthy,
+                            size_t nhealthy,
+                            const char *const *unhealthy,
+                            size_t nunhealthy,
+                            struct deploy_watch_out *out,
+                            struct err *err)
+{
+    memset(out, 0, sizeof(*out));
+    if (!deployment_is_active(in->d))
+        return err_set(err, ERR_INVALID,
+                       "can't set health of allocations for a terminal "
+                       "deployment");
+    if (nhealthy + nunhealthy == 0)
+        return err_set(err, ERR_INVALID,
+                       "must specify at least one healthy/unhealthy "
+                       "allocation ID");
+    for (size_t i = 0; i < nhealthy; i++) {
+        if (check_member(in, healthy[i], err) != 0)
+            return err->code;
+    }
+    for (size_t i = 0; i < nunhealthy; i++) {
+        if (check_member(in, unhealthy[i], err) != 0)
+            return err->code;
+    }
+    for (size_t i = 0; i < nhealthy; i++)
+        push_id(&out->healthy, &out->nhealthy, healthy[i]);
+    for (size_t i = 0; i < nunhealthy; i++)
+        push_unhealthy(out, unhealthy[i]);
+    out->create_eval = true;
     return 0;
 }
 

@@ -72,6 +72,8 @@ struct deploy_watch_out
     size_t nunhealthy;
     char **replace; /* failed alloc ids the scheduler may replace */
     size_t nreplace;
+    char **healthy; /* alloc ids to mark healthy (set by hand) */
+    size_t nhealthy;
     int64_t next_unix_ns; /* call again by then; 0 when only on changes */
 };
 
@@ -103,6 +105,20 @@ int deploy_watch_promote(const struct deploy_watch_in *in,
 int deploy_watch_fail(const struct deploy_watch_in *in,
                       struct deploy_watch_out *out,
                       struct err *err);
+
+/*
+ * Sets the health of allocs of an active deployment by hand (Nomad's
+ * allocation-health, for health_check = "manual"). ERR_INVALID with
+ * Nomad's message when the deployment is terminal, an id is unknown or
+ * an alloc belongs to another deployment.
+ */
+int deploy_watch_set_health(const struct deploy_watch_in *in,
+                            const char *const *healthy,
+                            size_t nhealthy,
+                            const char *const *unhealthy,
+                            size_t nunhealthy,
+                            struct deploy_watch_out *out,
+                            struct err *err);
 
 /* Pauses (pause) or resumes an active deployment. */
 int deploy_watch_pause(const struct deploy_watch_in *in,

@@ -563,6 +563,47 @@ static int apply_deployment(struct state_txn *txn,
     return rc;
 }
 
+/* Nomad's UpdateJobStability: the version's record, and the current job
+ * when it is that version. */
+static int apply_job_stability(struct state_txn *txn,
+                               const struct cmd *c,
+                               struct fsm_effects *fx,
+                               struct err *err)
+{
+    struct state_snap *view = state_txn_view(txn);
+    struct job ver, cur;
+    int rc;
+
+    job_init(&ver);
+    job_init(&cur);
+    if (c->job == NULL) {
+        rc = err_set(err, ERR_INVALID, "JobStability without a job");
+        goto out;
+    }
+    rc = state_get_job_version(view, c->job->namespace, c->job->id,
+                               c->job->version, &ver, err);
+    if (rc != 0)
+        goto out;
+    ver.stable = c->job->stable;
+    rc = state_put_job_version(txn, &ver, err);
+    if (rc == 0) {
+        int found = state_get_job(view, ver.namespace, ver.id, &cur, err);
+
+        if (found == 0 && cur.version == ver.version) {
+            cur.stable = c->job->stable;
+            rc = state_upsert_job(txn, &cur, err);
+        } else if (found != 0) {
+            err_clear(err);
+        }
+    }
+    fx->tables_changed |= 1u << STATE_JOBS | 1u << STATE_JOB_VERSIONS;
+out:
+    state_snap_release(view);
+    job_release(&ver);
+    job_release(&cur);
+    return rc;
+}
+
 static int apply_cmd(struct state_txn *txn,
                      const struct cmd *c,
                      struct fsm_effects *fx,
@@ -591,6 +632,8 @@ static int apply_cmd(struct state_txn *txn,
     case CMD_ALLOC_TRANSITION:
     case CMD_GC:
         return fsm__apply_nodeops(txn, c, fx, err);
+    case CMD_JOB_STABILITY:
+        return apply_job_stability(txn, c, fx, err);
     default:
         return err_set(err, ERR_INVALID, "unknown command type %d", c->type);
     }

@@ -103,6 +103,7 @@ struct server
     struct periodic *periodic;
     struct nodeops *nodeops; /* drainer and GC, ticked with heartbeats */
     int64_t deploy_due_unix_ns; /* a deployment deadline; 0: none */
+    uint64_t deploy_last_ms;    /* monotonic time of the last watch */
     bool closing;
     int open_handles;
     void (*close_cb)(void *arg);
@@ -325,8 +326,20 @@ void server_apply(struct server *s,
 
 /* ---------------------------------------------------- deployment watcher */
 
+/*
+ * A pass reads the allocs of every active deployment: during a burst of
+ * alloc updates (a large rollout) one pass per 250 ms does, the others
+ * are left to the next heartbeat tick.
+ */
 static void watch_deployments(struct server *s)
 {
+    uint64_t now = now_ms();
+
+    if (s->deploy_last_ms != 0 && now - s->deploy_last_ms < 250) {
+        s->deploy_due_unix_ns = time_wall_unix_ns();
+        return;
+    }
+    s->deploy_last_ms = now;
     s->deploy_due_unix_ns = deploy_server_watch(s);
 }
 

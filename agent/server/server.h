@@ -99,9 +99,11 @@ enum server_deployment_op {
     SERVER_DEPLOYMENT_FAIL,
     SERVER_DEPLOYMENT_PAUSE,
     SERVER_DEPLOYMENT_RESUME,
+    SERVER_DEPLOYMENT_ALLOC_HEALTH,
 };
 
-/* Borrowed for the call. groups/all only for PROMOTE. */
+/* Borrowed for the call. groups/all only for PROMOTE, the alloc ids
+ * only for ALLOC_HEALTH. */
 struct server_deployment_req
 {
     enum server_deployment_op op;
@@ -109,10 +111,15 @@ struct server_deployment_req
     const char *const *groups;
     size_t ngroups;
     bool all;
+    const char *const *healthy;
+    size_t nhealthy;
+    const char *const *unhealthy;
+    size_t nunhealthy;
 };
 
 /*
- * Promotes, fails, pauses or resumes deployment req->id as Nomad does
+ * Promotes, fails, pauses or resumes deployment req->id, or sets the
+ * health of its allocs, as Nomad does
  * (ERR_NOT_FOUND "deployment not found"; ERR_INVALID with Nomad's text
  * when it is terminal or its canaries are not healthy). done gets the
  * eval it created, if any.
@@ -121,6 +128,18 @@ void server_deployment_update(struct server *s,
                               const struct server_deployment_req *req,
                               server_register_cb done,
                               void *arg);
+
+/*
+ * Marks version of job (ns, id) stable or not (Nomad's Job.Stable).
+ * ERR_NOT_FOUND "job \"id\" at version N not found".
+ */
+void server_job_stability(struct server *s,
+                          const char *ns,
+                          const char *id,
+                          int64_t version,
+                          bool stable,
+                          server_register_cb done,
+                          void *arg);
 
 /* Stops (or with purge, removes) a job and evaluates it. */
 void server_job_deregister(struct server *s,

@@ -126,8 +126,20 @@ Description = Deployment completed successfully
 
 Deployed
 Task Group  Auto Revert  Desired  Placed  Healthy  Unhealthy  Progress Deadline"
+t_run "status <deployment id> dispatches" 0 "$CARAVAN" status "${D1:0:8}"
+t_contains "to deployment status" "$T_OUT" "ID          = ${D1:0:8}
+Job ID      = roll"
 t_run "deployment status -json" 0 "$CARAVAN" deployment status -json "${D1:0:8}"
 t_eq "-json has the groups" "$(jq -r '.TaskGroups.web.HealthyAllocs' <<<"$T_OUT")" 2
+t_run "deployment status without an id lists" 0 "$CARAVAN" deployment status
+t_contains "the list" "$T_OUT" "ID        Job ID  Job Version  Status      Description"
+t_run "-monitor with -json" 1 "$CARAVAN" deployment status -monitor -json "${D1:0:8}"
+t_contains "is refused" "$T_ERR" "The monitor flag cannot be used with the '-json' or '-t' flags"
+t_run "deployment status -monitor -verbose" 0 timeout 30 \
+    "$CARAVAN" deployment status -monitor -verbose "${D1:0:8}"
+t_contains "full ids" "$T_OUT" "Monitoring deployment \"$D1\""
+t_contains "and the allocations" "$T_OUT" "Allocations
+ID"
 t_run "deployment status of nothing" 1 "$CARAVAN" deployment status ffffffff
 t_contains "no match message" "$T_ERR" 'Deployment ID "ffffffff" matched no deployments'
 
@@ -146,6 +158,14 @@ wait_until 100 rolled_back
 t_ok $? "auto_revert registered version 1's spec again (as version 3)"
 wait_until 200 latest_is '.JobVersion == 3 and .Status == "successful"'
 t_ok $? "the rollback deployment succeeds"
+D2=$(curl -sf "$API/job/roll/deployments" | jq -r '.[] | select(.JobVersion == 2) | .ID')
+t_run "deployment status -monitor of the failed rollout" 1 \
+    timeout 30 "$CARAVAN" deployment status -monitor "${D2:0:8}"
+t_contains "monitor heading" "$T_OUT" "Monitoring deployment \"${D2:0:8}\""
+t_contains "it shows the failure" "$T_OUT" "Status      = failed"
+t_contains "then the rollback it caused" "$T_OUT" "Job Version = 3"
+t_run "deployment status -monitor of a success" 0 \
+    timeout 30 "$CARAVAN" deployment status -monitor "${D1:0:8}"
 two_running() {
     api_check "$API/job/roll/allocations" \
         '[.[] | select(.ClientStatus == "running" and .JobVersion == 3)] | length == 2'
@@ -196,19 +216,120 @@ t_run "job run -detach c2" 0 "$CARAVAN" job run -detach "$T_TMP/c2.hcl"
 wait_until 100 latest_is '.JobVersion == 6'
 D6=$(latest | jq -r .ID)
 t_run "deployment pause" 0 "$CARAVAN" deployment pause "${D6:0:8}"
-t_eq "pause message" "$T_OUT" "Deployment \"${D6:0:8}\" paused"
+t_eq "pause message" "$T_OUT" "Deployment \"$D6\" paused"
 t_ok $(latest_is '.Status == "paused" and .StatusDescription == "Deployment is paused"'; echo $?) \
     "the deployment is paused"
 t_run "deployment resume -detach" 0 "$CARAVAN" deployment resume -detach "${D6:0:8}"
 t_ok $(latest_is '.Status == "running"'; echo $?) "the deployment runs again"
 t_run "deployment fail -detach" 0 "$CARAVAN" deployment fail -detach "${D6:0:8}"
 t_eq "fail message" "$T_OUT" \
-    "Deployment \"${D6:0:8}\" failed. Auto-reverted to job version 5."
+    "Deployment \"$D6\" failed. Auto-reverted to job version 5."
 t_ok $(api_check "$API/deployment/$D6" \
     '.Status == "failed" and .StatusDescription == "Deployment marked as failed - rolling back to job version 5"'; echo $?) \
     "failed by the user, rolling back"
 wait_until 100 api_check "$API/job/roll" '.TaskGroups[0].Tasks[0].Config.args[1] == "sleep 604"'
 t_ok $? "the job is back at version 5's spec"
+
+# ------------------- a failed alloc with attempts left is replaced first
+cat >"$T_TMP/resched.hcl" <<'HCL'
+job "resched" {
+  group "g" {
+    update {
+      min_healthy_time  = "1s"
+      healthy_deadline  = "3s"
+      progress_deadline = "7s"
+    }
+    restart {
+      attempts = 0
+      mode     = "fail"
+    }
+    reschedule {
+      delay          = "5s"
+      delay_function = "constant"
+      unlimited      = true
+    }
+    task "t" {
+      driver = "raw_exec"
+      config {
+        command = "/bin/sh"
+        args    = ["-c", "exit 1"]
+      }
+      resources {
+        cpu    = 50
+        memory = 32
+      }
+    }
+  }
+}
+HCL
+t_run "job run of an always failing task" 1 timeout 60 "$CARAVAN" job run "$T_TMP/resched.hcl"
+t_contains "it fails by the progress deadline" "$T_OUT" \
+    "Description = Failed due to progress deadline"
+t_ok $(api_check "$API/job/resched/allocations" 'length >= 2'; echo $?) \
+    "the failed alloc was replaced before the deadline"
+
+# ------------------------------------------- health_check = "manual"
+cat >"$T_TMP/manual.hcl" <<'HCL'
+job "manual" {
+  group "m" {
+    update {
+      health_check      = "manual"
+      min_healthy_time  = "1s"
+      healthy_deadline  = "50s"
+      progress_deadline = "60s"
+    }
+    task "t" {
+      driver = "raw_exec"
+      config {
+        command = "/bin/sleep"
+        args    = ["600"]
+      }
+      resources {
+        cpu    = 50
+        memory = 32
+      }
+    }
+  }
+}
+HCL
+t_run "job run -detach manual" 0 "$CARAVAN" job run -detach "$T_TMP/manual.hcl"
+m_running() {
+    api_check "$API/job/manual/allocations" '.[0].ClientStatus == "running"'
+}
+wait_until 100 m_running
+t_ok $? "the manual-health alloc runs"
+DM=$(curl -sf "$API/job/manual/deployment" | jq -r .ID)
+MA=$(curl -sf "$API/job/manual/allocations" | jq -r '.[0].ID')
+t_ok $(api_check "$API/deployment/$DM" \
+    '.Status == "running" and .TaskGroups.m.HealthyAllocs == 0'; echo $?) \
+    "the client leaves manual health alone"
+code=$(curl -s -o "$T_TMP/body" -w '%{http_code}' -X PUT \
+    -d '{"HealthyAllocationIDs":["nope"]}' "$API/deployment/allocation-health/$DM")
+t_eq "an unknown alloc is refused" "$code" 400
+t_contains "naming it" "$(cat "$T_TMP/body")" 'unknown alloc "nope"'
+code=$(curl -s -o /dev/null -w '%{http_code}' -X PUT \
+    -d "{\"DeploymentID\":\"$DM\",\"HealthyAllocationIDs\":[\"$MA\"]}" \
+    "$API/deployment/allocation-health/$DM")
+t_eq "allocation-health accepts the alloc" "$code" 200
+wait_until 100 api_check "$API/deployment/$DM" '.Status == "successful"'
+t_ok $? "the deployment succeeds once its alloc is marked healthy"
+
+# ---------------------------------------------------- job version stability
+t_ok $(api_check "$API/job/roll/versions" \
+    '.Versions[] | select(.Version == 2) | .Stable == false'; echo $?) \
+    "the broken version 2 is not stable"
+code=$(curl -s -o "$T_TMP/body" -w '%{http_code}' -X PUT \
+    -d '{"JobID":"roll","JobVersion":2,"Stable":true}' "$API/job/roll/stable")
+t_eq "PUT /v1/job/:id/stable" "$code" 200
+t_ok $(jq -e '.JobModifyIndex > 0' "$T_TMP/body" >/dev/null; echo $?) \
+    "answers the index"
+t_ok $(api_check "$API/job/roll/versions" \
+    '.Versions[] | select(.Version == 2) | .Stable == true'; echo $?) \
+    "version 2 is marked stable by hand"
+code=$(curl -s -o "$T_TMP/body" -w '%{http_code}' -X PUT \
+    -d '{"JobVersion":99,"Stable":true}' "$API/job/roll/stable")
+t_eq "an unknown version is a 404" "$code" 404
+t_contains "naming it" "$(cat "$T_TMP/body")" 'job "roll" at version 99 not found'
 
 # ---------------------------------------------------------- bad requests
 code=$(curl -s -o "$T_TMP/body" -w '%{http_code}' -X PUT -d '{"All": "yes"}' \

@@ -31,6 +31,33 @@ START_TEST(promote_groups_and_all)
     ck_assert(r.pause);
     ck_assert_ptr_null(r.deployment_id);
     deployment_req_release(&r);
+    ck_assert_int_eq(decode("{\"HealthyAllocationIDs\":[\"a\"],"
+                            "\"UnhealthyAllocationIDs\":[\"b\",\"c\"]}",
+                            &r, &err),
+                     0);
+    ck_assert_uint_eq(r.healthy.n, 1);
+    ck_assert_uint_eq(r.unhealthy.n, 2);
+    ck_assert_str_eq(r.unhealthy.items[1], "c");
+    deployment_req_release(&r);
+}
+END_TEST
+
+START_TEST(job_stability)
+{
+    struct deployment_req r;
+    struct err err = ERR_INIT;
+
+    ck_assert_int_eq(
+        decode("{\"JobID\":\"web\",\"JobVersion\":3,\"Stable\":true}", &r,
+               &err),
+        0);
+    ck_assert_str_eq(r.job_id, "web");
+    ck_assert_int_eq(r.job_version, 3);
+    ck_assert(r.stable);
+    deployment_req_release(&r);
+    ck_assert_int_eq(decode("{}", &r, &err), 0);
+    ck_assert_int_eq(r.job_version, -1);
+    deployment_req_release(&r);
 }
 END_TEST
 
@@ -59,6 +86,14 @@ START_TEST(wrong_types_are_refused_by_name)
          "names"},
         {"{\"Groups\":[\"web\",3]}", "Groups[1] must be a string"},
         {"[true]", "request body must be an object"},
+        {"{\"JobVersion\":-1}", "JobVersion must be a non-negative integer"},
+        {"{\"JobVersion\":\"2\"}", "JobVersion must be a non-negative integer"},
+        {"{\"JobID\":[]}", "JobID must be a string"},
+        {"{\"Stable\":0}", "Stable must be a boolean"},
+        {"{\"HealthyAllocationIDs\":[null]}",
+         "HealthyAllocationIDs[0] must be a string"},
+        {"{\"UnhealthyAllocationIDs\":{}}",
+         "UnhealthyAllocationIDs must be an array of at most 4096 names"},
     };
 
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -93,6 +128,7 @@ static Suite *suite(void)
 
     tcase_add_test(tc, promote_groups_and_all);
     tcase_add_test(tc, empty_body_is_an_empty_request);
+    tcase_add_test(tc, job_stability);
     tcase_add_test(tc, wrong_types_are_refused_by_name);
     tcase_add_test(tc, too_many_groups_are_refused);
     suite_add_tcase(s, tc);

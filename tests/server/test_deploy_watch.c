@@ -506,6 +506,23 @@ START_TEST(no_canaries_to_promote)
 }
 END_TEST
 
+START_TEST(promotion_naming_no_group_promotes_nothing)
+{
+    struct deploy_watch_in in;
+    struct err err = ERR_INIT;
+    struct alloc *c;
+
+    add_group(2, 1, false);
+    c = add_alloc("c1", 0, TRI_TRUE);
+    set_canary(c);
+    in = in_at(6);
+    ck_assert_int_eq(deploy_watch_promote(&in, NULL, 0, false, &f.out, &err),
+                     ERR_INVALID);
+    ck_assert_str_eq(err.msg, "no canaries to promote");
+    ck_assert_ptr_null(f.out.d);
+}
+END_TEST
+
 START_TEST(user_fail_pause_and_resume)
 {
     struct deploy_watch_in in;
@@ -540,6 +557,37 @@ START_TEST(user_fail_pause_and_resume)
     in = in_at(5);
     ck_assert_int_eq(deploy_watch_fail(&in, &f.out, &err), ERR_INVALID);
     ck_assert_str_eq(err.msg, "can't fail terminal deployment");
+}
+END_TEST
+
+START_TEST(health_set_by_hand)
+{
+    const char *good[] = {"a1"}, *bad[] = {"zz"}, *other[] = {"old"};
+    struct deploy_watch_in in;
+    struct err err = ERR_INIT;
+    struct alloc *a;
+
+    add_group(1, 0, false);
+    add_alloc("a1", 0, TRI_UNSET);
+    a = add_alloc("old", 0, TRI_UNSET);
+    model_set_str(&a->deployment_id, "d0");
+    in = in_at(1);
+    ck_assert_int_eq(
+        deploy_watch_set_health(&in, bad, 1, NULL, 0, &f.out, &err),
+        ERR_INVALID);
+    ck_assert_str_eq(err.msg, "unknown alloc \"zz\"");
+    err_clear(&err);
+    ck_assert_int_eq(
+        deploy_watch_set_health(&in, NULL, 0, other, 1, &f.out, &err),
+        ERR_INVALID);
+    ck_assert_str_eq(err.msg, "alloc \"old\" is not part of deployment \"d1\"");
+    err_clear(&err);
+    ck_assert_int_eq(
+        deploy_watch_set_health(&in, good, 1, NULL, 0, &f.out, &err), 0);
+    ck_assert_uint_eq(f.out.nhealthy, 1);
+    ck_assert_str_eq(f.out.healthy[0], "a1");
+    ck_assert_uint_eq(f.out.nunhealthy, 0);
+    ck_assert(f.out.create_eval);
 }
 END_TEST
 
@@ -583,7 +631,9 @@ static Suite *suite(void)
     tcase_add_test(tc, canaries_wait_for_manual_promotion);
     tcase_add_test(tc, canaries_with_auto_promote_are_promoted_when_healthy);
     tcase_add_test(tc, no_canaries_to_promote);
+    tcase_add_test(tc, promotion_naming_no_group_promotes_nothing);
     tcase_add_test(tc, user_fail_pause_and_resume);
+    tcase_add_test(tc, health_set_by_hand);
     tcase_add_test(tc, allocs_of_other_deployments_do_not_count);
     suite_add_tcase(s, tc);
     return s;

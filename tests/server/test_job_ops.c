@@ -31,7 +31,10 @@ static void closed(void *arg)
 
 static void setup(void)
 {
-    struct server_config cfg = {NULL, "global", "dc1", true, 2, 0};
+    struct server_config cfg = {.region = "global",
+                                .datacenter = "dc1",
+                                .dev = true,
+                                .num_workers = 2};
     struct err err = ERR_INIT;
 
     uv_loop_init(&loop);

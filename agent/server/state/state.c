@@ -491,6 +491,16 @@ static int put_job_version(struct state_txn *t,
     return rc;
 }
 
+int state_put_job_version(struct state_txn *t,
+                          const struct job *job,
+                          struct err *err)
+{
+    int rc = put_job_version(t, job, err);
+
+    t->touched[STATE_JOB_VERSIONS] = true;
+    return rc;
+}
+
 /* Drops versions older than the newest STATE_JOB_VERSIONS_KEPT. */
 static int trim_job_versions(struct state_txn *t,
                              const struct job *job,

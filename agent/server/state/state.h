@@ -108,6 +108,11 @@ void state_batch_abort(struct state_batch *b);
  * version number; job is borrowed and updated in place.
  */
 int state_upsert_job(struct state_txn *txn, struct job *job, struct err *err);
+/* Rewrites the stored record of job's version as is (its stability);
+ * the current job is not touched. */
+int state_put_job_version(struct state_txn *txn,
+                          const struct job *job,
+                          struct err *err);
 /* Deletes the job and its versions. ERR_NOT_FOUND when absent. */
 int state_delete_job(struct state_txn *txn,
                      const char *namespace,
