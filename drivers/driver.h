@@ -128,6 +128,7 @@ struct driver_task_spec
 #define DRIVER_NAME_MAX 32
 #define DRIVER_HANDLE_ID_MAX 80
 #define DRIVER_CGROUP_MAX 256
+#define DRIVER_PATH_MAX 1024
 
 /*
  * What the client persists to reattach to a task after an agent restart.
@@ -145,6 +146,7 @@ struct driver_task_state
     char handle_id[DRIVER_HANDLE_ID_MAX]; /* driver-specific (mock id) */
     int kill_signal;
     uint64_t kill_timeout_ms;
+    char exit_path[DRIVER_PATH_MAX]; /* the supervisor's exit file or "" */
 };
 
 /* Encodes s as a JSON object; the caller owns the result. */

@@ -501,8 +501,10 @@ static int spawn(struct exec_driver *ex,
     const json_t *cfg = spec->config;
     json_t *adj = json_object_get(cfg, "oom_score_adj");
     struct proc_spawn_opts o;
+    char exit_path[DRIVER_PATH_MAX];
 
     memset(&o, 0, sizeof(o));
+    o.exit_path = proc_exit_path(spec, exit_path) ? exit_path : NULL;
     o.path = p->path;
     o.argv = p->argv;
     o.envp = p->envp;
@@ -557,6 +559,7 @@ static void fill_state(struct driver_task_state *st,
     snprintf(st->cgroup, sizeof(st->cgroup), "%s", rel);
     st->kill_signal = spec->kill_signal > 0 ? spec->kill_signal : SIGINT;
     st->kill_timeout_ms = spec->kill_timeout_ms;
+    proc_exit_path(spec, st->exit_path);
 }
 
 static int exec_start(struct driver *d,

@@ -141,6 +141,48 @@ int proc_cred_lookup(const char *user, struct proc_cred *out, struct err *err)
 
 /* ------------------------------------------------------------ /proc */
 
+bool proc_exit_path(const struct driver_task_spec *spec,
+                    char out[DRIVER_PATH_MAX])
+{
+    int n = snprintf(out, DRIVER_PATH_MAX, "%s.exit", spec->dirs.task_dir);
+
+    if (n < 0 || n >= DRIVER_PATH_MAX) {
+        out[0] = '\0';
+        return false;
+    }
+    return true;
+}
+
+int proc_exit_read(const char *path, struct driver_exit *exit)
+{
+    char data[64], word[16];
+    ssize_t n;
+    int fd, v;
+
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd == -1)
+        return -ENOENT;
+    n = read(fd, data, sizeof(data) - 1);
+    close(fd);
+    if (n <= 0)
+        return -ENOENT;
+    data[n] = '\0';
+    if (sscanf(data, "%15s %d", word, &v) != 2 || v < 0 || v > 255)
+        return -EINVAL;
+    memset(exit, 0, sizeof(*exit));
+    exit->status_known = true;
+    if (strcmp(word, "exit") == 0) {
+        exit->exit_code = v;
+        return 0;
+    }
+    if (strcmp(word, "signal") == 0 && v > 0 && v < 65) {
+        exit->signal = v;
+        exit->exit_code = 128 + v;
+        return 0;
+    }
+    return -EINVAL;
+}
+
 int proc_start_ticks(pid_t pid, uint64_t *ticks)
 {
     char path[64], data[1024], *p;
@@ -250,6 +292,7 @@ struct child_ctx
     int go_fd;                 /* read end */
     int report_fd;             /* write end */
     int cap_last;
+    int exit_fd; /* -1, or the supervisor's exit file (>= 3, O_CLOEXEC) */
 };
 
 static _Noreturn void child_fail(const struct child_ctx *c,
@@ -348,6 +391,103 @@ static void child_capset(const struct child_ctx *c)
         child_fail(c, STEP_CAPSET, 0, errno);
 }
 
+/* ------------------------------------------------------------ supervisor */
+
+/*
+ * The supervisor is the forked child itself, never exec'd: it must stay
+ * async-signal-safe (no malloc, no stdio), as the rest of the child.
+ */
+static volatile pid_t shim_child;
+
+static void shim_forward(int sig)
+{
+    int saved = errno;
+
+    kill(shim_child, sig);
+    errno = saved;
+}
+
+static void shim_write(int fd, const char *word, int v)
+{
+    char line[32];
+    size_t n = strlen(word);
+    ssize_t w;
+
+    memcpy(line, word, n);
+    line[n++] = ' ';
+    n += child_itoa(v, line + n);
+    line[n++] = '\n';
+    w = pwrite(fd, line, n, 0);
+    (void)w;
+}
+
+/*
+ * Forks the program's process off and stays as its parent until it ends.
+ * Returns only in the program's process. The supervisor holds no fd but
+ * the exit file, so pipes to the program see EOF when it ends.
+ */
+static void child_shim(const struct child_ctx *c)
+{
+    struct proc_clone_args_min
+    {
+        uint64_t flags, pidfd, child_tid, parent_tid, exit_signal;
+        uint64_t stack, stack_size, tls;
+    } args;
+    struct sigaction sa;
+    sigset_t all, none;
+    int status = 0;
+    pid_t pid, r;
+
+    sigfillset(&all);
+    sigemptyset(&none);
+    sigprocmask(SIG_BLOCK, &all, NULL);
+    memset(&args, 0, sizeof(args));
+    args.exit_signal = SIGCHLD;
+    /* A raw clone: glibc's and the sanitizers' fork() take locks another
+     * thread of the agent may have held when this child was cloned. */
+    pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+    if (pid == -1 && errno == ENOSYS)
+        pid = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+    if (pid == 0) {
+        close(c->exit_fd);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        return;
+    }
+    if (pid == -1)
+        child_fail(c, STEP_EXEC, 1, errno);
+    shim_child = pid;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = shim_forward;
+    sa.sa_flags = SA_RESTART;
+    sigfillset(&sa.sa_mask);
+    for (int s = 1; s < NSIG; s++) {
+        if (s != SIGKILL && s != SIGSTOP && s != SIGCHLD)
+            sigaction(s, &sa, NULL);
+    }
+    /* The report pipe closes here too: the agent learns that the program
+     * is started only once exec succeeds or fails (its own report). */
+    close(0);
+    close(1);
+    close(2);
+    if (c->exit_fd > 3)
+        close_range(3, (unsigned)c->exit_fd - 1, 0);
+    close_range((unsigned)c->exit_fd + 1, ~0U, 0);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    for (;;) {
+        r = waitpid(-1, &status, 0);
+        if (r == pid)
+            break;
+        if (r == -1 && errno != EINTR)
+            _exit(127);
+    }
+    if (WIFSIGNALED(status)) {
+        shim_write(c->exit_fd, "signal", WTERMSIG(status));
+        _exit(128 + WTERMSIG(status));
+    }
+    shim_write(c->exit_fd, "exit", WEXITSTATUS(status));
+    _exit(WEXITSTATUS(status));
+}
+
 static _Noreturn void child_main(const struct child_ctx *c)
 {
     const struct proc_spawn_opts *o = c->o;
@@ -390,6 +530,8 @@ static _Noreturn void child_main(const struct child_ctx *c)
         for (int fd = 3; fd < 4096; fd++)
             fcntl(fd, F_SETFD, FD_CLOEXEC);
     }
+    if (c->exit_fd >= 0)
+        child_shim(c);
     execve(o->path, o->argv, o->envp);
     child_fail(c, STEP_EXEC, 0, errno);
 }
@@ -531,6 +673,7 @@ struct spawn_fds
     int go[2];
     int report[2];
     int in, out, errf;
+    int exitf;
 };
 
 static int open_fds(const struct proc_spawn_opts *o,
@@ -538,7 +681,20 @@ static int open_fds(const struct proc_spawn_opts *o,
                     struct err *err)
 {
     f->go[0] = f->go[1] = f->report[0] = f->report[1] = -1;
-    f->in = f->out = f->errf = -1;
+    f->in = f->out = f->errf = f->exitf = -1;
+    if (o->exit_path != NULL) {
+        f->exitf =
+            open(o->exit_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (f->exitf != -1 && f->exitf < 3) {
+            int fd = fcntl(f->exitf, F_DUPFD_CLOEXEC, 3);
+
+            close(f->exitf);
+            f->exitf = fd;
+        }
+        if (f->exitf == -1)
+            return err_set(err, -errno, "open %s: %s", o->exit_path,
+                           strerror(errno));
+    }
     /* Copies at 3 or above, so the child's dup2 onto 0..2 never clobbers
      * one it has yet to copy. */
     f->in = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -572,6 +728,7 @@ static void close_fds(struct spawn_fds *f)
     close_fd(&f->in);
     close_fd(&f->out);
     close_fd(&f->errf);
+    close_fd(&f->exitf);
 }
 
 /* Lets the child go on (or, when setup failed, makes it give up). */
@@ -611,8 +768,8 @@ int proc_spawn(const struct proc_spawn_opts *o,
         close_fds(&f);
         return rc;
     }
-    c = (struct child_ctx){o,       f.in,        f.out,          f.errf,
-                           f.go[0], f.report[1], proc_cap_last()};
+    c = (struct child_ctx){o,       f.in,        f.out,           f.errf,
+                           f.go[0], f.report[1], proc_cap_last(), f.exitf};
     sigfillset(&all);
     pthread_sigmask(SIG_BLOCK, &all, &old);
     out->pid = do_clone(o, &pidfd);

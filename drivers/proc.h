@@ -67,6 +67,14 @@ struct proc_spawn_opts
     bool has_oom_score_adj;
     int oom_score_adj;
     bool no_new_privs;
+    /*
+     * NULL, or a file (created or truncated) into which a small supervisor
+     * writes how the program ended: the child forks once more right before
+     * exec, stays as the program's parent, forwards every signal it gets
+     * to it, and writes "exit N" or "signal N". Only a parent can learn an
+     * exit status, and an agent that restarted is no longer anyone's.
+     */
+    const char *exit_path;
 };
 
 struct proc_spawned
@@ -92,6 +100,20 @@ int proc_spawn(const struct proc_spawn_opts *o,
  * proof that this process may create those namespaces. 0 or -errno.
  */
 int proc_probe_clone(uint64_t flags);
+
+/*
+ * The exit file of a task: "<task dir>.exit", beside the task dir so that
+ * an isolated task cannot reach it. False (and "") when it does not fit.
+ */
+bool proc_exit_path(const struct driver_task_spec *spec,
+                    char out[DRIVER_PATH_MAX]);
+
+/*
+ * Reads what the supervisor of proc_spawn_opts.exit_path wrote into exit.
+ * Returns 0 when the file holds an exit, -ENOENT when it is missing or
+ * empty (the supervisor itself was killed), -EINVAL when it is garbled.
+ */
+int proc_exit_read(const char *path, struct driver_exit *exit);
 
 /* Reads field 22 (starttime) of /proc/<pid>/stat. -errno on failure. */
 int proc_start_ticks(pid_t pid, uint64_t *ticks);

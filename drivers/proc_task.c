@@ -9,8 +9,9 @@
  *   EXITED ──destroy──► cleanup (cgroups; retried while busy) ──► close
  *   any ─────close────► close: three handles, then free and call back
  *
- * A recovered task is usually not our child: waitid fails with ECHILD and
- * the exit status is reported as unknown (status_known = false).
+ * A recovered task is usually not our child, so waitid fails with ECHILD;
+ * its exit status comes from the file its supervisor wrote (proc.h,
+ * exit_path), and is unknown (status_known = false) only without one.
  */
 #include "drivers/proc.h"
 
@@ -153,6 +154,13 @@ static int reap(struct proc_task *pt)
         return -EAGAIN;
     pt->hooks->kill_all(pt);
     memset(&pt->exit, 0, sizeof(pt->exit));
+    if (pt->base.state.exit_path[0] != '\0' &&
+        proc_exit_read(pt->base.state.exit_path, &pt->exit) == 0) {
+        /* Reap our child all the same; its status is the supervisor's. */
+        if (rc == 0)
+            waitid((idtype_t)P_PIDFD, (id_t)pt->pidfd, &si, WEXITED | WNOHANG);
+        return 0;
+    }
     if (rc == -1) {
         snprintf(pt->exit.message, sizeof(pt->exit.message),
                  "exit status unknown: %s",

@@ -240,6 +240,7 @@ static void fill_state(struct driver_task_state *st,
     st->started_unix_ms = time_wall_unix_ms();
     st->kill_signal = spec->kill_signal > 0 ? spec->kill_signal : SIGINT;
     st->kill_timeout_ms = spec->kill_timeout_ms;
+    proc_exit_path(spec, st->exit_path);
 }
 
 /* Wraps a spawned process in a handle; kills it when that fails. */
@@ -275,6 +276,7 @@ static int raw_start(struct driver *d,
     struct proc_spawned sp;
     struct driver_task_state st;
     struct proc_cred cred;
+    char exit_path[DRIVER_PATH_MAX];
     char *path = NULL, **argv = NULL, **envp = NULL;
     bool use_cred;
     int rc;
@@ -297,6 +299,7 @@ static int raw_start(struct driver *d,
     o.cred = use_cred ? &cred : NULL;
     o.has_oom_score_adj = adj != NULL;
     o.oom_score_adj = (int)json_integer_value(adj);
+    o.exit_path = proc_exit_path(spec, exit_path) ? exit_path : NULL;
     rc = proc_spawn(&o, &sp, err);
     free(path);
     driver__strv_free(argv);

@@ -61,7 +61,7 @@ t_ok $(kill -0 "$PID1" 2>/dev/null; echo $?) "the task survives kill -9 of the a
 start_agent
 wait_until 100 node_ready
 t_ok $? "the agent restarts on its data dir"
-t_contains "the alloc is recovered" "$(cat "$T_TMP/agent.log")" "reattached to pid $PID1"
+t_contains "the alloc is recovered" "$(cat "$T_TMP/agent.log")" "reattached to pid"
 t_eq "one process, not two" "$(pgrep -f caravan-reattach-marker | wc -l)" "1"
 t_eq "the same process" "$(pgrep -f caravan-reattach-marker | head -1)" "$PID1"
 t_eq "the alloc still runs" "$(curl -sf "$API/job/long/allocations" | jq -r '.[0].ClientStatus')" "running"
@@ -71,6 +71,13 @@ touch "$DATA/alloc/$ALLOC/t/local/done"
 ended() { api_check "$API/job/long/allocations" '.[0].TaskStates.t.State == "dead"'; }
 wait_until 150 ended
 t_ok $? "the exit of the reattached task is observed"
+# The task's supervisor, not the agent, was its parent: the real exit code
+# (0) reaches the restarted agent, so the batch alloc completes.
+t_eq "the reattached task's exit code is known" \
+    "$(curl -sf "$API/job/long/allocations" | jq -r '[.[0].TaskStates.t.Events[] | select(.Type == "Terminated")][0].DisplayMessage')" \
+    "Exit Code: 0"
+t_eq "a batch task exiting 0 after reattach is complete" \
+    "$(curl -sf "$API/job/long/allocations" | jq -r '.[0].ClientStatus')" "complete"
 
 kill -INT $AGENT
 wait $AGENT
