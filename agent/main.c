@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "agent/agent.h"
+#include "agent/client/logmon.h"
 #include "agent/cli/cli.h"
 
 int main(int argc, char **argv)
@@ -28,6 +29,8 @@ int main(int argc, char **argv)
     curl_global_init(CURL_GLOBAL_DEFAULT);
     if (argc > 1 && strcmp(argv[1], "agent") == 0)
         rc = agent_main(argc - 2, argv + 2);
+    else if (argc > 1 && strcmp(argv[1], "logmon") == 0)
+        rc = logmon_main(argc - 2, argv + 2); /* hidden: the client's helper */
     else
         rc = cli_main(argc, argv);
     curl_global_cleanup();

@@ -173,8 +173,7 @@ static void fingerprint(struct client *c,
         for (size_t k = 0; k < fp.attrs_len; k++) {
             strmap_set(&d->attributes, fp.attrs[k].key, fp.attrs[k].value);
             if (fp.detected)
-                strmap_set(&n->attributes, fp.attrs[k].key,
-                           fp.attrs[k].value);
+                strmap_set(&n->attributes, fp.attrs[k].key, fp.attrs[k].value);
         }
         log_info(&c->lg, "driver %s: %s", d->name,
                  fp.healthy ? "healthy" : fp.health_desc);
@@ -326,7 +325,7 @@ static void allocs_received(void *arg,
                             const struct err *err)
 {
     struct client *c = arg;
-    struct alloc_runner_env env = {c->loop, c->alloc_root, c->node,
+    struct alloc_runner_env env = {c->loop,        c->alloc_root,  c->node,
                                    driver_by_name, runner_changed, c};
 
     c->watching = false;
@@ -367,8 +366,8 @@ static void watch_allocs(struct client *c)
         return;
     c->watching = true;
     c->pending++;
-    c->rpc.node_allocs(c->rpc.ctx, c->node->id, c->alloc_index,
-                       allocs_received, c);
+    c->rpc.node_allocs(c->rpc.ctx, c->node->id, c->alloc_index, allocs_received,
+                       c);
 }
 
 /* ---------------------------------------------------------- lifecycle */
@@ -406,8 +405,7 @@ static void registered(void *arg, int rc, const struct err *err)
         log_error(&c->lg, "registering node: %s", err->msg);
         return;
     }
-    log_info(&c->lg, "node %s registered as %s", c->node->name,
-             c->node->id);
+    log_info(&c->lg, "node %s registered as %s", c->node->name, c->node->id);
     c->registered = true;
     uv_timer_start(&c->heartbeat, heartbeat, HEARTBEAT_MS, HEARTBEAT_MS);
     watch_allocs(c);
@@ -416,7 +414,7 @@ static void registered(void *arg, int rc, const struct err *err)
 static void recover_one(void *arg, const char *id, const void *data, size_t len)
 {
     struct client *c = arg;
-    struct alloc_runner_env env = {c->loop, c->alloc_root, c->node,
+    struct alloc_runner_env env = {c->loop,        c->alloc_root,  c->node,
                                    driver_by_name, runner_changed, c};
     json_t *rec = json_loadb(data, len, 0, NULL);
     struct alloc *a = alloc_new();
@@ -511,8 +509,7 @@ int client_new(uv_loop_t *loop,
         struct err serr = ERR_INIT;
 
         if (client_state_open(sdir, &c->state, &serr) != 0)
-            log_warn(&c->lg, "%s: tasks will not survive a restart",
-                     serr.msg);
+            log_warn(&c->lg, "%s: tasks will not survive a restart", serr.msg);
         else
             client_state_each(c->state, recover_one, c, &serr);
         free(sdir);

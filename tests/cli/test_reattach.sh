@@ -41,7 +41,7 @@ job "long" {
       driver = "exec"
       config {
         command = "/bin/sh"
-        args    = ["-c", "while [ ! -e /local/done ]; do sleep 0.1; done", "caravan-reattach-marker"]
+        args    = ["-c", "echo before; while [ ! -e /local/done ]; do sleep 0.1; done; echo after", "caravan-reattach-marker"]
       }
     }
   }
@@ -78,6 +78,10 @@ t_eq "the reattached task's exit code is known" \
     "Exit Code: 0"
 t_eq "a batch task exiting 0 after reattach is complete" \
     "$(curl -sf "$API/job/long/allocations" | jq -r '.[0].ClientStatus')" "complete"
+# The log collector (logmon) is not the agent's child either: what the task
+# printed while and after the agent was down is in its logs.
+t_eq "output before and after the agent's death is logged" \
+    "$("$CARAVAN" alloc logs "$ALLOC" t | tr '\n' ' ')" "before after "
 
 kill -INT $AGENT
 wait $AGENT
