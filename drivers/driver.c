@@ -133,6 +133,13 @@ void driver_task_destroy(struct driver_task *t, driver_close_cb cb, void *arg)
     t->driver->ops->destroy(t, cb, arg);
 }
 
+void driver_task_usage(struct driver_task *t, struct driver_task_usage *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (t->driver->ops->usage != NULL)
+        t->driver->ops->usage(t, out);
+}
+
 void driver_task_close(struct driver_task *t, driver_close_cb cb, void *arg)
 {
     t->driver->ops->close(t, cb, arg);

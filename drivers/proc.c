@@ -23,6 +23,7 @@
  */
 #include "drivers/proc.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -151,6 +152,108 @@ bool proc_exit_path(const struct driver_task_spec *spec,
         return false;
     }
     return true;
+}
+
+/*
+ * Fields of /proc/<pid>/stat after comm (which may hold spaces and ')'):
+ * field k (1-based, as proc(5) numbers them) is at index k - 3.
+ */
+static int read_stat_fields(pid_t pid, unsigned long long *f, int nf)
+{
+    char path[64], data[1024], *p, *end;
+    ssize_t n;
+    int fd;
+
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd == -1)
+        return -errno;
+    n = read(fd, data, sizeof(data) - 1);
+    close(fd);
+    if (n <= 0)
+        return -ENOENT;
+    data[n] = '\0';
+    p = strrchr(data, ')');
+    if (p == NULL || p[1] != ' ')
+        return -EINVAL;
+    p += 2;
+    /* Field 3 (state) is a letter. */
+    while (*p != ' ' && *p != '\0')
+        p++;
+    f[0] = 0;
+    for (int i = 1; i < nf; i++) {
+        f[i] = strtoull(p, &end, 10);
+        if (end == p)
+            return -EINVAL;
+        p = end;
+    }
+    return 0;
+}
+
+size_t proc_group_pids(pid_t pgid, int32_t *pids, size_t max)
+{
+    unsigned long long f[3];
+    struct dirent *e;
+    size_t n = 0;
+    DIR *d;
+
+    d = opendir("/proc");
+    if (d == NULL)
+        return 0;
+    while ((e = readdir(d)) != NULL && n < max) {
+        char *end;
+        long pid = strtol(e->d_name, &end, 10);
+
+        if (*end != '\0' || pid <= 0 || pid == pgid)
+            continue;
+        /* f[2] is field 5, the process group. */
+        if (read_stat_fields((pid_t)pid, f, 3) == 0 &&
+            f[2] == (unsigned long long)pgid)
+            pids[n++] = (int32_t)pid;
+    }
+    closedir(d);
+    return n;
+}
+
+static uint64_t status_kb(pid_t pid, const char *key)
+{
+    char path[64], line[256];
+    size_t klen = strlen(key);
+    unsigned long long v = 0;
+    FILE *fp;
+
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+    fp = fopen(path, "re");
+    if (fp == NULL)
+        return 0;
+    while (fgets(line, sizeof(line), fp) != NULL) {
+        if (strncmp(line, key, klen) == 0 && line[klen] == ':') {
+            sscanf(line + klen + 1, "%llu", &v);
+            break;
+        }
+    }
+    fclose(fp);
+    return (uint64_t)v * 1024;
+}
+
+int proc_usage_read(pid_t pid, struct driver_proc_usage *out)
+{
+    /* Fields 14 utime, 15 stime (clock ticks), 24 rss (pages). */
+    unsigned long long f[22];
+    long hz = sysconf(_SC_CLK_TCK);
+    long page = sysconf(_SC_PAGESIZE);
+    int rc = read_stat_fields(pid, f, 22);
+
+    if (rc != 0)
+        return rc;
+    if (hz <= 0)
+        hz = 100;
+    out->pid = (int32_t)pid;
+    out->user_ns = (uint64_t)f[14 - 3] * (1000000000ULL / (uint64_t)hz);
+    out->system_ns = (uint64_t)f[15 - 3] * (1000000000ULL / (uint64_t)hz);
+    out->rss_bytes = (uint64_t)f[24 - 3] * (uint64_t)page;
+    out->swap_bytes = status_kb(pid, "VmSwap");
+    return 0;
 }
 
 int proc_exit_read(const char *path, struct driver_exit *exit)

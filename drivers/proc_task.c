@@ -324,6 +324,33 @@ void proc_task_inspect(struct driver_task *t, struct driver_task_status *out)
     memcpy(out->cgroup, t->state.cgroup, sizeof(out->cgroup));
 }
 
+void proc_task_usage(struct driver_task *t, struct driver_task_usage *out)
+{
+    struct proc_task *pt = to_pt(t);
+    int32_t pids[DRIVER_PIDS_MAX];
+    size_t n;
+
+    if (pt->exited || pt->hooks->pids == NULL)
+        return;
+    n = pt->hooks->pids(pt, pids, DRIVER_PIDS_MAX);
+    for (size_t i = 0; i < n; i++) {
+        struct driver_proc_usage *p = &out->pids[out->npids];
+
+        if (proc_usage_read(pids[i], p) != 0)
+            continue; /* gone meanwhile */
+        out->npids++;
+        out->rss_bytes += p->rss_bytes;
+        out->swap_bytes += p->swap_bytes;
+        out->user_ns += p->user_ns;
+        out->system_ns += p->system_ns;
+    }
+    out->measured = true;
+    if (pt->hooks->memory_bytes != NULL && t->state.cgroup[0] != '\0') {
+        out->usage_bytes = pt->hooks->memory_bytes(pt);
+        out->cgroup = true;
+    }
+}
+
 void proc_task_destroy(struct driver_task *t, driver_close_cb cb, void *arg)
 {
     struct proc_task *pt = to_pt(t);

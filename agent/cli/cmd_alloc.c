@@ -5,6 +5,7 @@
  * endpoints, which do not exist yet; the reserved amounts are shown.
  */
 #include <jansson.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -359,7 +360,41 @@ static int64_t alloc_disk_mb(const json_t *alloc)
     return cli_jint(alloc, "SharedDiskMB");
 }
 
-static void print_task_resources(const json_t *alloc, const char *task)
+/*
+ * Nomad reports RSS as a task's memory use, or the cgroup's usage when
+ * RSS was not measured.
+ */
+static bool task_usage(const json_t *stats,
+                       const char *task,
+                       double *ticks,
+                       uint64_t *mem)
+{
+    const json_t *ru =
+        json_object_get(json_object_get(json_object_get(stats, "Tasks"), task),
+                        "ResourceUsage");
+    const json_t *ms = json_object_get(ru, "MemoryStats");
+    const json_t *measured = json_object_get(ms, "Measured"), *v;
+    bool has_rss = false;
+    size_t i;
+
+    if (!json_is_object(ru))
+        return false;
+    *ticks = json_number_value(
+        json_object_get(json_object_get(ru, "CpuStats"), "TotalTicks"));
+    json_array_foreach(measured, i, v)
+    {
+        has_rss = has_rss || (json_is_string(v) &&
+                              strcmp(json_string_value(v), "RSS") == 0);
+    }
+    *mem = (uint64_t)cli_jint(ms, "RSS");
+    if (*mem == 0 && !has_rss)
+        *mem = (uint64_t)cli_jint(ms, "Usage");
+    return true;
+}
+
+static void print_task_resources(const json_t *alloc,
+                                 const char *task,
+                                 const json_t *stats)
 {
     const json_t *res =
         json_object_get(json_object_get(alloc, "TaskResources"), task);
@@ -415,7 +450,20 @@ static void print_task_resources(const json_t *alloc, const char *task)
     cli_ibytes((uint64_t)alloc_disk_mb(alloc) * BYTES_PER_MB, disk,
                sizeof(disk));
     rows_addf(&r, "%s|Memory|Disk|Addresses", header);
-    rows_addf(&r, "%lld MHz|%s|%s|%s", (long long)cpu, m, disk, first_addr);
+    {
+        double ticks;
+        uint64_t used;
+        char u[32];
+
+        if (task_usage(stats, task, &ticks, &used)) {
+            cli_ibytes(used, u, sizeof(u));
+            rows_addf(&r, "%.0f/%lld MHz|%s/%s|%s|%s", floor(ticks),
+                      (long long)cpu, u, m, disk, first_addr);
+        } else {
+            rows_addf(&r, "%lld MHz|%s|%s|%s", (long long)cpu, m, disk,
+                      first_addr);
+        }
+    }
     if (mm[0] || second_addr[0])
         rows_addf(&r, "|%s||%s", mm, second_addr);
     for (i = 2; i < naddr; i++)
@@ -609,7 +657,7 @@ static void print_task_status(const json_t *state)
     rows_release(&r);
 }
 
-static void print_tasks(const json_t *alloc)
+static void print_tasks(const json_t *alloc, const json_t *stats)
 {
     json_t *states = json_object_get(alloc, "TaskStates");
     size_t n;
@@ -628,7 +676,7 @@ static void print_tasks(const json_t *alloc)
         }
         printf("\nTask %s%s is %s\n", cli_quote(tasks[i], q1, sizeof(q1)),
                lcname, cli_quote(cli_jstr(state, "State"), q2, sizeof(q2)));
-        print_task_resources(alloc, tasks[i]);
+        print_task_resources(alloc, tasks[i], stats);
         printf("\n");
         print_task_volumes(alloc, tasks[i]);
         print_task_status(state);
@@ -677,7 +725,7 @@ static int show_alloc(struct alloc_status *s, const char *arg)
     struct err err = ERR_INIT;
     char *prefix = cli_uuid_prefix(arg);
     char *esc = NULL;
-    json_t *allocs = NULL, *alloc = NULL;
+    json_t *allocs = NULL, *alloc = NULL, *stats = NULL;
     char q[512];
     int status = 1;
 
@@ -728,7 +776,15 @@ static int show_alloc(struct alloc_status *s, const char *arg)
     }
     print_basic(s, alloc);
     print_addresses(alloc);
-    print_tasks(alloc);
+    /* Usage is measured by the client running the alloc, while it runs. */
+    if (strcmp(cli_jstr(alloc, "ClientStatus"), "running") == 0 &&
+        cli_get(&s->c, &stats, &err, "/v1/client/allocation/%s/stats",
+                cli_jstr(alloc, "ID")) != 0) {
+        printf("\n");
+        fprintf(stderr, "Couldn't retrieve stats: %s\n", err.msg);
+        stats = NULL;
+    }
+    print_tasks(alloc, stats);
     if (s->verbose) {
         struct buf b = BUF_INIT;
 
@@ -739,6 +795,7 @@ static int show_alloc(struct alloc_status *s, const char *arg)
         buf_release(&b);
     }
 out:
+    json_decref(stats);
     json_decref(alloc);
     json_decref(allocs);
     free(esc);

@@ -1,6 +1,7 @@
 /* Allocation and task runners (see alloc_runner.h). */
 #include "agent/client/alloc_runner.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -43,6 +44,7 @@ struct task_runner
     bool recover_lost; /* recovered without its process */
     bool started;      /* started at least once (lifecycle ordering) */
     enum lifecycle_hook hook;
+    struct alloc_runner_sample sample; /* for the stats endpoint */
     char *task_dir;
 };
 
@@ -1162,6 +1164,29 @@ void alloc_runner_update(struct alloc_runner *ar, const struct alloc *a)
 const struct alloc *alloc_runner_alloc(const struct alloc_runner *ar)
 {
     return ar->alloc;
+}
+
+size_t alloc_runner_ntasks(const struct alloc_runner *ar)
+{
+    return ar->ntasks;
+}
+
+bool alloc_runner_task_usage(struct alloc_runner *ar,
+                             size_t i,
+                             const char **name,
+                             struct driver_task_usage *out,
+                             struct alloc_runner_sample **prev)
+{
+    struct task_runner *tr = &ar->tasks[i];
+
+    assert(i < ar->ntasks);
+    *name = tr->task->name;
+    *prev = &tr->sample;
+    memset(out, 0, sizeof(*out));
+    if (tr->handle == NULL || tr->dead)
+        return false;
+    driver_task_usage(tr->handle, out);
+    return out->measured;
 }
 
 bool alloc_runner_done(const struct alloc_runner *ar)

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "agent/client/alloc_runner.h"
+#include "agent/client/alloc_stats.h"
 #include "agent/client/client_state.h"
 #include "drivers/driver.h"
 #include "lib/alloc.h"
@@ -53,6 +54,33 @@ struct client
 };
 
 static void watch_allocs(struct client *c);
+int client_alloc_stats(struct client *c,
+                       const char *alloc_id,
+                       json_t **out,
+                       struct err *err)
+{
+    struct alloc_runner *ar = map_get(&c->runners, alloc_id);
+    struct alloc_stats_clock clock;
+    const char *total, *ncores;
+    long long mhz = 0, cores = 0;
+
+    *out = NULL;
+    if (ar == NULL)
+        return err_set(err, ERR_NOT_FOUND, "Unknown allocation \"%s\"",
+                       alloc_id);
+    total = strmap_get(&c->node->attributes, "cpu.totalcompute");
+    ncores = strmap_get(&c->node->attributes, "cpu.numcores");
+    if (total != NULL)
+        mhz = atoll(total);
+    if (ncores != NULL)
+        cores = atoll(ncores);
+    clock.now_unix_ns = time_wall_unix_ns();
+    clock.now_mono_ms = time_mono_ms();
+    clock.mhz_per_core = cores > 0 ? (double)mhz / (double)cores : 0.0;
+    *out = alloc_stats_json(ar, &clock);
+    return 0;
+}
+
 static void maybe_free(struct client *c);
 
 /* ------------------------------------------------------------ fingerprint */

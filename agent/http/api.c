@@ -1416,6 +1416,9 @@ int http_api_start(uv_loop_t *loop,
             goto fail;
     }
     /* Further route groups (endpoints_*.c) register here. */
+    rc = api_client_routes_add(api, err);
+    if (rc != 0)
+        goto fail;
     rc = httpd_listen(api->httpd, err);
     if (rc != 0)
         goto fail;

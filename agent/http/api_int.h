@@ -103,4 +103,9 @@ int api_routes_add(struct http_api *api,
                    httpd_handler_cb fn,
                    struct err *err);
 
+/* ---------------------------------------------- endpoints_client.c */
+
+/* GET /v1/client/allocation/:alloc/stats. */
+int api_client_routes_add(struct http_api *api, struct err *err);
+
 #endif

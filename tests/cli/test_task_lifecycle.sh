@@ -246,8 +246,14 @@ t_eq "the polite task got kill_signal" "$("$CARAVAN" alloc logs "$A" polite | tr
 t_contains "the stubborn task was told of its kill_timeout" \
     "$(curl -sf "$API/job/kill/allocations" | jq -r '.[0].TaskStates.stubborn.Events[].DisplayMessage')" \
     "Sent interrupt. Waiting 1s before force killing"
-t_ok $([ -n "$STUBBORN" ] && ! kill -0 "$STUBBORN" 2>/dev/null; echo $?) \
-    "the stubborn task, deaf to SIGINT, was SIGKILLed"
+# A zombie (reaped late by whoever adopts it) counts as dead.
+stubborn_dead() {
+    local st
+    st=$(ps -o stat= -p "$STUBBORN" 2>/dev/null) || return 0
+    [ "${st#Z}" != "$st" ]
+}
+[ -n "$STUBBORN" ] && wait_until 100 stubborn_dead
+t_ok $? "the stubborn task, deaf to SIGINT, was SIGKILLed"
 
 # raw_exec `user`: the agent runs as root, the task as nobody; an unknown
 # user is a clear task failure.

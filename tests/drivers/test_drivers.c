@@ -667,6 +667,31 @@ START_TEST(rawexec_signal_reaches_task)
 }
 END_TEST
 
+START_TEST(rawexec_usage_counts_the_task_not_its_supervisor)
+{
+    struct driver_task_usage u;
+    struct driver_task *t;
+    long shell = 0;
+    bool found = false;
+
+    raw_driver();
+    t = start_sh("echo pid=$$; sleep 20 & wait");
+    wait_output(&f.out, "pid=");
+    ck_assert_int_eq(
+        sscanf(strstr(buf_str(&f.out.data), "pid="), "pid=%ld", &shell), 1);
+    driver_task_usage(t, &u);
+    ck_assert(u.measured);
+    ck_assert_uint_ge(u.npids, 1);
+    for (size_t i = 0; i < u.npids; i++) {
+        ck_assert_int_ne(u.pids[i].pid, t->state.pid);
+        found = found || u.pids[i].pid == (int32_t)shell;
+    }
+    ck_assert_msg(found, "shell %ld not among %zu pids", shell, u.npids);
+    ck_assert_uint_gt(u.rss_bytes, 0);
+    destroy_task(t);
+}
+END_TEST
+
 START_TEST(rawexec_recover_reattaches_and_reports_exit)
 {
     struct driver_task_state st, back;
@@ -1276,6 +1301,7 @@ static Suite *drivers_suite(void)
     tcase_add_test(raw, rawexec_recover_reattaches_and_reports_exit);
     tcase_add_test(raw, rawexec_recover_refuses_reused_pid);
     tcase_add_test(raw, rawexec_validates_config);
+    tcase_add_test(raw, rawexec_usage_counts_the_task_not_its_supervisor);
     tcase_add_test(raw, registry_lists_and_finds_drivers);
     suite_add_tcase(s, raw);
 
