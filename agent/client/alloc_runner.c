@@ -642,7 +642,7 @@ static void restart_timer_fired(uv_timer_t *t)
 {
     struct task_runner *tr = t->data;
 
-    if (tr->ar->stopping || tr->closing)
+    if (tr->closing || (tr->ar->stopping && tr->hook != LIFECYCLE_POSTSTOP))
         return;
     start_task(tr);
 }
@@ -664,9 +664,13 @@ static void after_exit(struct task_runner *tr, int code, bool fatal)
     struct restart_decision d;
     int type = job_type_flag(ar->alloc->job->type);
     double jitter = (double)(random() % 1000) / 1000.0;
+    /* Ephemeral hooks and poststop tasks are done once they succeed, even
+     * in a service job (Nomad's restart tracker). */
+    bool final = lifecycle_success_is_final(
+        tr->hook, tr->task->lifecycle && tr->task->lifecycle->sidecar,
+        (type & (JOB_TYPE_BATCH | JOB_TYPE_SYSBATCH)) != 0);
 
-    restart_decide(tr->task->restart_policy,
-                   type & (JOB_TYPE_BATCH | JOB_TYPE_SYSBATCH), code, fatal,
+    restart_decide(tr->task->restart_policy, final, code, fatal,
                    (int64_t)time_mono_ms(), jitter, &tr->rt, &d);
     switch (d.action) {
     case RESTART_COMPLETE:
@@ -914,9 +918,12 @@ static bool lifecycle_round(struct alloc_runner *ar)
         lt[i].failed = tr->dead && state_of((struct task_runner *)tr)->failed;
     }
     lifecycle_decide(lt, ar->ntasks, start, kill, &d);
-    for (size_t i = 0; i < ar->ntasks && !ar->stopping; i++) {
+    for (size_t i = 0; i < ar->ntasks; i++) {
         struct task_runner *tr = &ar->tasks[i];
 
+        /* Once the alloc is stopping, only poststop tasks start. */
+        if (ar->stopping && (tr->hook != LIFECYCLE_POSTSTOP || !start[i]))
+            continue;
         if (kill[i] && !tr->killing) {
             kill_event(tr, &d);
             kill_one(tr);
@@ -940,7 +947,7 @@ static bool lifecycle_round(struct alloc_runner *ar)
  */
 static void lifecycle_step(struct alloc_runner *ar)
 {
-    if (ar->closing || ar->stopping || ar->group == NULL)
+    if (ar->closing || ar->group == NULL)
         return;
     if (ar->stepping) {
         ar->step_again = true;
@@ -951,7 +958,7 @@ static void lifecycle_step(struct alloc_runner *ar)
         ar->step_again = false;
         if (lifecycle_round(ar))
             ar->step_again = true;
-    } while (ar->step_again && !ar->closing && !ar->stopping);
+    } while (ar->step_again && !ar->closing);
     ar->stepping = false;
 }
 
@@ -1143,10 +1150,13 @@ static void task_stopped(struct driver_task *t, void *arg)
     maybe_closed(tr->ar);
 }
 
+/* A stopped alloc still runs its poststop tasks, after the others. */
 static void kill_tasks(struct alloc_runner *ar)
 {
-    for (size_t i = 0; i < ar->ntasks; i++)
-        kill_one(&ar->tasks[i]);
+    for (size_t i = 0; i < ar->ntasks; i++) {
+        if (ar->tasks[i].hook != LIFECYCLE_POSTSTOP)
+            kill_one(&ar->tasks[i]);
+    }
     changed(ar);
 }
 

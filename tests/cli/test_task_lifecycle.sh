@@ -132,6 +132,43 @@ t_contains "the sidecar is stopped once the main task is dead" \
 t_eq "main started after init finished" "$(curl -sf "$API/job/life/allocations" |
     jq -r '.[0].TaskStates | (.init.FinishedAt <= .main.StartedAt and .main.StartedAt <= .post.StartedAt and .main.FinishedAt <= .stop.StartedAt)')" "true"
 
+# Stopping a service alloc kills its main task, then runs its poststop task.
+cat >"$T_TMP/svc.nomad.hcl" <<'HCL'
+job "svc" {
+  group "g" {
+    task "web" {
+      driver = "raw_exec"
+      config {
+        command = "/bin/sh"
+        args    = ["-c", "echo up >$NOMAD_ALLOC_DIR/web; while :; do sleep 0.1; done"]
+      }
+    }
+    task "cleanup" {
+      driver = "raw_exec"
+      lifecycle {
+        hook = "poststop"
+      }
+      config {
+        command = "/bin/sh"
+        args    = ["-c", "echo cleaned >$NOMAD_ALLOC_DIR/cleanup"]
+      }
+    }
+  }
+}
+HCL
+t_run "run a service with a poststop task" 0 "$CARAVAN" job run -detach "$T_TMP/svc.nomad.hcl"
+wait_until 300 status_is svc running
+A=$(alloc_of svc)
+web_up() { [ -e "$T_TMP/data/alloc/$A/alloc/web" ]; }
+wait_until 300 web_up
+t_eq "the poststop task waits while the main task runs" "$(state_of svc cleanup)" "pending"
+t_run "stop the service" 0 "$CARAVAN" job stop -detach svc
+wait_until 300 status_is svc complete
+t_ok $? "the stopped alloc completes"
+t_eq "its poststop task ran after the main task was killed" \
+    "$(cat "$T_TMP/data/alloc/$A/alloc/cleanup" 2>/dev/null)" "cleaned"
+t_contains "the main task was killed" "$(events_of svc web)" "Killing Killed"
+
 # A leader's end kills the other tasks.
 cat >"$T_TMP/leader.nomad.hcl" <<'HCL'
 job "leader" {
