@@ -1,8 +1,9 @@
 /*
  * `caravan alloc status`, as Nomad's alloc_status.go prints it: the
  * allocation block, its addresses, then per task the resources, task
- * events and recent events. Live resource usage needs the client stats
- * endpoints, which do not exist yet; the reserved amounts are shown.
+ * events and recent events. While the alloc runs, its client's stats
+ * endpoint adds the measured use to the reserved amounts (and, with
+ * -stats, the detailed memory and cpu figures).
  */
 #include <jansson.h>
 #include <math.h>
@@ -392,6 +393,101 @@ static bool task_usage(const json_t *stats,
     return true;
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The Measured names of a stats block, sorted as Nomad prints them. */
+static size_t measured_sorted(const json_t *block, const char **out, size_t max)
+{
+    const json_t *v;
+    size_t i, n = 0;
+
+    json_array_foreach(json_object_get(block, "Measured"), i, v)
+    {
+        if (json_is_string(v) && n < max)
+            out[n++] = json_string_value(v);
+    }
+    qsort(out, n, sizeof(*out), cmp_str);
+    return n;
+}
+
+static void measured_value(const json_t *block,
+                           const char *name,
+                           bool cpu,
+                           char *buf,
+                           size_t size)
+{
+    static const struct
+    {
+        const char *name, *field;
+    } fields[] = {
+        {"RSS", "RSS"},
+        {"Cache", "Cache"},
+        {"Swap", "Swap"},
+        {"Usage", "Usage"},
+        {"Max Usage", "MaxUsage"},
+        {"Kernel Usage", "KernelUsage"},
+        {"Kernel Max Usage", "KernelMaxUsage"},
+        {"Percent", "Percent"},
+        {"User Mode", "UserMode"},
+        {"System Mode", "SystemMode"},
+        {"Throttled Periods", "ThrottledPeriods"},
+        {"Throttled Time", "ThrottledTime"},
+    };
+    const json_t *v = NULL;
+
+    buf[0] = '\0';
+    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+        if (strcmp(fields[i].name, name) == 0)
+            v = json_object_get(block, fields[i].field);
+    }
+    if (v == NULL)
+        return;
+    if (!cpu)
+        cli_ibytes((uint64_t)json_integer_value(v), buf, size);
+    else if (strncmp(name, "Throttled", 9) == 0)
+        snprintf(buf, size, "%lld", (long long)json_integer_value(v));
+    else
+        snprintf(buf, size, "%.2f%%", json_number_value(v));
+}
+
+/* alloc status -stats: Nomad's "Memory Stats" and "CPU Stats" lists. */
+static void print_task_stats(const json_t *stats, const char *task)
+{
+    const json_t *ru =
+        json_object_get(json_object_get(json_object_get(stats, "Tasks"), task),
+                        "ResourceUsage");
+    const char *const titles[] = {"Memory Stats", "CPU Stats"};
+    const char *const keys[] = {"MemoryStats", "CpuStats"};
+
+    for (int k = 0; k < 2; k++) {
+        const json_t *block = json_object_get(ru, keys[k]);
+        const char *names[16];
+        size_t n = measured_sorted(block, names, 16);
+        struct rows r = ROWS_INIT;
+
+        if (n == 0)
+            continue;
+        rows_addf(&r, "%s", names[0]);
+        for (size_t i = 1; i < n; i++)
+            rows_appendf(&r, "|%s", names[i]);
+        for (size_t i = 0; i < n; i++) {
+            char v[48];
+
+            measured_value(block, names[i], k == 1, v, sizeof(v));
+            if (i == 0)
+                rows_addf(&r, "%s", v);
+            else
+                rows_appendf(&r, "|%s", v);
+        }
+        printf("\n%s\n", titles[k]);
+        print_rows(&r);
+        rows_release(&r);
+    }
+}
+
 static void print_task_resources(const json_t *alloc,
                                  const char *task,
                                  const json_t *stats)
@@ -657,7 +753,7 @@ static void print_task_status(const json_t *state)
     rows_release(&r);
 }
 
-static void print_tasks(const json_t *alloc, const json_t *stats)
+static void print_tasks(const json_t *alloc, const json_t *stats, bool detailed)
 {
     json_t *states = json_object_get(alloc, "TaskStates");
     size_t n;
@@ -677,6 +773,8 @@ static void print_tasks(const json_t *alloc, const json_t *stats)
         printf("\nTask %s%s is %s\n", cli_quote(tasks[i], q1, sizeof(q1)),
                lcname, cli_quote(cli_jstr(state, "State"), q2, sizeof(q2)));
         print_task_resources(alloc, tasks[i], stats);
+        if (detailed)
+            print_task_stats(stats, tasks[i]);
         printf("\n");
         print_task_volumes(alloc, tasks[i]);
         print_task_status(state);
@@ -784,7 +882,7 @@ static int show_alloc(struct alloc_status *s, const char *arg)
         fprintf(stderr, "Couldn't retrieve stats: %s\n", err.msg);
         stats = NULL;
     }
-    print_tasks(alloc, stats);
+    print_tasks(alloc, stats, s->stats);
     if (s->verbose) {
         struct buf b = BUF_INIT;
 

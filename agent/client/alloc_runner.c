@@ -1108,6 +1108,7 @@ struct alloc_runner *alloc_runner_recover(const struct alloc_runner_env *env,
             driver_recover(d, &ds, &tr->handle, &err) == 0) {
             log_info(&ar->lg, "task %s: reattached to pid %d", tr->task->name,
                      (int)ds.pid);
+            tr->started = true; /* whatever state was saved before */
             driver_task_wait(tr->handle, task_exited, tr);
             continue;
         }

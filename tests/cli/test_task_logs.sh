@@ -134,6 +134,29 @@ wait "$FOLLOW" 2>/dev/null
 seq 1 300000 >"$T_TMP/want3"
 t_ok $(cmp -s "$T_TMP/want3" "$T_TMP/followed"; echo $?) "-f followed through the rotation, in order"
 
+# disabled = true: no collector, no files.
+cat >"$T_TMP/quiet.nomad.hcl" <<'HCL'
+job "quiet" {
+  type = "batch"
+  group "g" {
+    task "t" {
+      driver = "raw_exec"
+      config {
+        command = "/bin/sh"
+        args    = ["-c", "echo unseen; echo unseen >&2"]
+      }
+      logs {
+        disabled = true
+      }
+    }
+  }
+}
+HCL
+t_run "run a task with logs disabled" 0 "$CARAVAN" job run -detach "$T_TMP/quiet.nomad.hcl"
+wait_until 300 status_is quiet complete
+t_ok $? "the task completes"
+t_eq "no log files are written" "$(ls "$T_TMP/data/alloc/$(alloc_of quiet)/alloc/logs" | wc -l)" "0"
+
 # Bad parameters: 400 with a message, as Nomad.
 code_and_body() { curl -s -w ' %{http_code}' "$API/client/fs/logs/$A?$1"; }
 t_eq "no task" "$(code_and_body 'type=stdout')" "must provide task name 400"

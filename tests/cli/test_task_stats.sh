@@ -90,6 +90,14 @@ t_ok $(grep -A2 '^Task Resources:' <<<"$T_OUT" | grep -Eq '^[0-9]+/100 MHz +[0-9
 t_ok $(grep -A2 '^Task Resources:' <<<"$T_OUT" | grep -Eq ' (6[4-9]|[7-9][0-9])(\.[0-9]+)? MiB/300 MiB'; echo $?) \
     "the memory usage shown is the task's RSS"
 
+t_run "alloc status -stats" 0 "$CARAVAN" alloc status -stats "$A"
+t_eq "-stats lists the measured memory figures" \
+    "$(grep -A1 '^Memory Stats$' <<<"$T_OUT" | tail -1 | tr -s ' ')" "RSS Swap"
+t_eq "-stats lists the measured cpu figures" \
+    "$(grep -A1 '^CPU Stats$' <<<"$T_OUT" | tail -1 | tr -s ' ')" "Percent System Mode User Mode"
+t_ok $(grep -A2 '^CPU Stats$' <<<"$T_OUT" | tail -1 | grep -Eq '^[0-9]+\.[0-9]{2}% +[0-9]+\.[0-9]{2}% +[0-9]+\.[0-9]{2}%$'; echo $?) \
+    "cpu figures are percentages with two decimals"
+
 t_run "stop the job" 0 "$CARAVAN" job stop -detach mem
 wait_until 300 status_is mem complete
 t_run "alloc status of a stopped alloc" 0 "$CARAVAN" alloc status "$A"
