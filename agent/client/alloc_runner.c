@@ -1142,8 +1142,18 @@ static void recover_run(struct alloc_runner *ar)
 static void task_stopped(struct driver_task *t, void *arg)
 {
     struct task_runner *tr = arg;
+    struct driver_task_status st;
 
-    (void)t;
+    /* Nomad records how the killed task ended before it says "Killed". */
+    memset(&st, 0, sizeof(st));
+    driver_task_inspect(t, &st);
+    if (st.state == DRIVER_TASK_EXITED && st.exit.status_known) {
+        if (st.exit.signal)
+            event(tr, "Terminated", "Exit Code: %d, Signal: %d",
+                  st.exit.exit_code, st.exit.signal);
+        else
+            event(tr, "Terminated", "Exit Code: %d", st.exit.exit_code);
+    }
     event(tr, "Killed", "Task successfully killed");
     drop_handle(tr);
     task_dead(tr, false);

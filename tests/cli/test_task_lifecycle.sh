@@ -128,7 +128,7 @@ for task in init main post stop; do
         jq -r ".[0].TaskStates.$task | \"\(.State) \(.Failed)\"")" "dead false"
 done
 t_contains "the sidecar is stopped once the main task is dead" \
-    "$(events_of life side)" "Started Main Tasks Dead Killing Killed"
+    "$(events_of life side)" "Started Main Tasks Dead Killing Terminated Killed"
 t_eq "main started after init finished" "$(curl -sf "$API/job/life/allocations" |
     jq -r '.[0].TaskStates | (.init.FinishedAt <= .main.StartedAt and .main.StartedAt <= .post.StartedAt and .main.FinishedAt <= .stop.StartedAt)')" "true"
 
@@ -167,7 +167,7 @@ wait_until 300 status_is svc complete
 t_ok $? "the stopped alloc completes"
 t_eq "its poststop task ran after the main task was killed" \
     "$(cat "$T_TMP/data/alloc/$A/alloc/cleanup" 2>/dev/null)" "cleaned"
-t_contains "the main task was killed" "$(events_of svc web)" "Killing Killed"
+t_contains "the main task was killed" "$(events_of svc web)" "Killing Terminated Killed"
 
 # A leader's end kills the other tasks.
 cat >"$T_TMP/leader.nomad.hcl" <<'HCL'
@@ -196,7 +196,7 @@ t_run "run a group with a leader" 0 "$CARAVAN" job run -detach "$T_TMP/leader.no
 wait_until 300 status_is leader complete
 t_ok $? "the alloc completes once the leader exits"
 t_contains "the follower is killed" "$(events_of leader follower)" \
-    "Started Leader Task Dead Killing Killed"
+    "Started Leader Task Dead Killing Terminated Killed"
 t_eq "the follower is not failed" "$(curl -sf "$API/job/leader/allocations" |
     jq -r '.[0].TaskStates.follower.Failed')" "false"
 
@@ -283,6 +283,9 @@ t_eq "the polite task got kill_signal" "$("$CARAVAN" alloc logs "$A" polite | tr
 t_contains "the stubborn task was told of its kill_timeout" \
     "$(curl -sf "$API/job/kill/allocations" | jq -r '.[0].TaskStates.stubborn.Events[].DisplayMessage')" \
     "Sent interrupt. Waiting 1s before force killing"
+t_contains "the stubborn task's end is recorded: SIGKILL" \
+    "$(curl -sf "$API/job/kill/allocations" | jq -r '.[0].TaskStates.stubborn.Events[].DisplayMessage')" \
+    "Exit Code: 137, Signal: 9"
 # A zombie (reaped late by whoever adopts it) counts as dead.
 stubborn_dead() {
     local st
