@@ -11,6 +11,7 @@
 
 #include "agent/agent.h"
 #include "agent/api/curl_lazy.h"
+#include "agent/client/logmon.h"
 #include "agent/cli/cli.h"
 
 int main(int argc, char **argv)
@@ -30,6 +31,8 @@ int main(int argc, char **argv)
      * of libcrypto that an idle agent would keep resident for nothing. */
     if (argc > 1 && strcmp(argv[1], "agent") == 0)
         return agent_main(argc - 2, argv + 2);
+    if (argc > 1 && strcmp(argv[1], "logmon") == 0)
+        return logmon_main(argc - 2, argv + 2); /* hidden: the client's helper */
     curl_global_init(CURL_GLOBAL_DEFAULT);
     rc = cli_main(argc, argv);
     curl_global_cleanup();

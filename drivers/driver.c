@@ -133,6 +133,13 @@ void driver_task_destroy(struct driver_task *t, driver_close_cb cb, void *arg)
     t->driver->ops->destroy(t, cb, arg);
 }
 
+void driver_task_usage(struct driver_task *t, struct driver_task_usage *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (t->driver->ops->usage != NULL)
+        t->driver->ops->usage(t, out);
+}
+
 void driver_task_close(struct driver_task *t, driver_close_cb cb, void *arg)
 {
     t->driver->ops->close(t, cb, arg);
@@ -142,12 +149,16 @@ void driver_task_close(struct driver_task *t, driver_close_cb cb, void *arg)
 
 json_t *driver_task_state_to_json(const struct driver_task_state *s)
 {
-    return json_pack("{s:s, s:i, s:I, s:I, s:s, s:s, s:i, s:I}", "driver",
-                     s->driver, "pid", (json_int_t)s->pid, "start_ticks",
-                     (json_int_t)s->start_ticks, "started_unix_ms",
-                     (json_int_t)s->started_unix_ms, "cgroup", s->cgroup,
-                     "handle_id", s->handle_id, "kill_signal", s->kill_signal,
-                     "kill_timeout_ms", (json_int_t)s->kill_timeout_ms);
+    json_t *j = json_pack(
+        "{s:s, s:i, s:I, s:I, s:s, s:s, s:i, s:I}", "driver", s->driver, "pid",
+        (json_int_t)s->pid, "start_ticks", (json_int_t)s->start_ticks,
+        "started_unix_ms", (json_int_t)s->started_unix_ms, "cgroup", s->cgroup,
+        "handle_id", s->handle_id, "kill_signal", s->kill_signal,
+        "kill_timeout_ms", (json_int_t)s->kill_timeout_ms);
+
+    if (s->exit_path[0] != '\0')
+        json_object_set_new(j, "exit_path", json_string(s->exit_path));
+    return j;
 }
 
 static int copy_field(char *dst, size_t size, const char *src, struct err *err)
@@ -182,6 +193,11 @@ int driver_task_state_from_json(const json_t *j,
         rc = copy_field(out->cgroup, sizeof(out->cgroup), cg, err);
     if (rc == 0)
         rc = copy_field(out->handle_id, sizeof(out->handle_id), hid, err);
+    /* Optional: states saved before supervisors existed have none. */
+    if (rc == 0 && json_is_string(json_object_get(j, "exit_path")))
+        rc =
+            copy_field(out->exit_path, sizeof(out->exit_path),
+                       json_string_value(json_object_get(j, "exit_path")), err);
     if (rc != 0)
         return rc;
     out->pid = (int32_t)pid;

@@ -128,6 +128,7 @@ struct driver_task_spec
 #define DRIVER_NAME_MAX 32
 #define DRIVER_HANDLE_ID_MAX 80
 #define DRIVER_CGROUP_MAX 256
+#define DRIVER_PATH_MAX 1024
 
 /*
  * What the client persists to reattach to a task after an agent restart.
@@ -145,6 +146,7 @@ struct driver_task_state
     char handle_id[DRIVER_HANDLE_ID_MAX]; /* driver-specific (mock id) */
     int kill_signal;
     uint64_t kill_timeout_ms;
+    char exit_path[DRIVER_PATH_MAX]; /* the supervisor's exit file or "" */
 };
 
 /* Encodes s as a JSON object; the caller owns the result. */
@@ -179,6 +181,36 @@ struct driver_task_status
     struct driver_exit exit; /* valid once EXITED */
     uint64_t memory_bytes;   /* cgroup usage or RSS; 0 when unknown */
     char cgroup[DRIVER_CGROUP_MAX];
+};
+
+#define DRIVER_PIDS_MAX 64
+
+/* What one process of a task uses. */
+struct driver_proc_usage
+{
+    int32_t pid;
+    uint64_t rss_bytes;
+    uint64_t swap_bytes;
+    uint64_t user_ns;
+    uint64_t system_ns;
+};
+
+/*
+ * Resource usage of a running task, summed over its processes (not its
+ * supervisor), as Nomad's executor measures it. Counters only: rates
+ * (cpu percent) come from two samples.
+ */
+struct driver_task_usage
+{
+    bool measured;        /* false: the driver cannot tell */
+    bool cgroup;          /* usage_bytes is the cgroup's charge */
+    uint64_t rss_bytes;   /* resident anonymous + file pages */
+    uint64_t swap_bytes;  /* VmSwap */
+    uint64_t usage_bytes; /* cgroup memory usage (cgroup only) */
+    uint64_t user_ns;     /* cpu time in user mode, cumulative */
+    uint64_t system_ns;   /* cpu time in the kernel, cumulative */
+    size_t npids;         /* the first DRIVER_PIDS_MAX processes */
+    struct driver_proc_usage pids[DRIVER_PIDS_MAX];
 };
 
 /*
@@ -227,6 +259,8 @@ struct driver_ops
     int (*signal)(struct driver_task *t, int signo, struct err *err);
     void (*stop)(struct driver_task *t, driver_stop_cb cb, void *arg);
     void (*inspect)(struct driver_task *t, struct driver_task_status *out);
+    /* Optional; without it nothing is measured. */
+    void (*usage)(struct driver_task *t, struct driver_task_usage *out);
     void (*destroy)(struct driver_task *t, driver_close_cb cb, void *arg);
     void (*close)(struct driver_task *t, driver_close_cb cb, void *arg);
 };
@@ -316,6 +350,13 @@ int driver_task_signal(struct driver_task *t, int signo, struct err *err);
 void driver_task_stop(struct driver_task *t, driver_stop_cb cb, void *arg);
 
 void driver_task_inspect(struct driver_task *t, struct driver_task_status *out);
+
+/*
+ * Measures what the task's processes use now (reads /proc and cgroup
+ * files: a few syscalls per process). out->measured is false when the
+ * driver cannot, or the task has exited.
+ */
+void driver_task_usage(struct driver_task *t, struct driver_task_usage *out);
 
 /*
  * Kills whatever is left of the task, removes its cgroups and frees the

@@ -325,6 +325,12 @@ static uint64_t exec_memory_bytes(struct proc_task *pt)
     return cgroup_memory_bytes(&to_et(pt)->cg);
 }
 
+static size_t exec_pids(struct proc_task *pt, int32_t *pids, size_t max)
+{
+    /* The supervisor's setsid() made it the group leader of the task. */
+    return proc_group_pids((pid_t)pt->base.state.pid, pids, max);
+}
+
 static void exec_free(struct proc_task *pt)
 {
     cgroup_release(&to_et(pt)->cg);
@@ -336,6 +342,7 @@ static const struct proc_task_hooks exec_hooks = {
     .exited = exec_exited,
     .cleanup = exec_cleanup,
     .memory_bytes = exec_memory_bytes,
+    .pids = exec_pids,
     .free = exec_free,
 };
 
@@ -501,8 +508,10 @@ static int spawn(struct exec_driver *ex,
     const json_t *cfg = spec->config;
     json_t *adj = json_object_get(cfg, "oom_score_adj");
     struct proc_spawn_opts o;
+    char exit_path[DRIVER_PATH_MAX];
 
     memset(&o, 0, sizeof(o));
+    o.exit_path = proc_exit_path(spec, exit_path) ? exit_path : NULL;
     o.path = p->path;
     o.argv = p->argv;
     o.envp = p->envp;
@@ -557,6 +566,7 @@ static void fill_state(struct driver_task_state *st,
     snprintf(st->cgroup, sizeof(st->cgroup), "%s", rel);
     st->kill_signal = spec->kill_signal > 0 ? spec->kill_signal : SIGINT;
     st->kill_timeout_ms = spec->kill_timeout_ms;
+    proc_exit_path(spec, st->exit_path);
 }
 
 static int exec_start(struct driver *d,
@@ -639,6 +649,7 @@ const struct driver_ops driver_exec_ops = {
     .signal = proc_task_signal,
     .stop = proc_task_stop,
     .inspect = proc_task_inspect,
+    .usage = proc_task_usage,
     .destroy = proc_task_destroy,
     .close = proc_task_close,
 };

@@ -23,6 +23,7 @@
  */
 #include "drivers/proc.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -141,6 +142,150 @@ int proc_cred_lookup(const char *user, struct proc_cred *out, struct err *err)
 
 /* ------------------------------------------------------------ /proc */
 
+bool proc_exit_path(const struct driver_task_spec *spec,
+                    char out[DRIVER_PATH_MAX])
+{
+    int n = snprintf(out, DRIVER_PATH_MAX, "%s.exit", spec->dirs.task_dir);
+
+    if (n < 0 || n >= DRIVER_PATH_MAX) {
+        out[0] = '\0';
+        return false;
+    }
+    return true;
+}
+
+/*
+ * Fields of /proc/<pid>/stat after comm (which may hold spaces and ')'):
+ * field k (1-based, as proc(5) numbers them) is at index k - 3.
+ */
+static int read_stat_fields(pid_t pid, unsigned long long *f, int nf)
+{
+    char path[64], data[1024], *p, *end;
+    ssize_t n;
+    int fd;
+
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd == -1)
+        return -errno;
+    n = read(fd, data, sizeof(data) - 1);
+    close(fd);
+    if (n <= 0)
+        return -ENOENT;
+    data[n] = '\0';
+    p = strrchr(data, ')');
+    if (p == NULL || p[1] != ' ')
+        return -EINVAL;
+    p += 2;
+    /* Field 3 (state) is a letter. */
+    while (*p != ' ' && *p != '\0')
+        p++;
+    f[0] = 0;
+    for (int i = 1; i < nf; i++) {
+        f[i] = strtoull(p, &end, 10);
+        if (end == p)
+            return -EINVAL;
+        p = end;
+    }
+    return 0;
+}
+
+size_t proc_group_pids(pid_t pgid, int32_t *pids, size_t max)
+{
+    unsigned long long f[3];
+    struct dirent *e;
+    size_t n = 0;
+    DIR *d;
+
+    d = opendir("/proc");
+    if (d == NULL)
+        return 0;
+    while ((e = readdir(d)) != NULL && n < max) {
+        char *end;
+        long pid = strtol(e->d_name, &end, 10);
+
+        if (*end != '\0' || pid <= 0 || pid == pgid)
+            continue;
+        /* f[2] is field 5, the process group. */
+        if (read_stat_fields((pid_t)pid, f, 3) == 0 &&
+            f[2] == (unsigned long long)pgid)
+            pids[n++] = (int32_t)pid;
+    }
+    closedir(d);
+    return n;
+}
+
+static uint64_t status_kb(pid_t pid, const char *key)
+{
+    char path[64], line[256];
+    size_t klen = strlen(key);
+    unsigned long long v = 0;
+    FILE *fp;
+
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+    fp = fopen(path, "re");
+    if (fp == NULL)
+        return 0;
+    while (fgets(line, sizeof(line), fp) != NULL) {
+        if (strncmp(line, key, klen) == 0 && line[klen] == ':') {
+            sscanf(line + klen + 1, "%llu", &v);
+            break;
+        }
+    }
+    fclose(fp);
+    return (uint64_t)v * 1024;
+}
+
+int proc_usage_read(pid_t pid, struct driver_proc_usage *out)
+{
+    /* Fields 14 utime, 15 stime (clock ticks), 24 rss (pages). */
+    unsigned long long f[22];
+    long hz = sysconf(_SC_CLK_TCK);
+    long page = sysconf(_SC_PAGESIZE);
+    int rc = read_stat_fields(pid, f, 22);
+
+    if (rc != 0)
+        return rc;
+    if (hz <= 0)
+        hz = 100;
+    out->pid = (int32_t)pid;
+    out->user_ns = (uint64_t)f[14 - 3] * (1000000000ULL / (uint64_t)hz);
+    out->system_ns = (uint64_t)f[15 - 3] * (1000000000ULL / (uint64_t)hz);
+    out->rss_bytes = (uint64_t)f[24 - 3] * (uint64_t)page;
+    out->swap_bytes = status_kb(pid, "VmSwap");
+    return 0;
+}
+
+int proc_exit_read(const char *path, struct driver_exit *exit)
+{
+    char data[64], word[16];
+    ssize_t n;
+    int fd, v;
+
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd == -1)
+        return -ENOENT;
+    n = read(fd, data, sizeof(data) - 1);
+    close(fd);
+    if (n <= 0)
+        return -ENOENT;
+    data[n] = '\0';
+    if (sscanf(data, "%15s %d", word, &v) != 2 || v < 0 || v > 255)
+        return -EINVAL;
+    memset(exit, 0, sizeof(*exit));
+    exit->status_known = true;
+    if (strcmp(word, "exit") == 0) {
+        exit->exit_code = v;
+        return 0;
+    }
+    if (strcmp(word, "signal") == 0 && v > 0 && v < 65) {
+        exit->signal = v;
+        exit->exit_code = 128 + v;
+        return 0;
+    }
+    return -EINVAL;
+}
+
 int proc_start_ticks(pid_t pid, uint64_t *ticks)
 {
     char path[64], data[1024], *p;
@@ -250,6 +395,7 @@ struct child_ctx
     int go_fd;                 /* read end */
     int report_fd;             /* write end */
     int cap_last;
+    int exit_fd; /* -1, or the supervisor's exit file (>= 3, O_CLOEXEC) */
 };
 
 static _Noreturn void child_fail(const struct child_ctx *c,
@@ -348,6 +494,103 @@ static void child_capset(const struct child_ctx *c)
         child_fail(c, STEP_CAPSET, 0, errno);
 }
 
+/* ------------------------------------------------------------ supervisor */
+
+/*
+ * The supervisor is the forked child itself, never exec'd: it must stay
+ * async-signal-safe (no malloc, no stdio), as the rest of the child.
+ */
+static volatile pid_t shim_child;
+
+static void shim_forward(int sig)
+{
+    int saved = errno;
+
+    kill(shim_child, sig);
+    errno = saved;
+}
+
+static void shim_write(int fd, const char *word, int v)
+{
+    char line[32];
+    size_t n = strlen(word);
+    ssize_t w;
+
+    memcpy(line, word, n);
+    line[n++] = ' ';
+    n += child_itoa(v, line + n);
+    line[n++] = '\n';
+    w = pwrite(fd, line, n, 0);
+    (void)w;
+}
+
+/*
+ * Forks the program's process off and stays as its parent until it ends.
+ * Returns only in the program's process. The supervisor holds no fd but
+ * the exit file, so pipes to the program see EOF when it ends.
+ */
+static void child_shim(const struct child_ctx *c)
+{
+    struct proc_clone_args_min
+    {
+        uint64_t flags, pidfd, child_tid, parent_tid, exit_signal;
+        uint64_t stack, stack_size, tls;
+    } args;
+    struct sigaction sa;
+    sigset_t all, none;
+    int status = 0;
+    pid_t pid, r;
+
+    sigfillset(&all);
+    sigemptyset(&none);
+    sigprocmask(SIG_BLOCK, &all, NULL);
+    memset(&args, 0, sizeof(args));
+    args.exit_signal = SIGCHLD;
+    /* A raw clone: glibc's and the sanitizers' fork() take locks another
+     * thread of the agent may have held when this child was cloned. */
+    pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+    if (pid == -1 && errno == ENOSYS)
+        pid = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+    if (pid == 0) {
+        close(c->exit_fd);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        return;
+    }
+    if (pid == -1)
+        child_fail(c, STEP_EXEC, 1, errno);
+    shim_child = pid;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = shim_forward;
+    sa.sa_flags = SA_RESTART;
+    sigfillset(&sa.sa_mask);
+    for (int s = 1; s < NSIG; s++) {
+        if (s != SIGKILL && s != SIGSTOP && s != SIGCHLD)
+            sigaction(s, &sa, NULL);
+    }
+    /* The report pipe closes here too: the agent learns that the program
+     * is started only once exec succeeds or fails (its own report). */
+    close(0);
+    close(1);
+    close(2);
+    if (c->exit_fd > 3)
+        close_range(3, (unsigned)c->exit_fd - 1, 0);
+    close_range((unsigned)c->exit_fd + 1, ~0U, 0);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    for (;;) {
+        r = waitpid(-1, &status, 0);
+        if (r == pid)
+            break;
+        if (r == -1 && errno != EINTR)
+            _exit(127);
+    }
+    if (WIFSIGNALED(status)) {
+        shim_write(c->exit_fd, "signal", WTERMSIG(status));
+        _exit(128 + WTERMSIG(status));
+    }
+    shim_write(c->exit_fd, "exit", WEXITSTATUS(status));
+    _exit(WEXITSTATUS(status));
+}
+
 static _Noreturn void child_main(const struct child_ctx *c)
 {
     const struct proc_spawn_opts *o = c->o;
@@ -390,6 +633,8 @@ static _Noreturn void child_main(const struct child_ctx *c)
         for (int fd = 3; fd < 4096; fd++)
             fcntl(fd, F_SETFD, FD_CLOEXEC);
     }
+    if (c->exit_fd >= 0)
+        child_shim(c);
     execve(o->path, o->argv, o->envp);
     child_fail(c, STEP_EXEC, 0, errno);
 }
@@ -531,6 +776,7 @@ struct spawn_fds
     int go[2];
     int report[2];
     int in, out, errf;
+    int exitf;
 };
 
 static int open_fds(const struct proc_spawn_opts *o,
@@ -538,7 +784,20 @@ static int open_fds(const struct proc_spawn_opts *o,
                     struct err *err)
 {
     f->go[0] = f->go[1] = f->report[0] = f->report[1] = -1;
-    f->in = f->out = f->errf = -1;
+    f->in = f->out = f->errf = f->exitf = -1;
+    if (o->exit_path != NULL) {
+        f->exitf =
+            open(o->exit_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (f->exitf != -1 && f->exitf < 3) {
+            int fd = fcntl(f->exitf, F_DUPFD_CLOEXEC, 3);
+
+            close(f->exitf);
+            f->exitf = fd;
+        }
+        if (f->exitf == -1)
+            return err_set(err, -errno, "open %s: %s", o->exit_path,
+                           strerror(errno));
+    }
     /* Copies at 3 or above, so the child's dup2 onto 0..2 never clobbers
      * one it has yet to copy. */
     f->in = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -572,6 +831,7 @@ static void close_fds(struct spawn_fds *f)
     close_fd(&f->in);
     close_fd(&f->out);
     close_fd(&f->errf);
+    close_fd(&f->exitf);
 }
 
 /* Lets the child go on (or, when setup failed, makes it give up). */
@@ -611,8 +871,8 @@ int proc_spawn(const struct proc_spawn_opts *o,
         close_fds(&f);
         return rc;
     }
-    c = (struct child_ctx){o,       f.in,        f.out,          f.errf,
-                           f.go[0], f.report[1], proc_cap_last()};
+    c = (struct child_ctx){o,       f.in,        f.out,           f.errf,
+                           f.go[0], f.report[1], proc_cap_last(), f.exitf};
     sigfillset(&all);
     pthread_sigmask(SIG_BLOCK, &all, &old);
     out->pid = do_clone(o, &pidfd);

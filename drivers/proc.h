@@ -67,6 +67,14 @@ struct proc_spawn_opts
     bool has_oom_score_adj;
     int oom_score_adj;
     bool no_new_privs;
+    /*
+     * NULL, or a file (created or truncated) into which a small supervisor
+     * writes how the program ended: the child forks once more right before
+     * exec, stays as the program's parent, forwards every signal it gets
+     * to it, and writes "exit N" or "signal N". Only a parent can learn an
+     * exit status, and an agent that restarted is no longer anyone's.
+     */
+    const char *exit_path;
 };
 
 struct proc_spawned
@@ -92,6 +100,33 @@ int proc_spawn(const struct proc_spawn_opts *o,
  * proof that this process may create those namespaces. 0 or -errno.
  */
 int proc_probe_clone(uint64_t flags);
+
+/*
+ * The exit file of a task: "<task dir>.exit", beside the task dir so that
+ * an isolated task cannot reach it. False (and "") when it does not fit.
+ */
+bool proc_exit_path(const struct driver_task_spec *spec,
+                    char out[DRIVER_PATH_MAX]);
+
+/*
+ * Reads what the supervisor of proc_spawn_opts.exit_path wrote into exit.
+ * Returns 0 when the file holds an exit, -ENOENT when it is missing or
+ * empty (the supervisor itself was killed), -EINVAL when it is garbled.
+ */
+int proc_exit_read(const char *path, struct driver_exit *exit);
+
+/*
+ * The processes whose process group is pgid, but not pgid itself (the
+ * supervisor), from a scan of /proc: up to max into pids; returns how
+ * many.
+ */
+size_t proc_group_pids(pid_t pgid, int32_t *pids, size_t max);
+
+/*
+ * Measures what process pid uses (RSS, swap, user and system cpu time)
+ * into out (out->pid included); 0, or -errno when it is gone.
+ */
+int proc_usage_read(pid_t pid, struct driver_proc_usage *out);
 
 /* Reads field 22 (starttime) of /proc/<pid>/stat. -errno on failure. */
 int proc_start_ticks(pid_t pid, uint64_t *ticks);
@@ -138,6 +173,9 @@ struct proc_task_hooks
     int (*cleanup)(struct proc_task *pt);
     /* Memory in use, for inspect(). Optional. */
     uint64_t (*memory_bytes)(struct proc_task *pt);
+    /* The task's processes, without its supervisor: up to max into pids;
+     * returns how many. Optional (then usage() measures nothing). */
+    size_t (*pids)(struct proc_task *pt, int32_t *pids, size_t max);
     /* Frees the driver's struct around pt. */
     void (*free)(struct proc_task *pt);
 };
@@ -181,6 +219,7 @@ void proc_task_wait(struct driver_task *t, driver_exit_cb cb, void *arg);
 int proc_task_signal(struct driver_task *t, int signo, struct err *err);
 void proc_task_stop(struct driver_task *t, driver_stop_cb cb, void *arg);
 void proc_task_inspect(struct driver_task *t, struct driver_task_status *out);
+void proc_task_usage(struct driver_task *t, struct driver_task_usage *out);
 void proc_task_destroy(struct driver_task *t, driver_close_cb cb, void *arg);
 void proc_task_close(struct driver_task *t, driver_close_cb cb, void *arg);
 

@@ -9,8 +9,9 @@
  *   EXITED ──destroy──► cleanup (cgroups; retried while busy) ──► close
  *   any ─────close────► close: three handles, then free and call back
  *
- * A recovered task is usually not our child: waitid fails with ECHILD and
- * the exit status is reported as unknown (status_known = false).
+ * A recovered task is usually not our child, so waitid fails with ECHILD;
+ * its exit status comes from the file its supervisor wrote (proc.h,
+ * exit_path), and is unknown (status_known = false) only without one.
  */
 #include "drivers/proc.h"
 
@@ -153,6 +154,13 @@ static int reap(struct proc_task *pt)
         return -EAGAIN;
     pt->hooks->kill_all(pt);
     memset(&pt->exit, 0, sizeof(pt->exit));
+    if (pt->base.state.exit_path[0] != '\0' &&
+        proc_exit_read(pt->base.state.exit_path, &pt->exit) == 0) {
+        /* Reap our child all the same; its status is the supervisor's. */
+        if (rc == 0)
+            waitid((idtype_t)P_PIDFD, (id_t)pt->pidfd, &si, WEXITED | WNOHANG);
+        return 0;
+    }
     if (rc == -1) {
         snprintf(pt->exit.message, sizeof(pt->exit.message),
                  "exit status unknown: %s",
@@ -314,6 +322,33 @@ void proc_task_inspect(struct driver_task *t, struct driver_task_status *out)
     if (!pt->exited && pt->hooks->memory_bytes != NULL)
         out->memory_bytes = pt->hooks->memory_bytes(pt);
     memcpy(out->cgroup, t->state.cgroup, sizeof(out->cgroup));
+}
+
+void proc_task_usage(struct driver_task *t, struct driver_task_usage *out)
+{
+    struct proc_task *pt = to_pt(t);
+    int32_t pids[DRIVER_PIDS_MAX];
+    size_t n;
+
+    if (pt->exited || pt->hooks->pids == NULL)
+        return;
+    n = pt->hooks->pids(pt, pids, DRIVER_PIDS_MAX);
+    for (size_t i = 0; i < n; i++) {
+        struct driver_proc_usage *p = &out->pids[out->npids];
+
+        if (proc_usage_read(pids[i], p) != 0)
+            continue; /* gone meanwhile */
+        out->npids++;
+        out->rss_bytes += p->rss_bytes;
+        out->swap_bytes += p->swap_bytes;
+        out->user_ns += p->user_ns;
+        out->system_ns += p->system_ns;
+    }
+    out->measured = true;
+    if (pt->hooks->memory_bytes != NULL && t->state.cgroup[0] != '\0') {
+        out->usage_bytes = pt->hooks->memory_bytes(pt);
+        out->cgroup = true;
+    }
 }
 
 void proc_task_destroy(struct driver_task *t, driver_close_cb cb, void *arg)

@@ -200,22 +200,24 @@ static void raw_kill_all(struct proc_task *pt)
                  (int)pt->base.state.pid, strerror(errno));
 }
 
+static size_t raw_pids(struct proc_task *pt, int32_t *pids, size_t max)
+{
+    /* setsid() made the supervisor a group leader: pgid == its pid. */
+    return proc_group_pids((pid_t)pt->base.state.pid, pids, max);
+}
+
 static uint64_t raw_memory_bytes(struct proc_task *pt)
 {
-    char path[64];
-    unsigned long long size, rss;
-    FILE *f;
-    int n;
+    int32_t pids[DRIVER_PIDS_MAX];
+    struct driver_proc_usage u;
+    uint64_t rss = 0;
+    size_t n = raw_pids(pt, pids, DRIVER_PIDS_MAX);
 
-    snprintf(path, sizeof(path), "/proc/%d/statm", (int)pt->base.state.pid);
-    f = fopen(path, "r");
-    if (f == NULL)
-        return 0;
-    n = fscanf(f, "%llu %llu", &size, &rss);
-    fclose(f);
-    if (n != 2)
-        return 0;
-    return (uint64_t)rss * (uint64_t)sysconf(_SC_PAGESIZE);
+    for (size_t i = 0; i < n; i++) {
+        if (proc_usage_read(pids[i], &u) == 0)
+            rss += u.rss_bytes;
+    }
+    return rss;
 }
 
 static void raw_free(struct proc_task *pt)
@@ -226,6 +228,7 @@ static void raw_free(struct proc_task *pt)
 static const struct proc_task_hooks raw_hooks = {
     .kill_all = raw_kill_all,
     .memory_bytes = raw_memory_bytes,
+    .pids = raw_pids,
     .free = raw_free,
 };
 
@@ -240,6 +243,7 @@ static void fill_state(struct driver_task_state *st,
     st->started_unix_ms = time_wall_unix_ms();
     st->kill_signal = spec->kill_signal > 0 ? spec->kill_signal : SIGINT;
     st->kill_timeout_ms = spec->kill_timeout_ms;
+    proc_exit_path(spec, st->exit_path);
 }
 
 /* Wraps a spawned process in a handle; kills it when that fails. */
@@ -275,6 +279,7 @@ static int raw_start(struct driver *d,
     struct proc_spawned sp;
     struct driver_task_state st;
     struct proc_cred cred;
+    char exit_path[DRIVER_PATH_MAX];
     char *path = NULL, **argv = NULL, **envp = NULL;
     bool use_cred;
     int rc;
@@ -297,6 +302,7 @@ static int raw_start(struct driver *d,
     o.cred = use_cred ? &cred : NULL;
     o.has_oom_score_adj = adj != NULL;
     o.oom_score_adj = (int)json_integer_value(adj);
+    o.exit_path = proc_exit_path(spec, exit_path) ? exit_path : NULL;
     rc = proc_spawn(&o, &sp, err);
     free(path);
     driver__strv_free(argv);
@@ -349,6 +355,7 @@ const struct driver_ops driver_raw_exec_ops = {
     .signal = proc_task_signal,
     .stop = proc_task_stop,
     .inspect = proc_task_inspect,
+    .usage = proc_task_usage,
     .destroy = proc_task_destroy,
     .close = proc_task_close,
 };

@@ -1,10 +1,12 @@
 /*
  * `caravan alloc status`, as Nomad's alloc_status.go prints it: the
  * allocation block, its addresses, then per task the resources, task
- * events and recent events. Live resource usage needs the client stats
- * endpoints, which do not exist yet; the reserved amounts are shown.
+ * events and recent events. While the alloc runs, its client's stats
+ * endpoint adds the measured use to the reserved amounts (and, with
+ * -stats, the detailed memory and cpu figures).
  */
 #include <jansson.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -359,7 +361,136 @@ static int64_t alloc_disk_mb(const json_t *alloc)
     return cli_jint(alloc, "SharedDiskMB");
 }
 
-static void print_task_resources(const json_t *alloc, const char *task)
+/*
+ * Nomad reports RSS as a task's memory use, or the cgroup's usage when
+ * RSS was not measured.
+ */
+static bool task_usage(const json_t *stats,
+                       const char *task,
+                       double *ticks,
+                       uint64_t *mem)
+{
+    const json_t *ru =
+        json_object_get(json_object_get(json_object_get(stats, "Tasks"), task),
+                        "ResourceUsage");
+    const json_t *ms = json_object_get(ru, "MemoryStats");
+    const json_t *measured = json_object_get(ms, "Measured"), *v;
+    bool has_rss = false;
+    size_t i;
+
+    if (!json_is_object(ru))
+        return false;
+    *ticks = json_number_value(
+        json_object_get(json_object_get(ru, "CpuStats"), "TotalTicks"));
+    json_array_foreach(measured, i, v)
+    {
+        has_rss = has_rss || (json_is_string(v) &&
+                              strcmp(json_string_value(v), "RSS") == 0);
+    }
+    *mem = (uint64_t)cli_jint(ms, "RSS");
+    if (*mem == 0 && !has_rss)
+        *mem = (uint64_t)cli_jint(ms, "Usage");
+    return true;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The Measured names of a stats block, sorted as Nomad prints them. */
+static size_t measured_sorted(const json_t *block, const char **out, size_t max)
+{
+    const json_t *v;
+    size_t i, n = 0;
+
+    json_array_foreach(json_object_get(block, "Measured"), i, v)
+    {
+        if (json_is_string(v) && n < max)
+            out[n++] = json_string_value(v);
+    }
+    qsort(out, n, sizeof(*out), cmp_str);
+    return n;
+}
+
+static void measured_value(const json_t *block,
+                           const char *name,
+                           bool cpu,
+                           char *buf,
+                           size_t size)
+{
+    static const struct
+    {
+        const char *name, *field;
+    } fields[] = {
+        {"RSS", "RSS"},
+        {"Cache", "Cache"},
+        {"Swap", "Swap"},
+        {"Usage", "Usage"},
+        {"Max Usage", "MaxUsage"},
+        {"Kernel Usage", "KernelUsage"},
+        {"Kernel Max Usage", "KernelMaxUsage"},
+        {"Percent", "Percent"},
+        {"User Mode", "UserMode"},
+        {"System Mode", "SystemMode"},
+        {"Throttled Periods", "ThrottledPeriods"},
+        {"Throttled Time", "ThrottledTime"},
+    };
+    const json_t *v = NULL;
+
+    buf[0] = '\0';
+    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+        if (strcmp(fields[i].name, name) == 0)
+            v = json_object_get(block, fields[i].field);
+    }
+    if (v == NULL)
+        return;
+    if (!cpu)
+        cli_ibytes((uint64_t)json_integer_value(v), buf, size);
+    else if (strncmp(name, "Throttled", 9) == 0)
+        snprintf(buf, size, "%lld", (long long)json_integer_value(v));
+    else
+        snprintf(buf, size, "%.2f%%", json_number_value(v));
+}
+
+/* alloc status -stats: Nomad's "Memory Stats" and "CPU Stats" lists. */
+static void print_task_stats(const json_t *stats, const char *task)
+{
+    const json_t *ru =
+        json_object_get(json_object_get(json_object_get(stats, "Tasks"), task),
+                        "ResourceUsage");
+    const char *const titles[] = {"Memory Stats", "CPU Stats"};
+    const char *const keys[] = {"MemoryStats", "CpuStats"};
+
+    for (int k = 0; k < 2; k++) {
+        const json_t *block = json_object_get(ru, keys[k]);
+        const char *names[16];
+        size_t n = measured_sorted(block, names, 16);
+        struct rows r = ROWS_INIT;
+
+        if (n == 0)
+            continue;
+        rows_addf(&r, "%s", names[0]);
+        for (size_t i = 1; i < n; i++)
+            rows_appendf(&r, "|%s", names[i]);
+        for (size_t i = 0; i < n; i++) {
+            char v[48];
+
+            measured_value(block, names[i], k == 1, v, sizeof(v));
+            if (i == 0)
+                rows_addf(&r, "%s", v);
+            else
+                rows_appendf(&r, "|%s", v);
+        }
+        printf("\n%s\n", titles[k]);
+        print_rows(&r);
+        rows_release(&r);
+    }
+}
+
+static void print_task_resources(const json_t *alloc,
+                                 const char *task,
+                                 const json_t *stats)
 {
     const json_t *res =
         json_object_get(json_object_get(alloc, "TaskResources"), task);
@@ -415,7 +546,20 @@ static void print_task_resources(const json_t *alloc, const char *task)
     cli_ibytes((uint64_t)alloc_disk_mb(alloc) * BYTES_PER_MB, disk,
                sizeof(disk));
     rows_addf(&r, "%s|Memory|Disk|Addresses", header);
-    rows_addf(&r, "%lld MHz|%s|%s|%s", (long long)cpu, m, disk, first_addr);
+    {
+        double ticks;
+        uint64_t used;
+        char u[32];
+
+        if (task_usage(stats, task, &ticks, &used)) {
+            cli_ibytes(used, u, sizeof(u));
+            rows_addf(&r, "%.0f/%lld MHz|%s/%s|%s|%s", floor(ticks),
+                      (long long)cpu, u, m, disk, first_addr);
+        } else {
+            rows_addf(&r, "%lld MHz|%s|%s|%s", (long long)cpu, m, disk,
+                      first_addr);
+        }
+    }
     if (mm[0] || second_addr[0])
         rows_addf(&r, "|%s||%s", mm, second_addr);
     for (i = 2; i < naddr; i++)
@@ -609,7 +753,7 @@ static void print_task_status(const json_t *state)
     rows_release(&r);
 }
 
-static void print_tasks(const json_t *alloc)
+static void print_tasks(const json_t *alloc, const json_t *stats, bool detailed)
 {
     json_t *states = json_object_get(alloc, "TaskStates");
     size_t n;
@@ -628,7 +772,9 @@ static void print_tasks(const json_t *alloc)
         }
         printf("\nTask %s%s is %s\n", cli_quote(tasks[i], q1, sizeof(q1)),
                lcname, cli_quote(cli_jstr(state, "State"), q2, sizeof(q2)));
-        print_task_resources(alloc, tasks[i]);
+        print_task_resources(alloc, tasks[i], stats);
+        if (detailed)
+            print_task_stats(stats, tasks[i]);
         printf("\n");
         print_task_volumes(alloc, tasks[i]);
         print_task_status(state);
@@ -677,7 +823,7 @@ static int show_alloc(struct alloc_status *s, const char *arg)
     struct err err = ERR_INIT;
     char *prefix = cli_uuid_prefix(arg);
     char *esc = NULL;
-    json_t *allocs = NULL, *alloc = NULL;
+    json_t *allocs = NULL, *alloc = NULL, *stats = NULL;
     char q[512];
     int status = 1;
 
@@ -728,7 +874,15 @@ static int show_alloc(struct alloc_status *s, const char *arg)
     }
     print_basic(s, alloc);
     print_addresses(alloc);
-    print_tasks(alloc);
+    /* Usage is measured by the client running the alloc, while it runs. */
+    if (strcmp(cli_jstr(alloc, "ClientStatus"), "running") == 0 &&
+        cli_get(&s->c, &stats, &err, "/v1/client/allocation/%s/stats",
+                cli_jstr(alloc, "ID")) != 0) {
+        printf("\n");
+        fprintf(stderr, "Couldn't retrieve stats: %s\n", err.msg);
+        stats = NULL;
+    }
+    print_tasks(alloc, stats, s->stats);
     if (s->verbose) {
         struct buf b = BUF_INIT;
 
@@ -739,6 +893,7 @@ static int show_alloc(struct alloc_status *s, const char *arg)
         buf_release(&b);
     }
 out:
+    json_decref(stats);
     json_decref(alloc);
     json_decref(allocs);
     free(esc);

@@ -1,6 +1,7 @@
 /* Allocation and task runners (see alloc_runner.h). */
 #include "agent/client/alloc_runner.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -10,12 +11,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "agent/client/lifecycle.h"
+#include "agent/client/logmon.h"
 #include "agent/client/restart.h"
 #include "drivers/driver.h"
 #include "lib/alloc.h"
 #include "lib/buf.h"
 #include "lib/err.h"
 #include "lib/log.h"
+#include "lib/logfile.h"
 #include "lib/model/alloc.h"
 #include "lib/model/job.h"
 #include "lib/model/node.h"
@@ -38,6 +42,9 @@ struct task_runner
     bool dead;
     bool closing;
     bool recover_lost; /* recovered without its process */
+    bool started;      /* started at least once (lifecycle ordering) */
+    enum lifecycle_hook hook;
+    struct alloc_runner_sample sample; /* for the stats endpoint */
     char *task_dir;
 };
 
@@ -60,10 +67,13 @@ struct alloc_runner
     bool health_open;
     bool health_armed; /* the min_healthy_time timer runs or ran */
     bool health_set;
+    bool stepping;   /* inside lifecycle_step() */
+    bool step_again; /* a state changed meanwhile */
 };
 
 static void changed(struct alloc_runner *ar);
 static void start_task(struct task_runner *tr);
+static void lifecycle_step(struct alloc_runner *ar);
 static void maybe_closed(struct alloc_runner *ar);
 
 /* ------------------------------------------------------------- events */
@@ -78,7 +88,10 @@ static void event(struct task_runner *tr,
                   const char *fmt,
                   ...) __attribute__((format(printf, 3, 4)));
 
-static void event(struct task_runner *tr, const char *type, const char *fmt, ...)
+static void event(struct task_runner *tr,
+                  const char *type,
+                  const char *fmt,
+                  ...)
 {
     struct task_state *st = state_of(tr);
     struct task_event *e;
@@ -136,14 +149,13 @@ static void recompute(struct alloc_runner *ar)
         status = ALLOC_CLIENT_PENDING;
     if (strcmp(model_str(ar->alloc->client_status), status) != 0) {
         model_set_str(&ar->alloc->client_status, status);
-        model_set_str(&ar->alloc->client_description,
-                      strcmp(status, ALLOC_CLIENT_RUNNING) == 0
-                          ? "Tasks are running"
-                      : strcmp(status, ALLOC_CLIENT_FAILED) == 0
-                          ? "Failed tasks"
-                      : strcmp(status, ALLOC_CLIENT_COMPLETE) == 0
-                          ? "All tasks have completed"
-                          : "No tasks have started");
+        model_set_str(
+            &ar->alloc->client_description,
+            strcmp(status, ALLOC_CLIENT_RUNNING) == 0  ? "Tasks are running"
+            : strcmp(status, ALLOC_CLIENT_FAILED) == 0 ? "Failed tasks"
+            : strcmp(status, ALLOC_CLIENT_COMPLETE) == 0
+                ? "All tasks have completed"
+                : "No tasks have started");
     }
 }
 
@@ -233,6 +245,7 @@ static void track_health(struct alloc_runner *ar)
 
 static void changed(struct alloc_runner *ar)
 {
+    lifecycle_step(ar);
     recompute(ar);
     track_health(ar);
     if (ar->env.changed && !ar->closing)
@@ -322,11 +335,18 @@ static void set_meta(struct strmap *m, const struct strmap *meta)
 
 static bool denied(const char *key)
 {
-    static const char *const deny[] = {
-        "CONSUL_TOKEN", "CONSUL_HTTP_TOKEN", "NOMAD_TOKEN", "VAULT_TOKEN",
-        "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-        "AWS_METADATA_URL", "GOOGLE_APPLICATION_CREDENTIALS",
-        "GOOGLE_OAUTH_ACCESS_TOKEN", "CARAVAN_TOKEN", NULL};
+    static const char *const deny[] = {"CONSUL_TOKEN",
+                                       "CONSUL_HTTP_TOKEN",
+                                       "NOMAD_TOKEN",
+                                       "VAULT_TOKEN",
+                                       "AWS_ACCESS_KEY_ID",
+                                       "AWS_SECRET_ACCESS_KEY",
+                                       "AWS_SESSION_TOKEN",
+                                       "AWS_METADATA_URL",
+                                       "GOOGLE_APPLICATION_CREDENTIALS",
+                                       "GOOGLE_OAUTH_ACCESS_TOKEN",
+                                       "CARAVAN_TOKEN",
+                                       NULL};
 
     for (const char *const *d = deny; *d; d++) {
         if (strcmp(key, *d) == 0)
@@ -551,12 +571,70 @@ static void build_env(struct task_runner *tr,
 
 /* ---------------------------------------------------------- task runner */
 
-static int open_log(struct alloc_runner *ar, const char *task, const char *s)
+/* A task's kill_signal ("SIGTERM", "TERM" or "15"); 0 when unknown. */
+static int parse_signal(const char *name)
 {
-    char *path = xasprintf("%s/alloc/logs/%s.%s.0", ar->dir, task, s);
-    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    static const struct
+    {
+        const char *name;
+        int signo;
+    } table[] = {
+        {"HUP", SIGHUP},   {"INT", SIGINT},       {"QUIT", SIGQUIT},
+        {"KILL", SIGKILL}, {"USR1", SIGUSR1},     {"USR2", SIGUSR2},
+        {"TERM", SIGTERM}, {"ALRM", SIGALRM},     {"CONT", SIGCONT},
+        {"STOP", SIGSTOP}, {"TSTP", SIGTSTP},     {"WINCH", SIGWINCH},
+        {"PIPE", SIGPIPE}, {"ABRT", SIGABRT},     {"TTIN", SIGTTIN},
+        {"TTOU", SIGTTOU}, {"XCPU", SIGXCPU},     {"XFSZ", SIGXFSZ},
+        {"PWR", SIGPWR},   {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF},
+    };
+    char *end;
+    long v;
 
-    free(path);
+    if (name == NULL || name[0] == '\0')
+        return SIGINT;
+    v = strtol(name, &end, 10);
+    if (*end == '\0' && v > 0 && v < NSIG)
+        return (int)v;
+    if (strncmp(name, "SIG", 3) == 0)
+        name += 3;
+    for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+        if (strcmp(name, table[i].name) == 0)
+            return table[i].signo;
+    }
+    return 0;
+}
+
+/*
+ * The fd the task writes stream s into: a pipe to a logmon process that
+ * rotates the files, /dev/null when the task's logs are disabled, -1 with
+ * an event on failure.
+ */
+static int open_log(struct task_runner *tr, const char *s)
+{
+    const struct log_config *lc = tr->task->log_config;
+    struct logmon_opts o;
+    struct err err = ERR_INIT;
+    char *dir, *base;
+    int fd = -1;
+
+    if (lc != NULL && lc->disabled == TRI_TRUE)
+        return open("/dev/null", O_WRONLY | O_CLOEXEC);
+    dir = xasprintf("%s/alloc/logs", tr->ar->dir);
+    base = xasprintf("%s.%s", tr->task->name, s);
+    o.dir = dir;
+    o.base = base;
+    o.max_files = LOGFILE_MAX_FILES_DEFAULT;
+    o.max_file_size_bytes = (uint64_t)LOGFILE_MAX_FILE_SIZE_MB_DEFAULT << 20;
+    if (lc != NULL && lc->max_files > 0 && lc->max_files <= INT32_MAX)
+        o.max_files = (uint32_t)lc->max_files;
+    if (lc != NULL && lc->max_file_size_mb > 0 &&
+        lc->max_file_size_mb <= (INT64_C(1) << 30))
+        o.max_file_size_bytes = (uint64_t)lc->max_file_size_mb << 20;
+    if (logmon_spawn(&o, &fd, &err) != 0)
+        log_warn(&tr->ar->lg, "task %s: starting logmon for %s: %s",
+                 tr->task->name, s, err.msg);
+    free(dir);
+    free(base);
     return fd;
 }
 
@@ -585,7 +663,7 @@ static void restart_timer_fired(uv_timer_t *t)
 {
     struct task_runner *tr = t->data;
 
-    if (tr->ar->stopping || tr->closing)
+    if (tr->closing || (tr->ar->stopping && tr->hook != LIFECYCLE_POSTSTOP))
         return;
     start_task(tr);
 }
@@ -607,10 +685,14 @@ static void after_exit(struct task_runner *tr, int code, bool fatal)
     struct restart_decision d;
     int type = job_type_flag(ar->alloc->job->type);
     double jitter = (double)(random() % 1000) / 1000.0;
+    /* Ephemeral hooks and poststop tasks are done once they succeed, even
+     * in a service job (Nomad's restart tracker). */
+    bool final = lifecycle_success_is_final(
+        tr->hook, tr->task->lifecycle && tr->task->lifecycle->sidecar,
+        (type & (JOB_TYPE_BATCH | JOB_TYPE_SYSBATCH)) != 0);
 
-    restart_decide(tr->task->restart_policy, type & (JOB_TYPE_BATCH |
-                                                     JOB_TYPE_SYSBATCH),
-                   code, fatal, (int64_t)time_mono_ms(), jitter, &tr->rt, &d);
+    restart_decide(tr->task->restart_policy, final, code, fatal,
+                   (int64_t)time_mono_ms(), jitter, &tr->rt, &d);
     switch (d.action) {
     case RESTART_COMPLETE:
         task_dead(tr, false);
@@ -647,7 +729,7 @@ static void task_exited(struct driver_task *t,
 
     (void)t;
     if (tr->killing)
-        return; /* the stop callback takes it from here */
+        return;            /* the stop callback takes it from here */
     if (!ex->status_known) /* a reattached task that is not our child */
         event(tr, "Terminated", "Exit status unknown: %s", ex->message);
     else if (ex->signal)
@@ -673,8 +755,9 @@ static void start_task(struct task_runner *tr)
     int rc;
 
     if (d == NULL) {
-        event(tr, "Driver Failure", "failed to start task: driver \"%s\" is "
-                                    "not available on this node",
+        event(tr, "Driver Failure",
+              "failed to start task: driver \"%s\" is "
+              "not available on this node",
               model_str(t->driver));
         after_exit(tr, -1, true);
         return;
@@ -708,21 +791,36 @@ static void start_task(struct task_runner *tr)
         event(tr, "Failed Validation", "%s", err.msg);
         goto fail;
     }
+    if (parse_signal(t->kill_signal) == 0) {
+        event(tr, "Failed Validation", "unknown kill_signal \"%s\"",
+              t->kill_signal);
+        rc = ERR_INVALID;
+        goto fail;
+    }
     envp = xcalloc(env.n + 1, sizeof(*envp));
     for (size_t i = 0; i < env.n; i++)
         envp[i] = xasprintf("%s=%s", env.items[i].key, env.items[i].value);
     spec.env = envp;
     spec.config = config;
-    spec.stdout_fd = open_log(ar, t->name, "stdout");
-    spec.stderr_fd = open_log(ar, t->name, "stderr");
+    spec.stdout_fd = open_log(tr, "stdout");
+    spec.stderr_fd = open_log(tr, "stderr");
+    if (spec.stdout_fd < 0 || spec.stderr_fd < 0) {
+        event(tr, "Driver Failure",
+              "failed to start task: setting up the "
+              "log collector failed");
+        if (spec.stdout_fd >= 0)
+            close(spec.stdout_fd);
+        if (spec.stderr_fd >= 0)
+            close(spec.stderr_fd);
+        rc = -EIO;
+        goto fail;
+    }
     if (t->resources) {
         spec.resources.cpu_mhz = (uint32_t)t->resources->cpu;
         spec.resources.memory_mb = (uint32_t)t->resources->memory_mb;
         spec.resources.memory_max_mb = (uint32_t)t->resources->memory_max_mb;
     }
-    spec.kill_signal = t->kill_signal && strcmp(t->kill_signal, "SIGTERM") == 0
-                           ? SIGTERM
-                           : 0;
+    spec.kill_signal = parse_signal(t->kill_signal);
     spec.kill_timeout_ms = (uint64_t)(t->kill_timeout_ns / 1000000);
     rc = driver_start(d, &spec, &tr->handle, &err);
     if (spec.stdout_fd >= 0)
@@ -730,8 +828,9 @@ static void start_task(struct task_runner *tr)
     if (spec.stderr_fd >= 0)
         close(spec.stderr_fd);
     if (rc != 0) {
-        event(tr, "Driver Failure", "failed to launch command with executor: "
-                                    "%s",
+        event(tr, "Driver Failure",
+              "failed to launch command with executor: "
+              "%s",
               err.msg);
         goto fail;
     }
@@ -755,6 +854,133 @@ out:
     free(local);
     free(secrets);
     free(tmp);
+}
+
+/* ------------------------------------------------------------ lifecycle */
+
+static void set_hook(struct task_runner *tr)
+{
+    const struct task_lifecycle *lc = tr->task->lifecycle;
+
+    /* Validation refused unknown hooks; one slipping through runs as a
+     * main task rather than never. */
+    if (!lifecycle_hook_parse(lc ? lc->hook : NULL, &tr->hook))
+        tr->hook = LIFECYCLE_MAIN;
+}
+
+static void task_stopped(struct driver_task *t, void *arg);
+
+/* Kills one task (or, when it has no process, ends it). */
+static void kill_one(struct task_runner *tr)
+{
+    char timeout[32];
+
+    if (tr->timer_open)
+        uv_timer_stop(&tr->timer);
+    if (tr->dead || tr->killing)
+        return;
+    if (tr->handle == NULL) { /* not started, or waiting to restart */
+        tr->started = true;
+        task_dead(tr, false);
+        return;
+    }
+    tr->killing = true;
+    duration_format(tr->task->kill_timeout_ns, timeout, sizeof(timeout));
+    event(tr, "Killing", "Sent interrupt. Waiting %s before force killing",
+          timeout);
+    driver_task_stop(tr->handle, task_stopped, tr);
+}
+
+static void kill_event(struct task_runner *tr,
+                       const struct lifecycle_decision *d)
+{
+    switch (d->kill_reason) {
+    case LIFECYCLE_KILL_SIBLING_FAILED:
+        event(tr, "Sibling Task Failed", "Task's sibling \"%s\" failed",
+              tr->ar->tasks[d->cause].task->name);
+        break;
+    case LIFECYCLE_KILL_LEADER_DEAD:
+        event(tr, "Leader Task Dead", "Leader Task in Group dead");
+        break;
+    case LIFECYCLE_KILL_MAIN_DEAD:
+        event(tr, "Main Tasks Dead", "Main tasks in the group died");
+        break;
+    case LIFECYCLE_KILL_NONE:
+        break;
+    }
+}
+
+static enum lifecycle_run run_of(const struct task_runner *tr)
+{
+    if (tr->dead)
+        return LIFECYCLE_DEAD;
+    if (!tr->started)
+        return LIFECYCLE_WAITING;
+    return tr->handle != NULL && !tr->killing ? LIFECYCLE_RUNNING
+                                              : LIFECYCLE_STARTED;
+}
+
+/* One round of lifecycle_decide(); true when it changed something. */
+static bool lifecycle_round(struct alloc_runner *ar)
+{
+    struct lifecycle_task *lt = xcalloc(ar->ntasks, sizeof(*lt));
+    bool *start = xcalloc(ar->ntasks, sizeof(*start));
+    bool *kill = xcalloc(ar->ntasks, sizeof(*kill));
+    struct lifecycle_decision d;
+    bool acted = false;
+
+    for (size_t i = 0; i < ar->ntasks; i++) {
+        const struct task_runner *tr = &ar->tasks[i];
+
+        lt[i].hook = tr->hook;
+        lt[i].sidecar = tr->task->lifecycle && tr->task->lifecycle->sidecar;
+        lt[i].leader = tri_is_true(tr->task->leader);
+        lt[i].run = run_of(tr);
+        lt[i].failed = tr->dead && state_of((struct task_runner *)tr)->failed;
+    }
+    lifecycle_decide(lt, ar->ntasks, start, kill, &d);
+    for (size_t i = 0; i < ar->ntasks; i++) {
+        struct task_runner *tr = &ar->tasks[i];
+
+        /* Once the alloc is stopping, only poststop tasks start. */
+        if (ar->stopping && (tr->hook != LIFECYCLE_POSTSTOP || !start[i]))
+            continue;
+        if (kill[i] && !tr->killing) {
+            kill_event(tr, &d);
+            kill_one(tr);
+            acted = true;
+        } else if (start[i]) {
+            tr->started = true;
+            start_task(tr);
+            acted = true;
+        }
+    }
+    free(lt);
+    free(start);
+    free(kill);
+    return acted;
+}
+
+/*
+ * Starts and kills tasks as their lifecycle hooks say. Runs after every
+ * change; a change made from inside (a start that fails at once) makes the
+ * outer call look again rather than recurse.
+ */
+static void lifecycle_step(struct alloc_runner *ar)
+{
+    if (ar->closing || ar->group == NULL)
+        return;
+    if (ar->stepping) {
+        ar->step_again = true;
+        return;
+    }
+    ar->stepping = true;
+    do {
+        ar->step_again = false;
+        if (lifecycle_round(ar))
+            ar->step_again = true;
+    } while (ar->step_again && !ar->closing);
+    ar->stepping = false;
 }
 
 /* --------------------------------------------------------- alloc runner */
@@ -786,6 +1012,7 @@ struct alloc_runner *alloc_runner_new(const struct alloc_runner_env *env,
         tr->index = i;
         tr->task = &ar->group->tasks[i];
         tr->task_dir = xasprintf("%s/%s", ar->dir, tr->task->name);
+        set_hook(tr);
         task_state_init(&ar->alloc->task_states[i]);
         ar->alloc->task_states[i].task = xstrdup(tr->task->name);
         set_state(tr, TASK_STATE_PENDING);
@@ -817,9 +1044,9 @@ void alloc_runner_run(struct alloc_runner *ar)
             ar->env.changed(ar->env.arg, ar);
         return;
     }
-    for (const char *const *d = (const char *const[]){"alloc/logs",
-                                                      "alloc/data",
-                                                      "alloc/tmp", NULL};
+    for (const char *const *d =
+             (const char *const[]){"alloc/logs", "alloc/data", "alloc/tmp",
+                                   NULL};
          *d && rc == 0; d++) {
         sub = xasprintf("%s/%s", ar->dir, *d);
         rc = mkdirs_shared(sub);
@@ -829,8 +1056,8 @@ void alloc_runner_run(struct alloc_runner *ar)
         struct task_runner *tr = &ar->tasks[i];
 
         event(tr, "Task Setup", "Building Task Directory");
-        for (const char *const *d = (const char *const[]){"local", "secrets",
-                                                          "tmp", NULL};
+        for (const char *const *d =
+                 (const char *const[]){"local", "secrets", "tmp", NULL};
              *d && rc == 0; d++) {
             sub = xasprintf("%s/%s", tr->task_dir, *d);
             rc = mkdirs_shared(sub);
@@ -840,12 +1067,11 @@ void alloc_runner_run(struct alloc_runner *ar)
             event(tr, "Setup Failure",
                   "failed to build task directory for \"%s\": %s",
                   tr->task->name, strerror(-rc));
+            tr->started = true;
             task_dead(tr, true);
-            continue;
         }
-        start_task(tr);
     }
-    changed(ar);
+    changed(ar); /* starts the tasks whose turn it is */
 }
 
 json_t *alloc_runner_handles(const struct alloc_runner *ar)
@@ -888,6 +1114,11 @@ struct alloc_runner *alloc_runner_recover(const struct alloc_runner_env *env,
         tr->index = i;
         tr->task = &ar->group->tasks[i];
         tr->task_dir = xasprintf("%s/%s", ar->dir, tr->task->name);
+        set_hook(tr);
+        /* A task that never left pending was held back by its lifecycle
+         * hook and starts when its turn comes. */
+        tr->started = strcmp(model_str(st->state), TASK_STATE_PENDING) != 0 ||
+                      st->restarts > 0 || st->started_at_unix_ns > 0;
         if (strcmp(model_str(st->state), TASK_STATE_DEAD) == 0) {
             tr->dead = true;
             continue;
@@ -896,8 +1127,9 @@ struct alloc_runner *alloc_runner_recover(const struct alloc_runner_env *env,
         if (h != NULL && d != NULL &&
             driver_task_state_from_json(h, &ds, &err) == 0 &&
             driver_recover(d, &ds, &tr->handle, &err) == 0) {
-            log_info(&ar->lg, "task %s: reattached to pid %d",
-                     tr->task->name, (int)ds.pid);
+            log_info(&ar->lg, "task %s: reattached to pid %d", tr->task->name,
+                     (int)ds.pid);
+            tr->started = true; /* whatever state was saved before */
             driver_task_wait(tr->handle, task_exited, tr);
             continue;
         }
@@ -913,7 +1145,7 @@ static void recover_run(struct alloc_runner *ar)
     for (size_t i = 0; i < ar->ntasks; i++) {
         struct task_runner *tr = &ar->tasks[i];
 
-        if (!tr->recover_lost)
+        if (!tr->recover_lost || !tr->started)
             continue;
         tr->recover_lost = false;
         if (strcmp(model_str(state_of(tr)->state), TASK_STATE_RUNNING) == 0) {
@@ -931,8 +1163,18 @@ static void recover_run(struct alloc_runner *ar)
 static void task_stopped(struct driver_task *t, void *arg)
 {
     struct task_runner *tr = arg;
+    struct driver_task_status st;
 
-    (void)t;
+    /* Nomad records how the killed task ended before it says "Killed". */
+    memset(&st, 0, sizeof(st));
+    driver_task_inspect(t, &st);
+    if (st.state == DRIVER_TASK_EXITED && st.exit.status_known) {
+        if (st.exit.signal)
+            event(tr, "Terminated", "Exit Code: %d, Signal: %d",
+                  st.exit.exit_code, st.exit.signal);
+        else
+            event(tr, "Terminated", "Exit Code: %d", st.exit.exit_code);
+    }
     event(tr, "Killed", "Task successfully killed");
     drop_handle(tr);
     task_dead(tr, false);
@@ -940,27 +1182,12 @@ static void task_stopped(struct driver_task *t, void *arg)
     maybe_closed(tr->ar);
 }
 
+/* A stopped alloc still runs its poststop tasks, after the others. */
 static void kill_tasks(struct alloc_runner *ar)
 {
     for (size_t i = 0; i < ar->ntasks; i++) {
-        struct task_runner *tr = &ar->tasks[i];
-        char timeout[32];
-
-        if (tr->timer_open)
-            uv_timer_stop(&tr->timer);
-        if (tr->dead)
-            continue;
-        if (tr->handle == NULL) { /* waiting to restart */
-            task_dead(tr, false);
-            continue;
-        }
-        if (tr->killing)
-            continue;
-        tr->killing = true;
-        duration_format(tr->task->kill_timeout_ns, timeout, sizeof(timeout));
-        event(tr, "Killing", "Sent interrupt. Waiting %s before force killing",
-              timeout);
-        driver_task_stop(tr->handle, task_stopped, tr);
+        if (ar->tasks[i].hook != LIFECYCLE_POSTSTOP)
+            kill_one(&ar->tasks[i]);
     }
     changed(ar);
 }
@@ -1113,6 +1340,29 @@ void alloc_runner_update(struct alloc_runner *ar, const struct alloc *a)
 const struct alloc *alloc_runner_alloc(const struct alloc_runner *ar)
 {
     return ar->alloc;
+}
+
+size_t alloc_runner_ntasks(const struct alloc_runner *ar)
+{
+    return ar->ntasks;
+}
+
+bool alloc_runner_task_usage(struct alloc_runner *ar,
+                             size_t i,
+                             const char **name,
+                             struct driver_task_usage *out,
+                             struct alloc_runner_sample **prev)
+{
+    struct task_runner *tr = &ar->tasks[i];
+
+    assert(i < ar->ntasks);
+    *name = tr->task->name;
+    *prev = &tr->sample;
+    memset(out, 0, sizeof(*out));
+    if (tr->handle == NULL || tr->dead)
+        return false;
+    driver_task_usage(tr->handle, out);
+    return out->measured;
 }
 
 bool alloc_runner_done(const struct alloc_runner *ar)

@@ -8,11 +8,14 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <uv.h>
 
 struct alloc;
 struct err;
 struct driver;
+struct driver_task_usage;
 struct node;
 struct alloc_runner;
 
@@ -47,6 +50,27 @@ json_t *alloc_runner_handles(const struct alloc_runner *ar);
 void alloc_runner_update(struct alloc_runner *ar, const struct alloc *a);
 /* The alloc with the client's fields; borrowed until the next change. */
 const struct alloc *alloc_runner_alloc(const struct alloc_runner *ar);
+/* The previous usage sample of a task, for rates (cpu percent). */
+struct alloc_runner_sample
+{
+    bool valid;
+    uint64_t user_ns, system_ns;
+    uint64_t mono_ms;
+};
+
+/* How many tasks the runner has (the group's, in order). */
+size_t alloc_runner_ntasks(const struct alloc_runner *ar);
+/*
+ * Measures task i now. *name receives its name (borrowed from the runner)
+ * and *prev its previous sample, which the caller updates. Returns false
+ * (out->measured false) when the task has no running process.
+ */
+bool alloc_runner_task_usage(struct alloc_runner *ar,
+                             size_t i,
+                             const char **name,
+                             struct driver_task_usage *out,
+                             struct alloc_runner_sample **prev);
+
 /* Every task is dead. */
 bool alloc_runner_done(const struct alloc_runner *ar);
 /* Kills the tasks (or, with leave_running, only lets go of them) and frees

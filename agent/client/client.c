@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "agent/client/alloc_runner.h"
+#include "agent/client/alloc_stats.h"
 #include "agent/client/client_state.h"
 #include "drivers/driver.h"
 #include "lib/alloc.h"
@@ -56,6 +57,33 @@ struct client
 };
 
 static void watch_allocs(struct client *c);
+int client_alloc_stats(struct client *c,
+                       const char *alloc_id,
+                       json_t **out,
+                       struct err *err)
+{
+    struct alloc_runner *ar = map_get(&c->runners, alloc_id);
+    struct alloc_stats_clock clock;
+    const char *total, *ncores;
+    long long mhz = 0, cores = 0;
+
+    *out = NULL;
+    if (ar == NULL)
+        return err_set(err, ERR_NOT_FOUND, "Unknown allocation \"%s\"",
+                       alloc_id);
+    total = strmap_get(&c->node->attributes, "cpu.totalcompute");
+    ncores = strmap_get(&c->node->attributes, "cpu.numcores");
+    if (total != NULL)
+        mhz = atoll(total);
+    if (ncores != NULL)
+        cores = atoll(ncores);
+    clock.now_unix_ns = time_wall_unix_ns();
+    clock.now_mono_ms = time_mono_ms();
+    clock.mhz_per_core = cores > 0 ? (double)mhz / (double)cores : 0.0;
+    *out = alloc_stats_json(ar, &clock);
+    return 0;
+}
+
 static void maybe_free(struct client *c);
 
 /* ------------------------------------------------------------ fingerprint */
@@ -176,8 +204,7 @@ static void fingerprint(struct client *c,
         for (size_t k = 0; k < fp.attrs_len; k++) {
             strmap_set(&d->attributes, fp.attrs[k].key, fp.attrs[k].value);
             if (fp.detected)
-                strmap_set(&n->attributes, fp.attrs[k].key,
-                           fp.attrs[k].value);
+                strmap_set(&n->attributes, fp.attrs[k].key, fp.attrs[k].value);
         }
         log_info(&c->lg, "driver %s: %s", d->name,
                  fp.healthy ? "healthy" : fp.health_desc);
@@ -346,7 +373,7 @@ static void allocs_received(void *arg,
                             const struct err *err)
 {
     struct client *c = arg;
-    struct alloc_runner_env env = {c->loop, c->alloc_root, c->node,
+    struct alloc_runner_env env = {c->loop,        c->alloc_root,  c->node,
                                    driver_by_name, runner_changed, c};
 
     c->watching = false;
@@ -387,8 +414,8 @@ static void watch_allocs(struct client *c)
         return;
     c->watching = true;
     c->pending++;
-    c->rpc.node_allocs(c->rpc.ctx, c->node->id, c->alloc_index,
-                       allocs_received, c);
+    c->rpc.node_allocs(c->rpc.ctx, c->node->id, c->alloc_index, allocs_received,
+                       c);
 }
 
 /* ---------------------------------------------------------- lifecycle */
@@ -474,8 +501,7 @@ static void registered(void *arg,
         uv_timer_start(&c->heartbeat, register_again, RETRY_MS, 0);
         return;
     }
-    log_info(&c->lg, "node %s registered as %s", c->node->name,
-             c->node->id);
+    log_info(&c->lg, "node %s registered as %s", c->node->name, c->node->id);
     c->registered = true;
     c->heartbeat_ms = 0;
     pace_heartbeats(c, ttl_ms);
@@ -485,7 +511,7 @@ static void registered(void *arg,
 static void recover_one(void *arg, const char *id, const void *data, size_t len)
 {
     struct client *c = arg;
-    struct alloc_runner_env env = {c->loop, c->alloc_root, c->node,
+    struct alloc_runner_env env = {c->loop,        c->alloc_root,  c->node,
                                    driver_by_name, runner_changed, c};
     json_t *rec = json_loadb(data, len, 0, NULL);
     struct alloc *a = alloc_new();
@@ -580,8 +606,7 @@ int client_new(uv_loop_t *loop,
         struct err serr = ERR_INIT;
 
         if (client_state_open(sdir, &c->state, &serr) != 0)
-            log_warn(&c->lg, "%s: tasks will not survive a restart",
-                     serr.msg);
+            log_warn(&c->lg, "%s: tasks will not survive a restart", serr.msg);
         else
             client_state_each(c->state, recover_one, c, &serr);
         free(sdir);

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <jansson.h>
 #include <uv.h>
 
 struct alloc;
@@ -102,6 +103,15 @@ int client_alloc_signal(struct client *c,
                         const char *task,
                         const char *signal,
                         struct err *err);
+/*
+ * Nomad's AllocResourceUsage of an alloc this client runs (a new JSON
+ * object in *out), measured now. ERR_NOT_FOUND ("Unknown allocation") when
+ * the client has no runner for it; loop thread only.
+ */
+int client_alloc_stats(struct client *c,
+                       const char *alloc_id,
+                       json_t **out,
+                       struct err *err);
 /* Stops tasks (dev) or leaves them running, then calls cb. */
 void client_close(struct client *c, void (*cb)(void *arg), void *arg);
 

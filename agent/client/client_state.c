@@ -18,11 +18,12 @@ struct client_state
 
 static int fail(struct err *err, int rc, const char *what)
 {
-    return err_set(err, ERR_IO, "client state %s: %s", what,
-                   mdb_strerror(rc));
+    return err_set(err, ERR_IO, "client state %s: %s", what, mdb_strerror(rc));
 }
 
-int client_state_open(const char *dir, struct client_state **out, struct err *err)
+int client_state_open(const char *dir,
+                      struct client_state **out,
+                      struct err *err)
 {
     struct client_state *cs = xcalloc(1, sizeof(*cs));
     MDB_txn *txn;
@@ -99,13 +100,11 @@ int client_state_del(struct client_state *cs, const char *id, struct err *err)
     return 0;
 }
 
-int client_state_each(struct client_state *cs,
-                      void (*fn)(void *arg,
-                                 const char *id,
-                                 const void *data,
-                                 size_t len),
-                      void *arg,
-                      struct err *err)
+int client_state_each(
+    struct client_state *cs,
+    void (*fn)(void *arg, const char *id, const void *data, size_t len),
+    void *arg,
+    struct err *err)
 {
     MDB_txn *txn;
     MDB_cursor *cur;

@@ -12,7 +12,9 @@
 struct err;
 struct client_state;
 
-int client_state_open(const char *dir, struct client_state **out, struct err *err);
+int client_state_open(const char *dir,
+                      struct client_state **out,
+                      struct err *err);
 void client_state_close(struct client_state *cs);
 /* Stores the record of alloc id (opaque bytes); fsync'd. */
 int client_state_put(struct client_state *cs,
@@ -22,12 +24,10 @@ int client_state_put(struct client_state *cs,
                      struct err *err);
 int client_state_del(struct client_state *cs, const char *id, struct err *err);
 /* Calls fn for every stored record. */
-int client_state_each(struct client_state *cs,
-                      void (*fn)(void *arg,
-                                 const char *id,
-                                 const void *data,
-                                 size_t len),
-                      void *arg,
-                      struct err *err);
+int client_state_each(
+    struct client_state *cs,
+    void (*fn)(void *arg, const char *id, const void *data, size_t len),
+    void *arg,
+    struct err *err);
 
 #endif

@@ -24,8 +24,7 @@ void restart_decide(const struct restart_policy *p,
     out->delay_ms = 0;
     if (start_failed_fatal) {
         out->action = RESTART_FAIL;
-        snprintf(out->reason, sizeof(out->reason),
-                 "Error was unrecoverable");
+        snprintf(out->reason, sizeof(out->reason), "Error was unrecoverable");
         return;
     }
     if (exit_code == 0 && batch) {
@@ -43,8 +42,8 @@ void restart_decide(const struct restart_policy *p,
         if (p->mode != NULL && strcmp(p->mode, "delay") == 0) {
             /* Wait for the interval to end, then start counting again. */
             out->action = RESTART_NOW;
-            out->delay_ms = (uint64_t)(t->window_start_ms + interval_ms -
-                                       now_ms);
+            out->delay_ms =
+                (uint64_t)(t->window_start_ms + interval_ms - now_ms);
             t->window_start_ms = 0;
             snprintf(out->reason, sizeof(out->reason),
                      "Exceeded allowed attempts %lld in interval %s and mode "

@@ -18,6 +18,7 @@
 #include "lib/alloc.h"
 #include "lib/buf.h"
 #include "lib/err.h"
+#include "lib/logfile.h"
 #include "lib/model/alloc.h"
 #include "lib/model/codec_json.h"
 #include "lib/model/deployment.h"
@@ -1158,6 +1159,8 @@ struct log_stream
     char *alloc_id;
     char *base; /* <alloc dir>/alloc/logs/<task>.<type> */
     char *rel;  /* alloc/logs/<task>.<type> */
+    char *dir;  /* <alloc dir>/alloc/logs */
+    char *name; /* <task>.<type> */
     bool plain;
     int file;     /* current file index */
     uint64_t off; /* read offset within it */
@@ -1177,6 +1180,22 @@ static int file_size(const char *base, int n, uint64_t *size)
     return 0;
 }
 
+/*
+ * The oldest file, once the one being read was deleted by rotation
+ * (max_files): what was in it is gone, reading goes on from there.
+ */
+static bool skip_deleted(struct log_stream *ls)
+{
+    uint32_t first, last;
+
+    if (logfile_range(ls->dir, ls->name, &first, &last) != 0 ||
+        (int64_t)first <= (int64_t)ls->file)
+        return false;
+    ls->file = (int)first;
+    ls->off = 0;
+    return true;
+}
+
 /* Writes what is new in the files, as bytes or frames; returns bytes. */
 static size_t pump(struct log_stream *ls, struct buf *out)
 {
@@ -1187,8 +1206,11 @@ static size_t pump(struct log_stream *ls, struct buf *out)
         uint64_t size, next;
         FILE *f;
 
-        if (file_size(ls->base, ls->file, &size) != 0)
+        if (file_size(ls->base, ls->file, &size) != 0) {
+            if (skip_deleted(ls))
+                continue;
             break;
+        }
         if (ls->off < size) {
             size_t want = (size_t)(size - ls->off), got;
             char *data = xmalloc(want ? want : 1);
@@ -1243,6 +1265,8 @@ static void log_stream_free(uv_handle_t *h)
     free(ls->alloc_id);
     free(ls->base);
     free(ls->rel);
+    free(ls->dir);
+    free(ls->name);
     free(ls);
 }
 
@@ -1279,6 +1303,26 @@ static void log_tick(uv_timer_t *t)
     ls->quiet_tick = n == 0;
 }
 
+/* Go's strconv.ParseBool, which Nomad uses for follow and plain. */
+static int parse_bool(const char *s, bool *out)
+{
+    static const char *const t[] = {"1", "t", "T", "TRUE", "true", "True"};
+    static const char *const f[] = {"0", "f", "F", "FALSE", "false", "False"};
+
+    *out = false;
+    if (s == NULL)
+        return 0;
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+        if (strcmp(s, t[i]) == 0) {
+            *out = true;
+            return 0;
+        }
+        if (strcmp(s, f[i]) == 0)
+            return 0;
+    }
+    return -1;
+}
+
 static void get_logs(struct httpd_req *req, void *arg)
 {
     struct http_api *api = arg;
@@ -1291,8 +1335,24 @@ static void get_logs(struct httpd_req *req, void *arg)
     struct log_stream *ls;
     struct buf out = BUF_INIT;
     uint64_t offset = 0, total = 0, size;
+    uint32_t first = 0, last = 0;
+    bool follow_b, plain_b;
     char *dir;
 
+    if (parse_bool(follow, &follow_b) != 0) {
+        httpd_respond_error(req, 400,
+                            "failed to parse follow field to boolean: "
+                            "strconv.ParseBool: parsing \"%s\": invalid syntax",
+                            follow);
+        return;
+    }
+    if (parse_bool(plain, &plain_b) != 0) {
+        httpd_respond_error(req, 400,
+                            "failed to parse plain field to boolean: "
+                            "strconv.ParseBool: parsing \"%s\": invalid syntax",
+                            plain);
+        return;
+    }
     if (task == NULL || task[0] == '\0') {
         httpd_respond_error(req, 400, "must provide task name");
         return;
@@ -1330,10 +1390,15 @@ static void get_logs(struct httpd_req *req, void *arg)
     ls->alloc_id = xstrdup(httpd_req_param(req, "alloc"));
     ls->base = xasprintf("%s/alloc/logs/%s.%s", dir, task, type);
     ls->rel = xasprintf("alloc/logs/%s.%s", task, type);
-    ls->plain = plain != NULL && strcmp(plain, "true") == 0;
+    ls->dir = xasprintf("%s/alloc/logs", dir);
+    ls->name = xasprintf("%s.%s", task, type);
+    ls->plain = plain_b;
     free(dir);
-    /* Position: offset bytes from the start, or before the end. */
-    for (int n = 0; file_size(ls->base, n, &size) == 0; n++)
+    /* Rotation deletes the oldest files: the stream starts at the first
+     * one left. Position: offset bytes from there, or before the end. */
+    if (logfile_range(ls->dir, ls->name, &first, &last) == 0)
+        ls->file = (int)first;
+    for (int n = ls->file; file_size(ls->base, n, &size) == 0; n++)
         total += size;
     if (origin != NULL && strcmp(origin, "end") == 0)
         offset = offset > total ? 0 : total - offset;
@@ -1345,7 +1410,7 @@ static void get_logs(struct httpd_req *req, void *arg)
     }
     ls->off = offset;
     pump(ls, &out);
-    if (follow == NULL || strcmp(follow, "true") != 0) {
+    if (!follow_b) {
         httpd_respond_buf(req, 200,
                           ls->plain ? HTTPD_CONTENT_TEXT : HTTPD_CONTENT_JSON,
                           &out);
@@ -1353,6 +1418,8 @@ static void get_logs(struct httpd_req *req, void *arg)
         free(ls->alloc_id);
         free(ls->base);
         free(ls->rel);
+        free(ls->dir);
+        free(ls->name);
         free(ls);
         return;
     }
@@ -1448,6 +1515,9 @@ int http_api_start(uv_loop_t *loop,
         rc = api_node_routes(api, err);
     if (rc == 0 && srv != NULL)
         rc = endpoints_deployment_add(api, err);
+    /* The client's own routes answer on any agent with a client. */
+    if (rc == 0)
+        rc = api_client_routes_add(api, err);
     if (rc != 0)
         goto fail;
     rc = httpd_listen(api->httpd, err);

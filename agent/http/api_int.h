@@ -113,4 +113,9 @@ int api_node_routes(struct http_api *api, struct err *err);
 
 int api_routes_periodic(struct http_api *api, struct err *err);
 
+/* ---------------------------------------------- endpoints_client.c */
+
+/* GET /v1/client/allocation/:alloc/stats. */
+int api_client_routes_add(struct http_api *api, struct err *err);
+
 #endif

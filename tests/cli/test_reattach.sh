@@ -41,7 +41,7 @@ job "long" {
       driver = "exec"
       config {
         command = "/bin/sh"
-        args    = ["-c", "while [ ! -e /local/done ]; do sleep 0.1; done", "caravan-reattach-marker"]
+        args    = ["-c", "echo before; while [ ! -e /local/done ]; do sleep 0.1; done; echo after", "caravan-reattach-marker"]
       }
     }
   }
@@ -51,7 +51,16 @@ t_run "run a long task" 0 "$CARAVAN" job run -detach "$T_TMP/long.nomad.hcl"
 running() { api_check "$API/job/long/allocations" '.[0].ClientStatus == "running"'; }
 wait_until 100 running
 t_ok $? "the task runs"
-PID1=$(pgrep -f caravan-reattach-marker | head -1)
+# The task's shell, not the copies of it that fork to run sleep (they
+# carry the same command line until they exec).
+task_pids() {
+    local all p
+    all=$(pgrep -f caravan-reattach-marker)
+    for p in $all; do
+        grep -qx "$(ps -o ppid= -p "$p" | tr -d ' ')" <<<"$all" || echo "$p"
+    done
+}
+PID1=$(task_pids | head -1)
 t_ok $([ -n "$PID1" ]; echo $?) "the task process exists ($PID1)"
 
 kill -9 $AGENT
@@ -61,9 +70,9 @@ t_ok $(kill -0 "$PID1" 2>/dev/null; echo $?) "the task survives kill -9 of the a
 start_agent
 wait_until 100 node_ready
 t_ok $? "the agent restarts on its data dir"
-t_contains "the alloc is recovered" "$(cat "$T_TMP/agent.log")" "reattached to pid $PID1"
-t_eq "one process, not two" "$(pgrep -f caravan-reattach-marker | wc -l)" "1"
-t_eq "the same process" "$(pgrep -f caravan-reattach-marker | head -1)" "$PID1"
+t_contains "the alloc is recovered" "$(cat "$T_TMP/agent.log")" "reattached to pid"
+t_eq "one process, not two" "$(task_pids | wc -l)" "1"
+t_eq "the same process" "$(task_pids | head -1)" "$PID1"
 t_eq "the alloc still runs" "$(curl -sf "$API/job/long/allocations" | jq -r '.[0].ClientStatus')" "running"
 
 ALLOC=$(curl -sf "$API/job/long/allocations" | jq -r '.[0].ID')
@@ -71,6 +80,17 @@ touch "$DATA/alloc/$ALLOC/t/local/done"
 ended() { api_check "$API/job/long/allocations" '.[0].TaskStates.t.State == "dead"'; }
 wait_until 150 ended
 t_ok $? "the exit of the reattached task is observed"
+# The task's supervisor, not the agent, was its parent: the real exit code
+# (0) reaches the restarted agent, so the batch alloc completes.
+t_eq "the reattached task's exit code is known" \
+    "$(curl -sf "$API/job/long/allocations" | jq -r '[.[0].TaskStates.t.Events[] | select(.Type == "Terminated")][0].DisplayMessage')" \
+    "Exit Code: 0"
+t_eq "a batch task exiting 0 after reattach is complete" \
+    "$(curl -sf "$API/job/long/allocations" | jq -r '.[0].ClientStatus')" "complete"
+# The log collector (logmon) is not the agent's child either: what the task
+# printed while and after the agent was down is in its logs.
+t_eq "output before and after the agent's death is logged" \
+    "$("$CARAVAN" alloc logs "$ALLOC" t | tr '\n' ' ')" "before after "
 
 kill -INT $AGENT
 wait $AGENT

@@ -667,6 +667,31 @@ START_TEST(rawexec_signal_reaches_task)
 }
 END_TEST
 
+START_TEST(rawexec_usage_counts_the_task_not_its_supervisor)
+{
+    struct driver_task_usage u;
+    struct driver_task *t;
+    long shell = 0;
+    bool found = false;
+
+    raw_driver();
+    t = start_sh("echo pid=$$; sleep 20 & wait");
+    wait_output(&f.out, "pid=");
+    ck_assert_int_eq(
+        sscanf(strstr(buf_str(&f.out.data), "pid="), "pid=%ld", &shell), 1);
+    driver_task_usage(t, &u);
+    ck_assert(u.measured);
+    ck_assert_uint_ge(u.npids, 1);
+    for (size_t i = 0; i < u.npids; i++) {
+        ck_assert_int_ne(u.pids[i].pid, t->state.pid);
+        found = found || u.pids[i].pid == (int32_t)shell;
+    }
+    ck_assert_msg(found, "shell %ld not among %zu pids", shell, u.npids);
+    ck_assert_uint_gt(u.rss_bytes, 0);
+    destroy_task(t);
+}
+END_TEST
+
 START_TEST(rawexec_recover_reattaches_and_reports_exit)
 {
     struct driver_task_state st, back;
@@ -892,7 +917,7 @@ START_TEST(exec_fingerprint_needs_root)
 }
 END_TEST
 
-START_TEST(exec_task_is_pid1_and_nobody)
+START_TEST(exec_task_is_pid2_under_its_supervisor_and_nobody)
 {
     struct exit_rec r;
     struct driver_task *t;
@@ -909,7 +934,9 @@ START_TEST(exec_task_is_pid1_and_nobody)
     out = buf_str(&f.out.data);
     ck_assert_msg(r.exit.exit_code == 0, "exit %d, stderr: %s",
                   r.exit.exit_code, buf_str(&f.err.data));
-    ck_assert_msg(strstr(out, "pid=1\n") != NULL, "%s", out);
+    /* pid 1 is the supervisor that reaps the namespace and keeps the exit
+     * status across agent restarts (proc.h, exit_path). */
+    ck_assert_msg(strstr(out, "pid=2\n") != NULL, "%s", out);
     ck_assert_msg(strstr(out, "uid=65534 gid=65534\n") != NULL, "%s", out);
     ck_assert_msg(strstr(out, "NoNewPrivs:\t1") != NULL, "%s", out);
     ck_assert_msg(strstr(out, "CapEff:\t0000000000000000") != NULL, "%s", out);
@@ -1065,14 +1092,14 @@ START_TEST(exec_stop_kills_every_process)
     if (!exec_available())
         return;
     spec_init(&s, cfg);
-    /* As pid 1 of its namespace the shell ignores an unhandled TERM, so
-     * only the SIGKILL after kill_timeout can end it. */
+    /* The shell dies of TERM, forwarded by the supervisor; the sleeps
+     * die with the pid namespace when its init (the supervisor) ends. */
     s.kill_signal = SIGTERM;
     s.kill_timeout_ms = 200;
     t = start_spec(&s);
     wait_output(&f.out, "ready\n");
     n = cgroup_pids(t->state.cgroup, pids, 16);
-    ck_assert_uint_eq(n, 3);
+    ck_assert_uint_eq(n, 4); /* supervisor, shell, two sleeps */
     driver_task_stop(t, on_stopped, &stopped);
     ck_assert(run_until(is_true, &stopped, WAIT_MS));
     /* The pid namespace's init is reaped only after all its members. */
@@ -1101,7 +1128,7 @@ START_TEST(exec_recover_and_destroy)
     driver_task_close(t, on_freed, &freed);
     ck_assert(run_until(is_true, &freed, WAIT_MS));
     ck_assert_msg(driver_recover(f.drv, &st, &t2, &err) == 0, "%s", err.msg);
-    ck_assert_uint_eq(cgroup_pids(st.cgroup, pids, 16), 2);
+    ck_assert_uint_eq(cgroup_pids(st.cgroup, pids, 16), 3);
     memset(&r, 0, sizeof(r));
     driver_task_wait(t2, on_exit_cb, &r);
     freed = false;
@@ -1274,12 +1301,13 @@ static Suite *drivers_suite(void)
     tcase_add_test(raw, rawexec_recover_reattaches_and_reports_exit);
     tcase_add_test(raw, rawexec_recover_refuses_reused_pid);
     tcase_add_test(raw, rawexec_validates_config);
+    tcase_add_test(raw, rawexec_usage_counts_the_task_not_its_supervisor);
     tcase_add_test(raw, registry_lists_and_finds_drivers);
     suite_add_tcase(s, raw);
 
     tcase_add_checked_fixture(ex, setup, teardown);
     tcase_add_test(ex, exec_fingerprint_needs_root);
-    tcase_add_test(ex, exec_task_is_pid1_and_nobody);
+    tcase_add_test(ex, exec_task_is_pid2_under_its_supervisor_and_nobody);
     tcase_add_test(ex, exec_task_sees_only_its_root);
     tcase_add_test(ex, exec_applies_memory_limit);
     tcase_add_test(ex, exec_reports_oom_kill);
