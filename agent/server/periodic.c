@@ -287,6 +287,23 @@ static int sync_job(const struct job *j, void *arg)
     return 0;
 }
 
+/* Each job with a launch record: the periodic ones, without a walk of
+ * every job on every change. */
+static int sync_launch(const char *ns, const char *id, int64_t launch_ns,
+                       void *arg)
+{
+    struct sync_ctx *sc = arg;
+    struct err err = ERR_INIT;
+    struct job j;
+
+    (void)launch_ns;
+    job_init(&j);
+    if (server_read_job(sc->snap, ns, id, &j, &err) == 0)
+        sync_job(&j, sc);
+    job_release(&j);
+    return 0;
+}
+
 static void jobs_changed(void *arg, uint64_t index)
 {
     struct periodic *p = arg;
@@ -311,7 +328,7 @@ static void sync_jobs(struct periodic *p)
     index = server_read_index(sc.snap, SERVER_JOBS);
     for (size_t i = 0; i < p->n; i++)
         p->items[i].seen = false;
-    server_each_job(sc.snap, "", sync_job, &sc, &err);
+    state_each_periodic_launch(sc.snap, sync_launch, &sc, &err);
     server_read_end(sc.snap);
     /* Jobs stopped, purged or no longer periodic are forgotten. */
     for (size_t i = 0; i < p->n; i++) {

@@ -675,6 +675,43 @@ int state_get_periodic_launch(struct state_snap *snap,
     return v == 0 ? err_set(err, ERR_NOT_FOUND, "no periodic launch") : 0;
 }
 
+int state_each_periodic_launch(struct state_snap *snap,
+                               state_launch_cb cb,
+                               void *arg,
+                               struct err *err)
+{
+    static const char prefix[] = "launch\x1f";
+    const size_t plen = sizeof(prefix) - 1;
+    MDB_cursor *cur = NULL;
+    MDB_val key = {plen, (void *)prefix}, val;
+    MDB_cursor_op op = MDB_SET_RANGE;
+    int rc = mdb_cursor_open(snap->txn, snap->store->dbi[DBI_META], &cur);
+
+    if (rc != 0)
+        return mdb_fail(err, rc, "periodic launches");
+    while ((rc = mdb_cursor_get(cur, &key, &val, op)) == 0) {
+        const char *k = key.mv_data, *sep;
+        char *ns, *id;
+        int stop;
+
+        op = MDB_NEXT;
+        if (key.mv_size < plen || memcmp(k, prefix, plen) != 0)
+            break;
+        sep = memchr(k + plen, '\x1f', key.mv_size - plen);
+        if (sep == NULL || val.mv_size != 8)
+            continue;
+        ns = xstrndup(k + plen, (size_t)(sep - k) - plen);
+        id = xstrndup(sep + 1, key.mv_size - (size_t)(sep + 1 - k));
+        stop = cb(ns, id, (int64_t)get_be64(val.mv_data), arg);
+        free(ns);
+        free(id);
+        if (stop)
+            break;
+    }
+    mdb_cursor_close(cur);
+    return rc == 0 || rc == MDB_NOTFOUND ? 0 : mdb_fail(err, rc, "periodic launches");
+}
+
 /* ============================================================ evals, allocs,
  * nodes, deployments: a main table plus index tables keyed by owner */
 

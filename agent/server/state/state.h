@@ -169,6 +169,19 @@ int state_get_periodic_launch(struct state_snap *snap,
                               int64_t *launch_ns,
                               struct err *err);
 
+/*
+ * Every job with a launch record (every periodic job registered active),
+ * cheaply: the dispatcher need not walk all jobs.
+ */
+typedef int (*state_launch_cb)(const char *namespace,
+                               const char *id,
+                               int64_t launch_ns,
+                               void *arg);
+int state_each_periodic_launch(struct state_snap *snap,
+                               state_launch_cb cb,
+                               void *arg,
+                               struct err *err);
+
 /* The index of the last applied entry (0 for an empty store). */
 uint64_t state_snap_last_index(const struct state_snap *snap);
 /* The log index of the last change to table. */
