@@ -22,6 +22,8 @@
 #include "lib/alloc.h"
 #include "lib/err.h"
 #include "lib/log.h"
+#include "lib/mp.h"
+#include "lib/buf.h"
 #include "lib/model/alloc.h"
 
 #define CARAVAN_VERSION "0.1.0"
@@ -267,6 +269,170 @@ static void rpc_node_allocs(void *ctx,
     server_node_allocs(a->server, node_id, index, 0, &a->loop, done, arg);
 }
 
+/* ------------------------------------------- HTTP forwarded over RPC */
+
+/*
+ * A client-only agent's HTTP requests for the servers ride mesh/rpc as
+ * HTTP.Forward: [method, url, token, content type, body] answered with
+ * [status, content type, index, last contact, known leader, body].
+ */
+#define FORWARD_TIMEOUT_MS (6 * 60 * 1000) /* past a 5 min blocking query */
+
+static void put_str_or_nil(struct buf *b, const char *s)
+{
+    if (s != NULL)
+        mp_put_str(b, s);
+    else
+        mp_put_nil(b);
+}
+
+static bool read_str_or_nil(struct mp_reader *r, char **out)
+{
+    const char *s;
+    uint32_t n;
+
+    *out = NULL;
+    if (mp_try_nil(r))
+        return true;
+    if (mp_read_str(r, &s, &n) != 0 || memchr(s, '\0', n) != NULL)
+        return false;
+    *out = xstrndup(s, n);
+    return true;
+}
+
+struct forward_call
+{
+    http_fwd_done done;
+    void *arg;
+};
+
+static void forward_answered(void *arg,
+                             int rc,
+                             const void *body,
+                             size_t len,
+                             const char *errmsg)
+{
+    struct forward_call *fc = arg;
+    struct http_fwd_resp resp;
+    struct err err = ERR_INIT;
+    struct mp_reader r;
+    char *ct = NULL, *idx = NULL, *lc = NULL, *kl = NULL;
+    const char *data = NULL;
+    uint32_t n = 0, dlen = 0;
+    int64_t status = 0;
+
+    memset(&resp, 0, sizeof(resp));
+    if (rc != 0) {
+        err_set(&err, rc, "%s", errmsg ? errmsg : "forwarding failed");
+    } else {
+        mp_reader_init(&r, body, len);
+        if (mp_read_array(&r, &n) != 0 || n != 6 ||
+            mp_read_int(&r, &status) != 0 || status < 100 || status > 599 ||
+            !read_str_or_nil(&r, &ct) || !read_str_or_nil(&r, &idx) ||
+            !read_str_or_nil(&r, &lc) || !read_str_or_nil(&r, &kl) ||
+            mp_read_str(&r, &data, &dlen) != 0)
+            rc = err_set(&err, ERR_MALFORMED,
+                         "malformed answer from the server");
+    }
+    if (rc == 0) {
+        resp.status = (int)status;
+        resp.content_type = ct;
+        resp.index = idx;
+        resp.last_contact = lc;
+        resp.known_leader = kl;
+        resp.body = data;
+        resp.len = dlen;
+    }
+    fc->done(fc->arg, rc, rc == 0 ? &resp : NULL, &err);
+    free(ct);
+    free(idx);
+    free(lc);
+    free(kl);
+    free(fc);
+}
+
+static void forward_to_servers(void *ctx,
+                               const struct http_fwd_req *r,
+                               http_fwd_done done,
+                               void *arg)
+{
+    struct agent *a = ctx;
+    struct forward_call *fc = xcalloc(1, sizeof(*fc));
+    struct buf b = BUF_INIT;
+
+    fc->done = done;
+    fc->arg = arg;
+    mp_put_array(&b, 5);
+    mp_put_str(&b, r->method);
+    mp_put_str(&b, r->url);
+    put_str_or_nil(&b, r->token);
+    put_str_or_nil(&b, r->content_type);
+    mp_put_bin(&b, r->body ? r->body : "", r->len);
+    rpc_client_call(a->rpc_client, "HTTP.Forward", b.data, b.len,
+                    FORWARD_TIMEOUT_MS, forward_answered, fc);
+    buf_release(&b);
+}
+
+static void forward_done(void *arg,
+                         int rc,
+                         const struct http_fwd_resp *resp,
+                         const struct err *err)
+{
+    struct rpc_call *call = arg;
+    struct buf b = BUF_INIT;
+
+    if (rc != 0) {
+        rpc_reply_error(call, err);
+        return;
+    }
+    mp_put_array(&b, 6);
+    mp_put_int(&b, resp->status);
+    put_str_or_nil(&b, resp->content_type);
+    put_str_or_nil(&b, resp->index);
+    put_str_or_nil(&b, resp->last_contact);
+    put_str_or_nil(&b, resp->known_leader);
+    mp_put_bin(&b, resp->body ? resp->body : "", resp->len);
+    rpc_reply(call, 0, b.data, b.len);
+    buf_release(&b);
+}
+
+static void serve_forward(struct rpc_call *call,
+                          const void *body,
+                          size_t len,
+                          void *arg)
+{
+    struct agent *a = arg;
+    struct http_fwd_req r;
+    struct mp_reader rd;
+    struct err err = ERR_INIT;
+    char *method = NULL, *url = NULL, *token = NULL, *ct = NULL;
+    const char *data = NULL;
+    uint32_t n = 0, dlen = 0;
+
+    mp_reader_init(&rd, body, len);
+    if (a->http == NULL || mp_read_array(&rd, &n) != 0 || n != 5 ||
+        !read_str_or_nil(&rd, &method) || method == NULL ||
+        !read_str_or_nil(&rd, &url) || url == NULL ||
+        !read_str_or_nil(&rd, &token) || !read_str_or_nil(&rd, &ct) ||
+        mp_read_str(&rd, &data, &dlen) != 0) {
+        err_set(&err, ERR_MALFORMED, "rpc: malformed HTTP.Forward request");
+        rpc_reply_error(call, &err);
+    } else {
+        memset(&r, 0, sizeof(r));
+        r.method = method;
+        r.url = url;
+        r.token = token;
+        r.content_type = ct;
+        r.body = data;
+        r.len = dlen;
+        http_api_loopback(a->http, &r, forward_done, call);
+    }
+    free(method);
+    free(url);
+    free(token);
+    free(ct);
+}
+
 int agent_main(int argc, char **argv)
 {
     bool dev = false, server = false, client = false, log_json = false;
@@ -482,6 +648,7 @@ int agent_main(int argc, char **argv)
         }
         a.endpoints = server_endpoints_register(a.server, &a.loop,
                                                 a.rpc_server);
+        rpc_server_handle(a.rpc_server, "HTTP.Forward", serve_forward, &a);
     }
     if (dev || client) {
         struct client_config ccfg;
@@ -520,6 +687,10 @@ int agent_main(int argc, char **argv)
     hcfg.client = a.client;
     hcfg.region = region;
     hcfg.datacenter = dc;
+    if (a.rpc_client != NULL) {
+        hcfg.forward = forward_to_servers;
+        hcfg.forward_ctx = &a;
+    }
     rc = http_api_start(&a.loop, a.server, &hcfg, &a.http, &err);
     if (rc != 0) {
         fprintf(stderr, "==> Error starting agent: HTTP: %s\n", err.msg);

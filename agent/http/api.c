@@ -1476,6 +1476,11 @@ static const struct
     {"GET /v1/client/fs/logs/:alloc", get_logs},
 };
 
+static void forward_route(struct httpd_req *req, void *arg)
+{
+    api_forward(arg, req);
+}
+
 int http_api_start(uv_loop_t *loop,
                    struct server *srv,
                    const struct http_api_config *cfg,
@@ -1495,6 +1500,11 @@ int http_api_start(uv_loop_t *loop,
     api->node_name = xstrdup(cfg->node_name ? cfg->node_name : "");
     api->version = xstrdup(cfg->version ? cfg->version : "");
     api->region = xstrdup(cfg->region ? cfg->region : "global");
+    api->host = xstrdup(cfg->host == NULL || strcmp(cfg->host, "0.0.0.0") == 0
+                            ? "127.0.0.1"
+                            : cfg->host);
+    api->forward = cfg->forward;
+    api->forward_ctx = cfg->forward_ctx;
     api->datacenter = xstrdup(cfg->datacenter ? cfg->datacenter : "dc1");
     api->httpd = httpd_new(loop, &hc);
     for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
@@ -1518,6 +1528,9 @@ int http_api_start(uv_loop_t *loop,
     /* The client's own routes answer on any agent with a client. */
     if (rc == 0)
         rc = api_client_routes_add(api, err);
+    /* Whatever else a client-only agent is asked goes to its servers. */
+    if (rc == 0 && srv == NULL && api->forward != NULL)
+        rc = httpd_route(api->httpd, "* /v1/*", forward_route, api, err);
     if (rc != 0)
         goto fail;
     rc = httpd_listen(api->httpd, err);
@@ -1553,6 +1566,7 @@ static void httpd_closed(void *arg)
     free(api->node_name);
     free(api->version);
     free(api->region);
+    free(api->host);
     free(api->datacenter);
     free(api);
 }

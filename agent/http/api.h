@@ -6,6 +6,7 @@
 #ifndef CARAVAN_AGENT_HTTP_API_H
 #define CARAVAN_AGENT_HTTP_API_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <uv.h>
 
@@ -13,6 +14,40 @@ struct client;
 struct err;
 struct http_api;
 struct server;
+
+/*
+ * A request a client-only agent cannot answer itself, passed on to a
+ * server (the composition root carries it over mesh/rpc), and the answer.
+ */
+struct http_fwd_req
+{
+    const char *method;
+    const char *url; /* path and query, as received */
+    const char *token;
+    const char *content_type;
+    const void *body;
+    size_t len;
+};
+
+struct http_fwd_resp
+{
+    int status;
+    const char *content_type;
+    const char *index; /* X-Nomad-Index etc., NULL when absent */
+    const char *last_contact;
+    const char *known_leader;
+    const void *body;
+    size_t len;
+};
+
+typedef void (*http_fwd_done)(void *arg,
+                              int rc,
+                              const struct http_fwd_resp *resp,
+                              const struct err *err);
+typedef void (*http_fwd_fn)(void *ctx,
+                            const struct http_fwd_req *r,
+                            http_fwd_done done,
+                            void *arg);
 
 struct http_api_config
 {
@@ -23,6 +58,8 @@ struct http_api_config
     struct client *client; /* answers /v1/client/...; NULL without one */
     const char *region;    /* for a client-only agent's /v1/agent/self */
     const char *datacenter;
+    http_fwd_fn forward;   /* without a server: where other /v1/ go */
+    void *forward_ctx;
 };
 
 /*
@@ -35,6 +72,14 @@ int http_api_start(uv_loop_t *loop,
                    struct http_api **out,
                    struct err *err);
 uint16_t http_api_port(const struct http_api *api);
+/*
+ * Runs r through this agent's own HTTP API (a server's), as a forwarded
+ * request from a client agent; done gets the answer.
+ */
+void http_api_loopback(struct http_api *api,
+                       const struct http_fwd_req *r,
+                       http_fwd_done done,
+                       void *arg);
 void http_api_close(struct http_api *api, void (*cb)(void *arg), void *arg);
 
 #endif

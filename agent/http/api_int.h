@@ -12,6 +12,7 @@
 #include <jansson.h>
 #include <uv.h>
 
+#include "agent/http/api.h"
 #include "agent/http/httpd.h"
 
 struct client;
@@ -30,6 +31,9 @@ struct http_api
     char *version;
     char *region;
     char *datacenter;
+    char *host; /* where our listener is, for loopback requests */
+    http_fwd_fn forward;
+    void *forward_ctx;
     void (*close_cb)(void *arg);
     void *close_arg;
 };
@@ -112,6 +116,8 @@ int api_routes_add(struct http_api *api,
 int api_node_routes(struct http_api *api, struct err *err);
 
 int api_routes_periodic(struct http_api *api, struct err *err);
+/* Passes req on through api->forward (a client-only agent's servers). */
+void api_forward(struct http_api *api, struct httpd_req *req);
 
 /* ---------------------------------------------- endpoints_client.c */
 

@@ -122,6 +122,8 @@ void httpd_close(struct httpd *srv, httpd_close_cb cb, void *arg);
 const char *httpd_req_method(const struct httpd_req *req);
 /* The percent-decoded path, without the query. Borrowed. */
 const char *httpd_req_path(const struct httpd_req *req);
+/* The request-target as sent: path and query, still escaped. */
+const char *httpd_req_url(const struct httpd_req *req);
 /*
  * The value of a route parameter (":id" is asked for as "id", the trailing
  * wildcard as "*"), percent-decoded, or NULL. Borrowed.

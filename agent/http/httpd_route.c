@@ -462,6 +462,11 @@ const char *httpd_req_path(const struct httpd_req *req)
     return req->path != NULL ? req->path : "";
 }
 
+const char *httpd_req_url(const struct httpd_req *req)
+{
+    return buf_str(&req->url);
+}
+
 const char *httpd_req_param(const struct httpd_req *req, const char *name)
 {
     return kvs_get(&req->params, name, 0, false);

@@ -43,15 +43,16 @@ start_server() {
         >>"$T_TMP/server.log" 2>&1 &
     SERVER=$!
 }
-start_client() { # name
+start_client() { # name [http port]
     "$CARAVAN" agent -client -data-dir "$T_TMP/$1" -bind 127.0.0.1 \
-        -http-port "$(free_port)" -servers "127.0.0.1:$RPC" -node "$1" \
+        -http-port "${2:-$(free_port)}" -servers "127.0.0.1:$RPC" -node "$1" \
         -config "$T_TMP/client.hcl" >>"$T_TMP/$1.log" 2>&1 &
 }
 start_server
 start_client c1
 C1=$!
-start_client c2
+C2_HTTP=$(free_port)
+start_client c2 "$C2_HTTP"
 C2=$!
 C3=
 trap 'kill -9 $SERVER $C1 $C2 $C3 2>/dev/null; pkill -9 -f "$MARK" 2>/dev/null; rm -rf "$T_TMP"' EXIT
@@ -85,12 +86,46 @@ job "spread" {
   }
 }
 HCL
+cat >"$T_TMP/after.nomad.hcl" <<HCL
+job "after" {
+  type = "batch"
+  group "g" {
+    task "t" {
+      driver = "raw_exec"
+      config {
+        command = "/bin/sh"
+        args    = ["-c", "exit 0", "$MARK"]
+      }
+    }
+  }
+}
+HCL
 t_run "run a job over both clients" 0 "$CARAVAN" job run -detach "$T_TMP/job.nomad.hcl"
 both_running() { api_check "$API/job/spread/allocations" '[.[] | select(.ClientStatus == "running")] | length == 2'; }
 wait_until 150 both_running
 t_ok $? "an alloc runs on each client"
 NODE1=$(curl -sf "$API/nodes" | jq -r '.[] | select(.Name == "c1") | .ID')
 t_eq "distinct hosts" "$(curl -sf "$API/job/spread/allocations" | jq '[.[].NodeID] | unique | length')" "2"
+
+# A client agent answers what it cannot itself through its servers.
+C2_API=http://127.0.0.1:$C2_HTTP/v1
+t_eq "jobs through a client agent" "$(curl -sf "$C2_API/jobs" | jq -r '.[0].ID')" "spread"
+t_run "the CLI against a client agent" 0 env CARAVAN_ADDR=http://127.0.0.1:$C2_HTTP "$CARAVAN" job status spread
+t_contains "job status through the client" "$T_OUT" "running"
+hdr=$(curl -s -D - -o /dev/null "$C2_API/job/spread")
+t_contains "blocking-query headers pass through" "$hdr" "X-Nomad-Index: "
+code=$(curl -s -o "$T_TMP/body" -w '%{http_code}' -X PUT -d '{"Job": [' "$C2_API/jobs")
+t_eq "a bad body is refused by the server, through the client" "$code" "400"
+code=$(curl -s -o /dev/null -w '%{http_code}' "$C2_API/job/nope")
+t_eq "an unknown job is 404 through the client" "$code" "404"
+t_eq "the client's own agent/self" "$(curl -sf "$C2_API/agent/self" | jq -r '.config.NodeName')" "c2"
+INDEX=$(curl -s -D - -o /dev/null "$C2_API/jobs" | tr -d '\r' | awk -F': ' 'tolower($1) == "x-nomad-index" {print $2}')
+curl -sf "$C2_API/jobs?index=$INDEX&wait=20s" >"$T_TMP/blocked" &
+BLOCKED=$!
+t_run "register a job while a forwarded query blocks" 0 env CARAVAN_ADDR=http://127.0.0.1:$C2_HTTP "$CARAVAN" job run -detach "$T_TMP/after.nomad.hcl"
+wait "$BLOCKED"
+t_eq "the forwarded blocking query wakes with the new job" "$(jq -r 'map(.ID) | index("after") != null' "$T_TMP/blocked")" "true"
+t_run "stop it again" 0 "$CARAVAN" job stop -purge -detach after
 
 # Garbage on the RPC port closes that connection only.
 python3 - "$RPC" <<'PY'
@@ -140,21 +175,6 @@ t_ok $? "the surviving client is ready with the restarted server"
 reconnected() { grep -q "connected to server 127.0.0.1:$RPC" "$T_TMP/c2.log" && [ "$(grep -c "connected to server" "$T_TMP/c2.log")" -ge 2 ]; }
 wait_until 100 reconnected
 t_ok $? "the client reconnected"
-
-cat >"$T_TMP/after.nomad.hcl" <<HCL
-job "after" {
-  type = "batch"
-  group "g" {
-    task "t" {
-      driver = "raw_exec"
-      config {
-        command = "/bin/sh"
-        args    = ["-c", "exit 0", "$MARK"]
-      }
-    }
-  }
-}
-HCL
 t_run "run a job after the restart" 0 "$CARAVAN" job run -detach "$T_TMP/after.nomad.hcl"
 done_after() { api_check "$API/job/after/allocations" 'any(.ClientStatus == "complete")'; }
 wait_until 150 done_after
