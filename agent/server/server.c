@@ -345,83 +345,10 @@ static void watch_deployments(struct server *s)
 
 /* --------------------------------------------------------- scheduling */
 
-struct gather
-{
-    struct node **nodes;
-    size_t nnodes;
-    struct alloc **allocs; /* this job's */
-    size_t nallocs;
-    struct alloc **cluster; /* non-terminal, all jobs */
-    size_t ncluster;
-    struct deployment *deployment;
-};
-
-static int gather_node(const struct node *n, void *arg)
-{
-    struct gather *g = arg;
-
-    g->nodes = xrealloc(g->nodes, (g->nnodes + 1) * sizeof(*g->nodes));
-    g->nodes[g->nnodes++] = node_copy(n);
-    return 0;
-}
-
-static int gather_alloc(const struct alloc *a, void *arg)
-{
-    struct gather *g = arg;
-
-    g->allocs = xrealloc(g->allocs, (g->nallocs + 1) * sizeof(*g->allocs));
-    g->allocs[g->nallocs++] = alloc_copy(a);
-    return 0;
-}
-
-static int gather_cluster(const struct alloc *a, void *arg)
-{
-    struct gather *g = arg;
-
-    if (alloc_is_terminal(a))
-        return 0;
-    g->cluster = xrealloc(g->cluster, (g->ncluster + 1) * sizeof(*g->cluster));
-    g->cluster[g->ncluster++] = alloc_copy(a);
-    return 0;
-}
-
-static int gather_deployment(const struct deployment *d, void *arg)
-{
-    struct gather *g = arg;
-
-    if (g->deployment == NULL || d->create_index > g->deployment->create_index) {
-        deployment_free(g->deployment);
-        g->deployment = deployment_copy(d);
-    }
-    return 0;
-}
-
-static void gather_release(struct gather *g)
-{
-    for (size_t i = 0; i < g->nnodes; i++)
-        node_free(g->nodes[i]);
-    free(g->nodes);
-    for (size_t i = 0; i < g->nallocs; i++)
-        alloc_free(g->allocs[i]);
-    free(g->allocs);
-    for (size_t i = 0; i < g->ncluster; i++)
-        alloc_free(g->cluster[i]);
-    free(g->cluster);
-    deployment_free(g->deployment);
-}
-
-static void new_id(void *arg, char out[ID_UUID_LEN + 1])
-{
-    (void)arg;
-    id_uuid(out);
-}
-
 /* On the thread pool: read what the eval needs and run the scheduler. */
 static void run_work(uv_work_t *w)
 {
     struct run *r = w->data;
-    struct gather g = {0};
-    struct sched_input in;
     struct job *job = job_new();
     bool have_job;
 
@@ -434,29 +361,8 @@ static void run_work(uv_work_t *w)
     have_job = state_get_job(r->snap, r->eval->namespace, r->eval->job_id,
                              job, &r->err) == 0;
     err_clear(&r->err);
-    state_each_node(r->snap, "", gather_node, &g, &r->err);
-    state_each_alloc_by_job(r->snap, r->eval->namespace, r->eval->job_id,
-                            gather_alloc, &g, &r->err);
-    state_each_alloc(r->snap, "", gather_cluster, &g, &r->err);
-    state_each_deployment_by_job(r->snap, r->eval->namespace,
-                                 r->eval->job_id, gather_deployment, &g,
-                                 &r->err);
-    err_clear(&r->err);
-    memset(&in, 0, sizeof(in));
-    in.eval = r->eval;
-    in.job = have_job ? job : NULL;
-    in.nodes = g.nodes;
-    in.nnodes = g.nnodes;
-    in.allocs = g.allocs;
-    in.nallocs = g.nallocs;
-    in.cluster_allocs = g.cluster;
-    in.ncluster_allocs = g.ncluster;
-    in.deployment = g.deployment;
-    in.now_unix_ms = time_wall_unix_ms();
-    randombytes_buf(&in.seed, sizeof(in.seed));
-    in.new_id = new_id;
-    r->rc = sched_run(&in, &r->plan, &r->err);
-    gather_release(&g);
+    r->rc = server__sched_run(r->snap, r->eval, have_job ? job : NULL,
+                              &r->plan, &r->err);
     job_free(job);
 }
 

@@ -8,7 +8,12 @@
 
 #include <uv.h>
 
+struct err;
+struct eval;
+struct job;
+struct sched_plan;
 struct server;
+struct state_snap;
 struct state_store;
 
 struct server__work
@@ -22,5 +27,16 @@ struct server__work
 struct state_store *server__state(struct server *s);
 /* Runs w->run on the thread pool, then w->done on the loop thread. */
 void server__queue_work(struct server *s, struct server__work *w);
+
+/*
+ * Runs the scheduler for eval e of job (NULL when the job is gone) on
+ * what snap holds: nodes, the job's allocs and deployment, every live
+ * alloc. Thread-pool safe.
+ */
+int server__sched_run(struct state_snap *snap,
+                      struct eval *e,
+                      const struct job *job,
+                      struct sched_plan *plan,
+                      struct err *err);
 
 #endif

@@ -38,6 +38,24 @@ t_run() {
     t_ok $([ "$got" -eq "$want" ]; echo $?) "$name (exit $want)"
 }
 
+# A TCP port nobody listens on right now, for an agent of a test.
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# wait_until TRIES cmd...: waits (bounded, TRIES tenths of a second) until
+# cmd succeeds: a condition, not a delay.
+wait_until() {
+    local tries=$1
+    shift
+    while [ "$tries" -gt 0 ]; do
+        "$@" >/dev/null 2>&1 && return 0
+        tries=$((tries - 1))
+        sleep 0.1
+    done
+    return 1
+}
+
 # api_check URL JQ-FILTER: true when the agent answers URL and the filter
 # holds. (jq -e alone succeeds on empty input, as when nothing answered.)
 api_check() {

@@ -4,9 +4,6 @@
 # task follows its restart policy, and `job stop` kills the processes.
 . "$(dirname "$0")/lib.sh"
 
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
 PORT=$(free_port)
 "$CARAVAN" agent -dev -http-port "$PORT" >"$T_TMP/agent.log" 2>&1 &
@@ -15,17 +12,6 @@ trap 'kill -INT $AGENT 2>/dev/null; wait $AGENT 2>/dev/null; rm -rf "$T_TMP"' EX
 export CARAVAN_ADDR=http://127.0.0.1:$PORT
 API=$CARAVAN_ADDR/v1
 
-# Waits (bounded) until a command succeeds: a condition, not a delay.
-wait_until() { # tries cmd...
-    local tries=$1
-    shift
-    while [ "$tries" -gt 0 ]; do
-        "$@" >/dev/null 2>&1 && return 0
-        tries=$((tries - 1))
-        sleep 0.1
-    done
-    return 1
-}
 
 node_ready() { api_check "$API/nodes" '.[0].Status == "ready"'; }
 wait_until 100 node_ready

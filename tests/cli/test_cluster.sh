@@ -7,19 +7,6 @@
 # back.
 . "$(dirname "$0")/lib.sh"
 
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-wait_until() { # tries cmd...
-    local tries=$1
-    shift
-    while [ "$tries" -gt 0 ]; do
-        "$@" >/dev/null 2>&1 && return 0
-        tries=$((tries - 1))
-        sleep 0.1
-    done
-    return 1
-}
 
 HTTP=$(free_port)
 RPC=$(free_port)

@@ -12,19 +12,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-wait_until() { # tries cmd...
-    local tries=$1
-    shift
-    while [ "$tries" -gt 0 ]; do
-        "$@" >/dev/null 2>&1 && return 0
-        tries=$((tries - 1))
-        sleep 0.1
-    done
-    return 1
-}
 node_ready() { api_check "$API/nodes" '.[0].Status == "ready"'; }
 start_agent() {
     local attempt
