@@ -24,6 +24,8 @@ static const struct cli_command commands[] = {
     {"job", "Interact with jobs", NULL, run_parent, 1},
     {"job allocs", "List allocations for a job", cli_help_job_allocs,
      cli_cmd_job_allocs, 0},
+    {"job deployments", "List deployments for a job", cli_help_job_deployments,
+     cli_cmd_job_deployments, 0},
     {"job run", "Run a new job or update an existing job", cli_help_job_run,
      cli_cmd_job_run, 0},
     {"job status", "Display status information about a job",

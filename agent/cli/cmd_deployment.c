@@ -25,6 +25,28 @@
 #define DEPLOYMENT_ID_HELP(verb) \
     "Usage: caravan deployment " verb " [options] <deployment id>\n"
 
+const char cli_help_job_deployments[] =
+    "Usage: caravan job deployments [options] <job>\n"
+    "\n"
+    "  Deployments is used to display the deployments for a particular "
+    "job.\n"
+    "\n" CLI_GENERAL_OPTIONS
+    "\n"
+    "Deployments Options:\n"
+    "\n"
+    "  -json\n"
+    "    Output the deployments in a JSON format.\n"
+    "\n"
+    "  -latest\n"
+    "    Display the latest deployment only.\n"
+    "\n"
+    "  -verbose\n"
+    "    Display full information.\n"
+    "\n"
+    "  -all\n"
+    "    Display all deployments matching the job ID, including those\n"
+    "    from an older instance of the job.\n";
+
 const char cli_help_deployment_list[] =
     "Usage: caravan deployment list [options]\n"
     "\n"
@@ -236,10 +258,12 @@ static int by_create_index(const void *pa, const void *pb)
     return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/* Nomad's formatDeployments, in the API's create order as Nomad's. */
+/* Nomad's formatDeployments, in create order as Nomad's API lists them
+ * (a job's deployments come newest first). */
 static void format_deployments(struct buf *out,
                                const json_t *deps,
-                               bool verbose)
+                               bool verbose,
+                               bool newest_first)
 {
     size_t n = json_array_size(deps);
     json_t **v = xcalloc(n + 1, sizeof(*v));
@@ -253,6 +277,12 @@ static void format_deployments(struct buf *out,
     for (size_t i = 0; i < n; i++)
         v[i] = json_array_get(deps, i);
     qsort(v, n, sizeof(*v), by_create_index);
+    for (size_t i = 0; newest_first && i < n / 2; i++) {
+        json_t *t = v[i];
+
+        v[i] = v[n - 1 - i];
+        v[n - 1 - i] = t;
+    }
     rows_addf(&r, "ID|Job ID|Job Version|Status|Description");
     for (size_t i = 0; i < n; i++) {
         char b1[9];
@@ -312,7 +342,7 @@ static int find_deployment(struct api_client *c,
     } else if (json_array_size(list) > 1) {
         struct buf b = BUF_INIT;
 
-        format_deployments(&b, list, verbose);
+        format_deployments(&b, list, verbose, false);
         fprintf(stderr, "Prefix matched multiple deployments\n\n%s\n",
                 buf_str(&b));
         buf_release(&b);
@@ -383,7 +413,7 @@ static int list_deployments(struct api_client *c, bool verbose, bool json)
     } else {
         struct buf b = BUF_INIT;
 
-        format_deployments(&b, deps, verbose);
+        format_deployments(&b, deps, verbose, false);
         cli_output(&b);
         buf_release(&b);
         status = 0;
@@ -666,4 +696,69 @@ int cli_cmd_deployment_resume(const struct cli_command *cmd,
                               char **argv)
 {
     return pause_or_resume(cmd, argc, argv, false);
+}
+
+int cli_cmd_job_deployments(const struct cli_command *cmd,
+                            int argc,
+                            char **argv)
+{
+    struct cli_api_opts o = {0};
+    bool verbose = false, json = false, latest = false, all = false;
+    struct flag flags[] = {
+        CLI_API_FLAGS(o),
+        {"verbose", FLAG_BOOL, &verbose, "full information"},
+        {"json", FLAG_BOOL, &json, "JSON output"},
+        {"latest", FLAG_BOOL, &latest, "the latest deployment only"},
+        {"all", FLAG_BOOL, &all, "deployments of older instances too"},
+    };
+    struct err err = ERR_INIT;
+    struct api_client c;
+    json_t *out = NULL;
+    char *prefix = NULL, *id = NULL, *ns = NULL, *esc = NULL;
+    int first, status;
+
+    status = cli_flags(cmd, flags, sizeof(flags) / sizeof(flags[0]), argc, argv,
+                       &first);
+    if (status >= 0)
+        return status;
+    if (argc - first != 1)
+        return cli_arg_error(cmd, "This command takes one argument: <job>");
+    cli_api_client(&c, &o);
+    prefix = cli_trim_dup(argv[first]);
+    status = 1;
+    if (cli_job_by_prefix(&c, prefix, &id, &ns) != 0)
+        goto out;
+    if (ns != NULL && ns[0] != '\0') {
+        free(c.namespace);
+        c.namespace = xstrdup(ns);
+    }
+    esc = cli_escape(id);
+    if (cli_get(&c, &out, &err, "/v1/job/%s/%s", esc,
+                latest ? "deployment" : "deployments") != 0) {
+        fprintf(stderr, "Error retrieving deployments: %s\n", err.msg);
+        goto out;
+    }
+    status = 0;
+    if (json) {
+        cli_print_json(out);
+    } else {
+        struct buf b = BUF_INIT;
+
+        if (!latest)
+            format_deployments(&b, out, verbose, true);
+        else if (json_is_object(out))
+            cli_format_deployment(&b, out, verbose);
+        else
+            buf_puts(&b, "No deployment found");
+        cli_output(&b);
+        buf_release(&b);
+    }
+out:
+    json_decref(out);
+    free(esc);
+    free(id);
+    free(ns);
+    free(prefix);
+    api_client_release(&c);
+    return status;
 }

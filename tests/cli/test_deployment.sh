@@ -314,6 +314,18 @@ t_eq "allocation-health accepts the alloc" "$code" 200
 wait_until 100 api_check "$API/deployment/$DM" '.Status == "successful"'
 t_ok $? "the deployment succeeds once its alloc is marked healthy"
 
+# ------------------------------------------------------- job deployments
+t_run "job deployments" 0 "$CARAVAN" job deployments roll
+t_eq "newest first" "$(sed -n 2p <<<"$T_OUT" | awk '{print $3}')" \
+    "$(curl -sf "$API/job/roll/deployments" | jq '[.[].JobVersion] | max')"
+t_eq "one row per deployment" "$(($(wc -l <<<"$T_OUT") - 1))" \
+    "$(curl -sf "$API/job/roll/deployments" | jq length)"
+t_run "job deployments -latest" 0 "$CARAVAN" job deployments -latest ro
+DL=$(latest | jq -r .ID)
+t_contains "the latest block" "$T_OUT" "ID          = ${DL:0:8}
+Job ID      = roll"
+t_run "job deployments of no job" 1 "$CARAVAN" job deployments nosuchjob
+
 # ---------------------------------------------------- job version stability
 t_ok $(api_check "$API/job/roll/versions" \
     '.Versions[] | select(.Version == 2) | .Stable == false'; echo $?) \
