@@ -698,6 +698,31 @@ int cli_cmd_deployment_resume(const struct cli_command *cmd,
     return pause_or_resume(cmd, argc, argv, false);
 }
 
+/*
+ * Nomad's Job.Deployments without -all: only the deployments of this
+ * instance of the job (a job purged and registered again starts over).
+ */
+static int drop_older_instances(struct api_client *c,
+                                const char *esc_id,
+                                json_t *deps)
+{
+    struct err err = ERR_INIT;
+    json_t *job;
+    int64_t created;
+
+    if (cli_get(c, &job, &err, "/v1/job/%s", esc_id) != 0) {
+        fprintf(stderr, "Error retrieving deployments: %s\n", err.msg);
+        return 1;
+    }
+    created = cli_jint(job, "CreateIndex");
+    json_decref(job);
+    for (size_t i = json_array_size(deps); i-- > 0;) {
+        if (cli_jint(json_array_get(deps, i), "JobCreateIndex") != created)
+            json_array_remove(deps, i);
+    }
+    return 0;
+}
+
 int cli_cmd_job_deployments(const struct cli_command *cmd,
                             int argc,
                             char **argv)
@@ -738,6 +763,8 @@ int cli_cmd_job_deployments(const struct cli_command *cmd,
         fprintf(stderr, "Error retrieving deployments: %s\n", err.msg);
         goto out;
     }
+    if (!latest && !all && drop_older_instances(&c, esc, out) != 0)
+        goto out;
     status = 0;
     if (json) {
         cli_print_json(out);

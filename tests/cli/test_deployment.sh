@@ -343,6 +343,16 @@ code=$(curl -s -o "$T_TMP/body" -w '%{http_code}' -X PUT \
 t_eq "an unknown version is a 404" "$code" 404
 t_contains "naming it" "$(cat "$T_TMP/body")" 'job "roll" at version 99 not found'
 
+# --------------------------------- deployments of an older job instance
+t_run "purge the manual job" 0 "$CARAVAN" job stop -purge -detach manual
+t_run "register it again" 0 "$CARAVAN" job run -detach "$T_TMP/manual.hcl"
+wait_until 100 api_check "$API/job/manual/deployments" 'length == 2'
+t_ok $? "the old instance's deployment is still kept"
+t_run "job deployments of the new instance" 0 "$CARAVAN" job deployments manual
+t_eq "shows only its own" "$(($(wc -l <<<"$T_OUT") - 1))" 1
+t_run "job deployments -all" 0 "$CARAVAN" job deployments -all manual
+t_eq "shows both" "$(($(wc -l <<<"$T_OUT") - 1))" 2
+
 # ---------------------------------------------------------- bad requests
 code=$(curl -s -o "$T_TMP/body" -w '%{http_code}' -X PUT -d '{"All": "yes"}' \
     "$API/deployment/promote/$D6")
