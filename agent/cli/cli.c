@@ -26,6 +26,8 @@ static const struct cli_command commands[] = {
      cli_cmd_job_allocs, 0},
     {"job deployments", "List deployments for a job", cli_help_job_deployments,
      cli_cmd_job_deployments, 0},
+    {"job promote", "Promote a job's canaries", cli_help_job_promote,
+     cli_cmd_job_promote, 0},
     {"job run", "Run a new job or update an existing job", cli_help_job_run,
      cli_cmd_job_run, 0},
     {"job status", "Display status information about a job",

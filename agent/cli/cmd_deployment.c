@@ -47,6 +47,32 @@ const char cli_help_job_deployments[] =
     "    Display all deployments matching the job ID, including those\n"
     "    from an older instance of the job.\n";
 
+const char cli_help_job_promote[] =
+    "Usage: caravan job promote [options] <job id>\n"
+    "\n"
+    "  Promote is used to promote task groups in the most recent deployment "
+    "for the\n"
+    "  given job. Promotion should occur when the deployment has placed "
+    "canaries for a\n"
+    "  task group and those canaries have been deemed healthy.\n"
+    "\n" CLI_GENERAL_OPTIONS
+    "\n"
+    "Promote Options:\n"
+    "\n"
+    "  -group\n"
+    "    Group may be specified many times and is used to promote that "
+    "particular\n"
+    "    group. If no specific groups are specified, all groups are "
+    "promoted.\n"
+    "\n"
+    "  -detach\n"
+    "    Return immediately instead of entering monitor mode. The "
+    "evaluation ID\n"
+    "    will be printed to the screen.\n"
+    "\n"
+    "  -verbose\n"
+    "    Display full information.\n";
+
 const char cli_help_deployment_list[] =
     "Usage: caravan deployment list [options]\n"
     "\n"
@@ -568,6 +594,22 @@ static int follow(struct one *x, const json_t *resp, bool blank_line)
     return monitor_eval(&x->c, eval, x->verbose);
 }
 
+/* The body of a promotion of groups (all when none is named). */
+static json_t *promote_body(const json_t *d, const struct flag_list *groups)
+{
+    json_t *body = json_pack("{s:s,s:b}", "DeploymentID", cli_jstr(d, "ID"),
+                             "All", groups->n == 0);
+
+    if (groups->n > 0) {
+        json_t *g = json_array();
+
+        for (size_t i = 0; i < groups->n; i++)
+            json_array_append_new(g, json_string(groups->items[i]));
+        json_object_set_new(body, "Groups", g);
+    }
+    return body;
+}
+
 int cli_cmd_deployment_promote(const struct cli_command *cmd,
                                int argc,
                                char **argv)
@@ -582,25 +624,90 @@ int cli_cmd_deployment_promote(const struct cli_command *cmd,
     };
     int status =
         one_begin(cmd, &x, flags, sizeof(flags) / sizeof(flags[0]), argc, argv);
-    json_t *body, *resp = NULL;
+    json_t *resp = NULL;
 
     if (status >= 0) {
         flag_list_release(&groups);
         return status;
     }
-    body = json_pack("{s:s,s:b}", "DeploymentID", cli_jstr(x.d, "ID"), "All",
-                     groups.n == 0);
-    if (groups.n > 0) {
-        json_t *g = json_array();
-
-        for (size_t i = 0; i < groups.n; i++)
-            json_array_append_new(g, json_string(groups.items[i]));
-        json_object_set_new(body, "Groups", g);
-    }
-    status = update(&x, "promote", body, "Error promoting deployment", &resp);
+    status = update(&x, "promote", promote_body(x.d, &groups),
+                    "Error promoting deployment", &resp);
     if (status == 0)
         status = follow(&x, resp, false);
     json_decref(resp);
+    flag_list_release(&groups);
+    one_end(&x);
+    return status;
+}
+
+/* Nomad's job promote: the job's latest deployment, promoted. */
+static int promote_latest(struct one *x,
+                          const char *job,
+                          const struct flag_list *groups)
+{
+    struct err err = ERR_INIT;
+    json_t *resp = NULL;
+    char *esc = cli_escape(job), *fail;
+    int status;
+
+    if (cli_get(&x->c, &x->d, &err, "/v1/job/%s/deployment", esc) != 0) {
+        fprintf(stderr, "Error retrieving deployment: %s\n", err.msg);
+        free(esc);
+        return 1;
+    }
+    free(esc);
+    if (!json_is_object(x->d)) {
+        fprintf(stderr, "Job \"%s\" has no deployment to promote\n", job);
+        return 1;
+    }
+    fail = xasprintf("Error promoting deployment \"%s\" for job \"%s\"",
+                     cli_jstr(x->d, "ID"), job);
+    status = update(x, "promote", promote_body(x->d, groups), fail, &resp);
+    free(fail);
+    if (status == 0 && x->detach && cli_jstr(resp, "EvalID")[0])
+        printf("Evaluation ID: %s\n", cli_jstr(resp, "EvalID"));
+    else if (status == 0)
+        status = follow(x, resp, false);
+    json_decref(resp);
+    return status;
+}
+
+int cli_cmd_job_promote(const struct cli_command *cmd, int argc, char **argv)
+{
+    struct one x = {0};
+    struct flag_list groups = {0};
+    struct flag flags[] = {
+        CLI_API_FLAGS(x.o),
+        {"group", FLAG_STRLIST, &groups, "group to promote"},
+        {"detach", FLAG_BOOL, &x.detach, "do not monitor"},
+        {"verbose", FLAG_BOOL, &x.verbose, "full information"},
+    };
+    char *prefix = NULL, *id = NULL, *ns = NULL;
+    int first, status;
+
+    status = cli_flags(cmd, flags, sizeof(flags) / sizeof(flags[0]), argc, argv,
+                       &first);
+    if (status >= 0) {
+        flag_list_release(&groups);
+        return status;
+    }
+    if (argc - first != 1) {
+        flag_list_release(&groups);
+        return cli_arg_error(cmd, "This command takes one argument: <job id>");
+    }
+    cli_api_client(&x.c, &x.o);
+    prefix = cli_trim_dup(argv[first]);
+    status = 1;
+    if (cli_job_by_prefix(&x.c, prefix, &id, &ns) == 0) {
+        if (ns != NULL && ns[0] != '\0') {
+            free(x.c.namespace);
+            x.c.namespace = xstrdup(ns);
+        }
+        status = promote_latest(&x, id, &groups);
+    }
+    free(prefix);
+    free(id);
+    free(ns);
     flag_list_release(&groups);
     one_end(&x);
     return status;

@@ -199,6 +199,10 @@ t_contains "job run saw the promotion through" "$(cat "$T_TMP/run.out")" \
     "Description = Deployment completed successfully"
 t_run "promote a finished deployment" 1 "$CARAVAN" deployment promote "${D4:0:8}"
 t_contains "terminal message" "$T_ERR" "can't promote terminal deployment"
+t_run "job promote of a finished rollout" 1 "$CARAVAN" job promote roll
+t_contains "names deployment and job" "$T_ERR" \
+    "Error promoting deployment \"$D4\" for job \"roll\": "
+t_contains "and why" "$T_ERR" "can't promote terminal deployment"
 
 # ------------------------------------------------- canary, auto_promote
 jobspec "sleep 604" "canary = 1
