@@ -189,6 +189,163 @@ void duration_format(int64_t ns, char *out, size_t size)
     }
 }
 
+/* ============================================================ RFC 3339 */
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
+ * days_from_civil), so no libc time zone state is involved. */
+static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
+{
+    int64_t era, yoe, doy, doe;
+
+    y -= m <= 2;
+    era = (y >= 0 ? y : y - 399) / 400;
+    yoe = y - era * 400;
+    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static void civil_from_days(int64_t z, int64_t *y, int64_t *m, int64_t *d)
+{
+    int64_t era, doe, yoe, doy, mp;
+
+    z += 719468;
+    era = (z >= 0 ? z : z - 146096) / 146097;
+    doe = z - era * 146097;
+    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = yoe + era * 400 + (*m <= 2);
+}
+
+void time_format_rfc3339_nano(int64_t unix_ns, char *out, size_t size)
+{
+    int64_t sec, frac, days, rem, y, mo, d;
+    char fr[16] = "";
+
+    if (unix_ns == 0) {
+        snprintf(out, size, "0001-01-01T00:00:00Z");
+        return;
+    }
+    sec = unix_ns / NS_PER_SEC;
+    frac = unix_ns % NS_PER_SEC;
+    if (frac < 0) {
+        frac += NS_PER_SEC;
+        sec--;
+    }
+    days = sec / 86400;
+    rem = sec % 86400;
+    if (rem < 0) {
+        rem += 86400;
+        days--;
+    }
+    civil_from_days(days, &y, &mo, &d);
+    if (frac != 0) {
+        size_t n;
+
+        snprintf(fr, sizeof(fr), ".%09lld", (long long)frac);
+        n = strlen(fr);
+        while (n > 1 && fr[n - 1] == '0')
+            fr[--n] = '\0';
+    }
+    snprintf(out, size, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld%sZ",
+             (long long)y, (long long)mo, (long long)d, (long long)(rem / 3600),
+             (long long)(rem / 60 % 60), (long long)(rem % 60), fr);
+}
+
+/* n decimal digits at *p into *v; advances *p. */
+static bool digits(const char **p, const char *end, int n, int64_t *v)
+{
+    *v = 0;
+    for (int i = 0; i < n; i++, (*p)++) {
+        if (*p >= end || **p < '0' || **p > '9')
+            return false;
+        *v = *v * 10 + (**p - '0');
+    }
+    return true;
+}
+
+static bool expect(const char **p, const char *end, char c)
+{
+    if (*p >= end || **p != c)
+        return false;
+    (*p)++;
+    return true;
+}
+
+/* The fraction after the seconds, as nanoseconds (at most 9 digits). */
+static bool fraction(const char **p, const char *end, int64_t *ns)
+{
+    int n = 0;
+
+    *ns = 0;
+    if (*p >= end || **p != '.')
+        return true;
+    (*p)++;
+    while (*p < end && **p >= '0' && **p <= '9') {
+        if (++n > 9)
+            return false;
+        *ns = *ns * 10 + (**p - '0');
+        (*p)++;
+    }
+    for (int i = n; i < 9; i++)
+        *ns *= 10;
+    return n > 0;
+}
+
+/* "Z" or "+hh:mm"/"-hh:mm" as seconds east of UTC. */
+static bool offset(const char **p, const char *end, int64_t *sec)
+{
+    int64_t h, m, sign;
+
+    *sec = 0;
+    if (*p < end && (**p == 'Z' || **p == 'z')) {
+        (*p)++;
+        return true;
+    }
+    if (*p >= end || (**p != '+' && **p != '-'))
+        return false;
+    sign = **p == '-' ? -1 : 1;
+    (*p)++;
+    if (!digits(p, end, 2, &h) || !expect(p, end, ':') ||
+        !digits(p, end, 2, &m) || h > 23 || m > 59)
+        return false;
+    *sec = sign * (h * 3600 + m * 60);
+    return true;
+}
+
+int time_parse_rfc3339(const char *s, size_t len, int64_t *out_unix_ns)
+{
+    const char *p = s, *end = s + len;
+    int64_t y, mo, d, h, mi, se, ns, off, secs;
+
+    if (!digits(&p, end, 4, &y) || !expect(&p, end, '-') ||
+        !digits(&p, end, 2, &mo) || !expect(&p, end, '-') ||
+        !digits(&p, end, 2, &d) || p >= end || (*p != 'T' && *p != 't'))
+        return ERR_INVALID;
+    p++;
+    if (!digits(&p, end, 2, &h) || !expect(&p, end, ':') ||
+        !digits(&p, end, 2, &mi) || !expect(&p, end, ':') ||
+        !digits(&p, end, 2, &se) || !fraction(&p, end, &ns) ||
+        !offset(&p, end, &off) || p != end)
+        return ERR_INVALID;
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60)
+        return ERR_INVALID;
+    if (y == 1 && mo == 1 && d == 1 && h == 0 && mi == 0 && se == 0 &&
+        ns == 0 && off == 0) {
+        *out_unix_ns = 0; /* Go's zero time */
+        return 0;
+    }
+    /* int64 nanoseconds reach from 1677 to 2262. */
+    if (y < 1678 || y > 2261)
+        return ERR_INVALID;
+    secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - off;
+    *out_unix_ns = secs * NS_PER_SEC + ns;
+    return 0;
+}
+
 uint64_t time_mono_ms(void)
 {
     struct timespec ts;

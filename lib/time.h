@@ -31,6 +31,20 @@ int duration_parse(const char *s, int64_t *out_ns, struct err *err);
 /* Formats like Go's Duration.String(): "1h30m0s", "500ms", "0s". */
 void duration_format(int64_t ns, char *out, size_t size);
 
+/*
+ * A Go time.Time as its JSON carries it: RFC 3339 in UTC with the
+ * fraction's trailing zeros dropped ("2024-05-01T10:10:00.5Z"); 0 is Go's
+ * zero time, "0001-01-01T00:00:00Z". size >= 40 holds any.
+ */
+void time_format_rfc3339_nano(int64_t unix_ns, char *out, size_t size);
+
+/*
+ * Parses what time_format_rfc3339_nano() writes, and any RFC 3339 time
+ * with a numeric offset; Go's zero time gives 0. Fails with ERR_INVALID
+ * (out untouched) on anything else or a time outside int64 nanoseconds.
+ */
+int time_parse_rfc3339(const char *s, size_t len, int64_t *out_unix_ns);
+
 /* Monotonic milliseconds since an arbitrary start; only for adapters. */
 uint64_t time_mono_ms(void);
 /* Wall-clock time since the unix epoch. */

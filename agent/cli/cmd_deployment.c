@@ -25,6 +25,54 @@
 #define DEPLOYMENT_ID_HELP(verb) \
     "Usage: caravan deployment " verb " [options] <deployment id>\n"
 
+const char cli_help_job_deployments[] =
+    "Usage: caravan job deployments [options] <job>\n"
+    "\n"
+    "  Deployments is used to display the deployments for a particular "
+    "job.\n"
+    "\n" CLI_GENERAL_OPTIONS
+    "\n"
+    "Deployments Options:\n"
+    "\n"
+    "  -json\n"
+    "    Output the deployments in a JSON format.\n"
+    "\n"
+    "  -latest\n"
+    "    Display the latest deployment only.\n"
+    "\n"
+    "  -verbose\n"
+    "    Display full information.\n"
+    "\n"
+    "  -all\n"
+    "    Display all deployments matching the job ID, including those\n"
+    "    from an older instance of the job.\n";
+
+const char cli_help_job_promote[] =
+    "Usage: caravan job promote [options] <job id>\n"
+    "\n"
+    "  Promote is used to promote task groups in the most recent deployment "
+    "for the\n"
+    "  given job. Promotion should occur when the deployment has placed "
+    "canaries for a\n"
+    "  task group and those canaries have been deemed healthy.\n"
+    "\n" CLI_GENERAL_OPTIONS
+    "\n"
+    "Promote Options:\n"
+    "\n"
+    "  -group\n"
+    "    Group may be specified many times and is used to promote that "
+    "particular\n"
+    "    group. If no specific groups are specified, all groups are "
+    "promoted.\n"
+    "\n"
+    "  -detach\n"
+    "    Return immediately instead of entering monitor mode. The "
+    "evaluation ID\n"
+    "    will be printed to the screen.\n"
+    "\n"
+    "  -verbose\n"
+    "    Display full information.\n";
+
 const char cli_help_deployment_list[] =
     "Usage: caravan deployment list [options]\n"
     "\n"
@@ -236,10 +284,12 @@ static int by_create_index(const void *pa, const void *pb)
     return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/* Nomad's formatDeployments, in the API's create order as Nomad's. */
+/* Nomad's formatDeployments, in create order as Nomad's API lists them
+ * (a job's deployments come newest first). */
 static void format_deployments(struct buf *out,
                                const json_t *deps,
-                               bool verbose)
+                               bool verbose,
+                               bool newest_first)
 {
     size_t n = json_array_size(deps);
     json_t **v = xcalloc(n + 1, sizeof(*v));
@@ -253,6 +303,12 @@ static void format_deployments(struct buf *out,
     for (size_t i = 0; i < n; i++)
         v[i] = json_array_get(deps, i);
     qsort(v, n, sizeof(*v), by_create_index);
+    for (size_t i = 0; newest_first && i < n / 2; i++) {
+        json_t *t = v[i];
+
+        v[i] = v[n - 1 - i];
+        v[n - 1 - i] = t;
+    }
     rows_addf(&r, "ID|Job ID|Job Version|Status|Description");
     for (size_t i = 0; i < n; i++) {
         char b1[9];
@@ -312,7 +368,7 @@ static int find_deployment(struct api_client *c,
     } else if (json_array_size(list) > 1) {
         struct buf b = BUF_INIT;
 
-        format_deployments(&b, list, verbose);
+        format_deployments(&b, list, verbose, false);
         fprintf(stderr, "Prefix matched multiple deployments\n\n%s\n",
                 buf_str(&b));
         buf_release(&b);
@@ -383,7 +439,7 @@ static int list_deployments(struct api_client *c, bool verbose, bool json)
     } else {
         struct buf b = BUF_INIT;
 
-        format_deployments(&b, deps, verbose);
+        format_deployments(&b, deps, verbose, false);
         cli_output(&b);
         buf_release(&b);
         status = 0;
@@ -538,6 +594,22 @@ static int follow(struct one *x, const json_t *resp, bool blank_line)
     return monitor_eval(&x->c, eval, x->verbose);
 }
 
+/* The body of a promotion of groups (all when none is named). */
+static json_t *promote_body(const json_t *d, const struct flag_list *groups)
+{
+    json_t *body = json_pack("{s:s,s:b}", "DeploymentID", cli_jstr(d, "ID"),
+                             "All", groups->n == 0);
+
+    if (groups->n > 0) {
+        json_t *g = json_array();
+
+        for (size_t i = 0; i < groups->n; i++)
+            json_array_append_new(g, json_string(groups->items[i]));
+        json_object_set_new(body, "Groups", g);
+    }
+    return body;
+}
+
 int cli_cmd_deployment_promote(const struct cli_command *cmd,
                                int argc,
                                char **argv)
@@ -552,25 +624,90 @@ int cli_cmd_deployment_promote(const struct cli_command *cmd,
     };
     int status =
         one_begin(cmd, &x, flags, sizeof(flags) / sizeof(flags[0]), argc, argv);
-    json_t *body, *resp = NULL;
+    json_t *resp = NULL;
 
     if (status >= 0) {
         flag_list_release(&groups);
         return status;
     }
-    body = json_pack("{s:s,s:b}", "DeploymentID", cli_jstr(x.d, "ID"), "All",
-                     groups.n == 0);
-    if (groups.n > 0) {
-        json_t *g = json_array();
-
-        for (size_t i = 0; i < groups.n; i++)
-            json_array_append_new(g, json_string(groups.items[i]));
-        json_object_set_new(body, "Groups", g);
-    }
-    status = update(&x, "promote", body, "Error promoting deployment", &resp);
+    status = update(&x, "promote", promote_body(x.d, &groups),
+                    "Error promoting deployment", &resp);
     if (status == 0)
         status = follow(&x, resp, false);
     json_decref(resp);
+    flag_list_release(&groups);
+    one_end(&x);
+    return status;
+}
+
+/* Nomad's job promote: the job's latest deployment, promoted. */
+static int promote_latest(struct one *x,
+                          const char *job,
+                          const struct flag_list *groups)
+{
+    struct err err = ERR_INIT;
+    json_t *resp = NULL;
+    char *esc = cli_escape(job), *fail;
+    int status;
+
+    if (cli_get(&x->c, &x->d, &err, "/v1/job/%s/deployment", esc) != 0) {
+        fprintf(stderr, "Error retrieving deployment: %s\n", err.msg);
+        free(esc);
+        return 1;
+    }
+    free(esc);
+    if (!json_is_object(x->d)) {
+        fprintf(stderr, "Job \"%s\" has no deployment to promote\n", job);
+        return 1;
+    }
+    fail = xasprintf("Error promoting deployment \"%s\" for job \"%s\"",
+                     cli_jstr(x->d, "ID"), job);
+    status = update(x, "promote", promote_body(x->d, groups), fail, &resp);
+    free(fail);
+    if (status == 0 && x->detach && cli_jstr(resp, "EvalID")[0])
+        printf("Evaluation ID: %s\n", cli_jstr(resp, "EvalID"));
+    else if (status == 0)
+        status = follow(x, resp, false);
+    json_decref(resp);
+    return status;
+}
+
+int cli_cmd_job_promote(const struct cli_command *cmd, int argc, char **argv)
+{
+    struct one x = {0};
+    struct flag_list groups = {0};
+    struct flag flags[] = {
+        CLI_API_FLAGS(x.o),
+        {"group", FLAG_STRLIST, &groups, "group to promote"},
+        {"detach", FLAG_BOOL, &x.detach, "do not monitor"},
+        {"verbose", FLAG_BOOL, &x.verbose, "full information"},
+    };
+    char *prefix = NULL, *id = NULL, *ns = NULL;
+    int first, status;
+
+    status = cli_flags(cmd, flags, sizeof(flags) / sizeof(flags[0]), argc, argv,
+                       &first);
+    if (status >= 0) {
+        flag_list_release(&groups);
+        return status;
+    }
+    if (argc - first != 1) {
+        flag_list_release(&groups);
+        return cli_arg_error(cmd, "This command takes one argument: <job id>");
+    }
+    cli_api_client(&x.c, &x.o);
+    prefix = cli_trim_dup(argv[first]);
+    status = 1;
+    if (cli_job_by_prefix(&x.c, prefix, &id, &ns) == 0) {
+        if (ns != NULL && ns[0] != '\0') {
+            free(x.c.namespace);
+            x.c.namespace = xstrdup(ns);
+        }
+        status = promote_latest(&x, id, &groups);
+    }
+    free(prefix);
+    free(id);
+    free(ns);
     flag_list_release(&groups);
     one_end(&x);
     return status;
@@ -666,4 +803,96 @@ int cli_cmd_deployment_resume(const struct cli_command *cmd,
                               char **argv)
 {
     return pause_or_resume(cmd, argc, argv, false);
+}
+
+/*
+ * Nomad's Job.Deployments without -all: only the deployments of this
+ * instance of the job (a job purged and registered again starts over).
+ */
+static int drop_older_instances(struct api_client *c,
+                                const char *esc_id,
+                                json_t *deps)
+{
+    struct err err = ERR_INIT;
+    json_t *job;
+    int64_t created;
+
+    if (cli_get(c, &job, &err, "/v1/job/%s", esc_id) != 0) {
+        fprintf(stderr, "Error retrieving deployments: %s\n", err.msg);
+        return 1;
+    }
+    created = cli_jint(job, "CreateIndex");
+    json_decref(job);
+    for (size_t i = json_array_size(deps); i-- > 0;) {
+        if (cli_jint(json_array_get(deps, i), "JobCreateIndex") != created)
+            json_array_remove(deps, i);
+    }
+    return 0;
+}
+
+int cli_cmd_job_deployments(const struct cli_command *cmd,
+                            int argc,
+                            char **argv)
+{
+    struct cli_api_opts o = {0};
+    bool verbose = false, json = false, latest = false, all = false;
+    struct flag flags[] = {
+        CLI_API_FLAGS(o),
+        {"verbose", FLAG_BOOL, &verbose, "full information"},
+        {"json", FLAG_BOOL, &json, "JSON output"},
+        {"latest", FLAG_BOOL, &latest, "the latest deployment only"},
+        {"all", FLAG_BOOL, &all, "deployments of older instances too"},
+    };
+    struct err err = ERR_INIT;
+    struct api_client c;
+    json_t *out = NULL;
+    char *prefix = NULL, *id = NULL, *ns = NULL, *esc = NULL;
+    int first, status;
+
+    status = cli_flags(cmd, flags, sizeof(flags) / sizeof(flags[0]), argc, argv,
+                       &first);
+    if (status >= 0)
+        return status;
+    if (argc - first != 1)
+        return cli_arg_error(cmd, "This command takes one argument: <job>");
+    cli_api_client(&c, &o);
+    prefix = cli_trim_dup(argv[first]);
+    status = 1;
+    if (cli_job_by_prefix(&c, prefix, &id, &ns) != 0)
+        goto out;
+    if (ns != NULL && ns[0] != '\0') {
+        free(c.namespace);
+        c.namespace = xstrdup(ns);
+    }
+    esc = cli_escape(id);
+    if (cli_get(&c, &out, &err, "/v1/job/%s/%s", esc,
+                latest ? "deployment" : "deployments") != 0) {
+        fprintf(stderr, "Error retrieving deployments: %s\n", err.msg);
+        goto out;
+    }
+    if (!latest && !all && drop_older_instances(&c, esc, out) != 0)
+        goto out;
+    status = 0;
+    if (json) {
+        cli_print_json(out);
+    } else {
+        struct buf b = BUF_INIT;
+
+        if (!latest)
+            format_deployments(&b, out, verbose, true);
+        else if (json_is_object(out))
+            cli_format_deployment(&b, out, verbose);
+        else
+            buf_puts(&b, "No deployment found");
+        cli_output(&b);
+        buf_release(&b);
+    }
+out:
+    json_decref(out);
+    free(esc);
+    free(id);
+    free(ns);
+    free(prefix);
+    api_client_release(&c);
+    return status;
 }

@@ -1,6 +1,7 @@
 /*
- * `caravan deployment list|status|promote|fail|pause|resume`
- * (cmd_deployment.c), and the deployment block other commands print.
+ * `caravan deployment list|status|promote|fail|pause|resume` and
+ * `caravan job deployments|promote` (cmd_deployment.c), and the deployment
+ * block other commands print.
  */
 #ifndef CARAVAN_AGENT_CLI_CMD_DEPLOYMENT_H
 #define CARAVAN_AGENT_CLI_CMD_DEPLOYMENT_H
@@ -55,6 +56,14 @@ int cli_cmd_deployment_resume(const struct cli_command *cmd,
             cli_help_deployment_status, cli_cmd_deployment_status, 0          \
     }
 
+int cli_cmd_job_deployments(const struct cli_command *cmd,
+                            int argc,
+                            char **argv);
+
+int cli_cmd_job_promote(const struct cli_command *cmd, int argc, char **argv);
+
+extern const char cli_help_job_deployments[];
+extern const char cli_help_job_promote[];
 extern const char cli_help_deployment_list[];
 extern const char cli_help_deployment_status[];
 extern const char cli_help_deployment_promote[];

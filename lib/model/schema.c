@@ -16,6 +16,7 @@
 #include "lib/model/codec_mp.h"
 #include "lib/model/job.h"
 #include "lib/model/types.h"
+#include "lib/time.h"
 
 #define AT(obj, off, type) ((type *)((char *)(obj) + (off)))
 #define CAT(obj, off, type) ((const type *)((const char *)(obj) + (off)))
@@ -108,6 +109,7 @@ static void release_fields(const struct schema *s, void *obj)
             break;
         case F_I64:
         case F_INT:
+        case F_TIME:
         case F_TRI:
         case F_BOOL:
             break;
@@ -203,6 +205,7 @@ static void deepen(const struct schema *s, void *dst, const void *src)
             break;
         case F_I64:
         case F_INT:
+        case F_TIME:
         case F_TRI:
         case F_BOOL:
             break;
@@ -239,6 +242,7 @@ bool schema_equal(const struct schema *s, const void *a, const void *b)
             break;
         case F_I64:
         case F_INT:
+        case F_TIME:
             if (*(const int64_t *)x != *(const int64_t *)y)
                 return false;
             break;
@@ -407,6 +411,13 @@ static void write_fields(struct jw *w,
         case F_INT:
             jw_int(w, *(const int64_t *)x);
             break;
+        case F_TIME: {
+            char t[40];
+
+            time_format_rfc3339_nano(*(const int64_t *)x, t, sizeof(t));
+            jw_str(w, t);
+            break;
+        }
         case F_TRI:
             if (*(const enum tri *)x == TRI_UNSET)
                 jw_null(w);
@@ -670,6 +681,17 @@ static int read_value(struct jr *r,
         free(*(char **)x);
         *(char **)x = xstrndup(s, len);
         return 0;
+    case F_TIME:
+        if (t == JR_STRING) {
+            if (jr_str(r, &s, &len) != 0)
+                return ERR_MALFORMED;
+            if (time_parse_rfc3339(s, len, &n) != 0)
+                return type_error(r, p, "an RFC 3339 time", t);
+            *(int64_t *)x = n;
+            return 0;
+        }
+        /* Caravan wrote unix nanoseconds before. */
+        /* fall through */
     case F_I64:
     case F_INT:
         if (t != JR_NUMBER)
@@ -1049,6 +1071,7 @@ static void pack_field(struct buf *pk,
             mp_put_int(pk, *(const int64_t *)x);
         break;
     case F_INT:
+    case F_TIME:
         mp_put_int(pk, *(const int64_t *)x);
         break;
     case F_TRI:
@@ -1290,6 +1313,7 @@ static int unpack_field(struct mp_reader *r,
         return read_owned_str(r, x);
     case F_I64:
     case F_INT:
+    case F_TIME:
         if (f->kind == F_I64 && mp_try_nil(r))
             return 0;
         if (mp_read_int(r, &i) != 0)

@@ -37,6 +37,8 @@ enum field_kind {
     F_EMBED,   /* struct sub inline at off; "" name = fields in the parent */
     F_HEADERS, /* struct check_header * at off, count at aux, bool set at
                   aux2; JSON map of string to list of strings */
+    F_TIME,    /* int64_t unix ns; JSON a Go time.Time (RFC 3339 string,
+                  0 = Go's zero time), numbers accepted too */
 };
 
 struct schema;

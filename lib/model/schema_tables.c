@@ -18,6 +18,7 @@
 #define S(T, n, m) {n, F_STR, offsetof(T, m), 0, 0, NULL}
 #define I(T, n, m) {n, F_I64, offsetof(T, m), 0, 0, NULL}
 #define N(T, n, m) {n, F_INT, offsetof(T, m), 0, 0, NULL}
+#define TM(T, n, m) {n, F_TIME, offsetof(T, m), 0, 0, NULL}
 #define TR(T, n, m) {n, F_TRI, offsetof(T, m), 0, 0, NULL}
 #define B(T, n, m) {n, F_BOOL, offsetof(T, m), 0, 0, NULL}
 #define SL(T, n, m) {n, F_STRLIST, offsetof(T, m), 0, 0, NULL}
@@ -550,7 +551,7 @@ SCHEMA_STATIC(ares_s, struct alloc_task_resources, ares_f);
 
 static const struct field adep_f[] = {
     TR(struct alloc_deployment_status, "Healthy", healthy),
-    N(struct alloc_deployment_status, "Timestamp", timestamp_unix_ns),
+    TM(struct alloc_deployment_status, "Timestamp", timestamp_unix_ns),
     B(struct alloc_deployment_status, "Canary", canary),
     N(struct alloc_deployment_status, "ModifyIndex", modify_index),
 };
@@ -624,8 +625,8 @@ static const struct field dgroup_f[] = {
     B(struct deployment_group, "AutoRevert", auto_revert),
     B(struct deployment_group, "AutoPromote", auto_promote),
     N(struct deployment_group, "ProgressDeadline", progress_deadline_ns),
-    N(struct deployment_group, "RequireProgressBy",
-      require_progress_by_unix_ns),
+    TM(struct deployment_group, "RequireProgressBy",
+       require_progress_by_unix_ns),
     B(struct deployment_group, "Promoted", promoted),
     SL(struct deployment_group, "PlacedCanaries", placed_canaries),
     N(struct deployment_group, "DesiredCanaries", desired_canaries),

@@ -185,6 +185,10 @@ t_contains "job run saw the promotion through" "$(cat "$T_TMP/run.out")" \
     "Description = Deployment completed successfully"
 t_run "promote a finished deployment" 1 "$CARAVAN" deployment promote "${D4:0:8}"
 t_contains "terminal message" "$T_ERR" "can't promote terminal deployment"
+t_run "job promote of a finished rollout" 1 "$CARAVAN" job promote roll
+t_contains "names deployment and job" "$T_ERR" \
+    "Error promoting deployment \"$D4\" for job \"roll\": "
+t_contains "and why" "$T_ERR" "can't promote terminal deployment"
 
 # ------------------------------------------------- canary, auto_promote
 jobspec "sleep 604" "canary = 1
@@ -300,6 +304,18 @@ t_eq "allocation-health accepts the alloc" "$code" 200
 wait_until 100 api_check "$API/deployment/$DM" '.Status == "successful"'
 t_ok $? "the deployment succeeds once its alloc is marked healthy"
 
+# ------------------------------------------------------- job deployments
+t_run "job deployments" 0 "$CARAVAN" job deployments roll
+t_eq "newest first" "$(sed -n 2p <<<"$T_OUT" | awk '{print $3}')" \
+    "$(curl -sf "$API/job/roll/deployments" | jq '[.[].JobVersion] | max')"
+t_eq "one row per deployment" "$(($(wc -l <<<"$T_OUT") - 1))" \
+    "$(curl -sf "$API/job/roll/deployments" | jq length)"
+t_run "job deployments -latest" 0 "$CARAVAN" job deployments -latest ro
+DL=$(latest | jq -r .ID)
+t_contains "the latest block" "$T_OUT" "ID          = ${DL:0:8}
+Job ID      = roll"
+t_run "job deployments of no job" 1 "$CARAVAN" job deployments nosuchjob
+
 # ---------------------------------------------------- job version stability
 t_ok $(api_check "$API/job/roll/versions" \
     '.Versions[] | select(.Version == 2) | .Stable == false'; echo $?) \
@@ -316,6 +332,16 @@ code=$(curl -s -o "$T_TMP/body" -w '%{http_code}' -X PUT \
     -d '{"JobVersion":99,"Stable":true}' "$API/job/roll/stable")
 t_eq "an unknown version is a 404" "$code" 404
 t_contains "naming it" "$(cat "$T_TMP/body")" 'job "roll" at version 99 not found'
+
+# --------------------------------- deployments of an older job instance
+t_run "purge the manual job" 0 "$CARAVAN" job stop -purge -detach manual
+t_run "register it again" 0 "$CARAVAN" job run -detach "$T_TMP/manual.hcl"
+wait_until 100 api_check "$API/job/manual/deployments" 'length == 2'
+t_ok $? "the old instance's deployment is still kept"
+t_run "job deployments of the new instance" 0 "$CARAVAN" job deployments manual
+t_eq "shows only its own" "$(($(wc -l <<<"$T_OUT") - 1))" 1
+t_run "job deployments -all" 0 "$CARAVAN" job deployments -all manual
+t_eq "shows both" "$(($(wc -l <<<"$T_OUT") - 1))" 2
 
 # ---------------------------------------------------------- bad requests
 code=$(curl -s -o "$T_TMP/body" -w '%{http_code}' -X PUT -d '{"All": "yes"}' \
