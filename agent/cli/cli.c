@@ -35,6 +35,8 @@ static const struct cli_command commands[] = {
      cli_cmd_job_allocs, 0},
     {"job deployments", "List deployments for a job", cli_help_job_deployments,
      cli_cmd_job_deployments, 0},
+    {"job dispatch", "Dispatch an instance of a parameterized job",
+     cli_help_job_dispatch, cli_cmd_job_dispatch, 0},
     {"job history", "Display all tracked versions of a job",
      cli_help_job_history, cli_cmd_job_history, 0},
     {"job inspect", "Inspect a submitted job", cli_help_job_inspect,

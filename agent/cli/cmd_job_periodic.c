@@ -40,57 +40,6 @@ const char cli_help_job_periodic_force[] =
     "  -verbose\n"
     "    Display full information.\n";
 
-/* The one periodic job prefix names, as Nomad resolves it; 0 or 1. */
-static int periodic_by_prefix(struct api_client *c,
-                              const char *prefix,
-                              char **id,
-                              char **ns)
-{
-    struct err err = ERR_INIT;
-    char *esc = cli_escape(prefix);
-    json_t *jobs = NULL, *v, *match = NULL;
-    char q[512];
-    size_t i, n = 0;
-    int status = 1;
-
-    *id = *ns = NULL;
-    if (cli_get(c, &jobs, &err, "/v1/jobs?prefix=%s", esc) != 0) {
-        fprintf(stderr, "Error querying job prefix %s: %s\n",
-                cli_quote(prefix, q, sizeof(q)), err.msg);
-        goto out;
-    }
-    json_array_foreach(jobs, i, v)
-    {
-        if (!cli_jbool(v, "Periodic"))
-            continue;
-        /* An exact id wins over longer ids sharing the prefix. */
-        if (strcmp(cli_jstr(v, "ID"), prefix) == 0) {
-            match = v;
-            n = 1;
-            break;
-        }
-        match = match ? match : v;
-        n++;
-    }
-    if (n == 0) {
-        fprintf(stderr, "No periodic job(s) with prefix or ID %s found\n",
-                cli_quote(prefix, q, sizeof(q)));
-        goto out;
-    }
-    if (n > 1) {
-        fprintf(stderr, "Prefix %s matched multiple periodic jobs\n",
-                cli_quote(prefix, q, sizeof(q)));
-        goto out;
-    }
-    *id = xstrdup(cli_jstr(match, "ID"));
-    *ns = xstrdup(cli_jstr(match, "Namespace"));
-    status = 0;
-out:
-    json_decref(jobs);
-    free(esc);
-    return status;
-}
-
 int cli_cmd_job_periodic_force(const struct cli_command *cmd,
                                int argc,
                                char **argv)
@@ -120,7 +69,8 @@ int cli_cmd_job_periodic_force(const struct cli_command *cmd,
     cli_api_client(&c, &ao);
     prefix = cli_trim_dup(argv[first]);
     status = 1;
-    if (periodic_by_prefix(&c, prefix, &id, &ns) != 0)
+    if (cli_job_by_prefix_kind(&c, prefix, "Periodic", "periodic", &id,
+                                &ns) != 0)
         goto out;
     if (ns[0] != '\0') {
         free(c.namespace);

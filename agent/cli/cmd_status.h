@@ -14,6 +14,7 @@
 int cli_cmd_job_status(const struct cli_command *cmd, int argc, char **argv);
 int cli_cmd_job_allocs(const struct cli_command *cmd, int argc, char **argv);
 int cli_cmd_job_stop(const struct cli_command *cmd, int argc, char **argv);
+int cli_cmd_job_dispatch(const struct cli_command *cmd, int argc, char **argv);
 int cli_cmd_job_periodic_force(const struct cli_command *cmd,
                                int argc,
                                char **argv);
@@ -43,6 +44,7 @@ extern const char cli_help_job_status[];
 extern const char cli_help_job_allocs[];
 extern const char cli_help_job_stop[];
 extern const char cli_help_job_periodic_force[];
+extern const char cli_help_job_dispatch[];
 extern const char cli_help_status[];
 extern const char cli_help_eval_status[];
 extern const char cli_help_eval_list[];

@@ -612,3 +612,57 @@ const json_t *cli_find_group(const json_t *job, const char *name)
     }
     return NULL;
 }
+
+/* The one job of a kind a prefix names (see query.h). */
+int cli_job_by_prefix_kind(struct api_client *c,
+                           const char *prefix,
+                           const char *flag,
+                           const char *noun,
+                           char **id,
+                           char **ns)
+{
+    struct err err = ERR_INIT;
+    char *esc = cli_escape(prefix);
+    json_t *jobs = NULL, *v, *match = NULL;
+    char q[512];
+    size_t i, n = 0;
+    int status = 1;
+
+    *id = *ns = NULL;
+    if (cli_get(c, &jobs, &err, "/v1/jobs?prefix=%s", esc) != 0) {
+        fprintf(stderr, "Error querying job prefix %s: %s\n",
+                cli_quote(prefix, q, sizeof(q)), err.msg);
+        goto out;
+    }
+    json_array_foreach(jobs, i, v)
+    {
+        if (!cli_jbool(v, flag))
+            continue;
+        /* An exact id wins over longer ids sharing the prefix. */
+        if (strcmp(cli_jstr(v, "ID"), prefix) == 0) {
+            match = v;
+            n = 1;
+            break;
+        }
+        match = match ? match : v;
+        n++;
+    }
+    if (n == 0) {
+        fprintf(stderr, "No %s job(s) with prefix or ID %s found\n", noun,
+                cli_quote(prefix, q, sizeof(q)));
+        goto out;
+    }
+    if (n > 1) {
+        fprintf(stderr, "Prefix %s matched multiple %s jobs\n",
+                cli_quote(prefix, q, sizeof(q)), noun);
+        goto out;
+    }
+    *id = xstrdup(cli_jstr(match, "ID"));
+    *ns = xstrdup(cli_jstr(match, "Namespace"));
+    status = 0;
+out:
+    json_decref(jobs);
+    free(esc);
+    return status;
+}
+

@@ -138,6 +138,17 @@ int cli_job_by_prefix(struct api_client *c,
                       char **ns);
 
 /* Prints v as Nomad's -json does (4-space indent) and a newline. */
+/*
+ * The one job whose list stub has flag ("Periodic", "ParameterizedJob")
+ * that prefix names, an exact ID winning; else prints "No <noun> job(s)
+ * with prefix or ID ..." and returns 1.
+ */
+int cli_job_by_prefix_kind(struct api_client *c,
+                           const char *prefix,
+                           const char *flag,
+                           const char *noun,
+                           char **id,
+                           char **ns);
 void cli_print_json(const json_t *v);
 
 /* A section heading: a blank line, then the heading. */

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,6 +82,50 @@ static void maybe_closed(struct alloc_runner *ar);
 static struct task_state *state_of(struct task_runner *tr)
 {
     return &tr->ar->alloc->task_states[tr->index];
+}
+
+/*
+ * A dispatched job's payload, decoded into local/<dispatch_payload.file>
+ * before the task starts; the name may not leave the task's local dir.
+ */
+static int write_payload(const struct job *job,
+                         const struct task *t,
+                         const char *local,
+                         struct err *err)
+{
+    const char *file;
+    unsigned char *data;
+    size_t blen, len = 0;
+    char *path;
+    FILE *f;
+    int rc = 0;
+
+    if (job == NULL || job->payload == NULL || job->payload[0] == '\0' ||
+        t->dispatch_payload == NULL || t->dispatch_payload->file == NULL)
+        return 0;
+    file = t->dispatch_payload->file;
+    if (file[0] == '/' || strstr(file, "..") != NULL || file[0] == '\0')
+        return err_set(err, ERR_INVALID,
+                       "dispatch_payload file \"%s\" must stay inside local/",
+                       file);
+    blen = strlen(job->payload);
+    data = xmalloc(blen + 1);
+    if (sodium_base642bin(data, blen, job->payload, blen, NULL, &len, NULL,
+                          sodium_base64_VARIANT_ORIGINAL) != 0) {
+        free(data);
+        return err_set(err, ERR_MALFORMED, "dispatch payload is not base64");
+    }
+    path = xasprintf("%s/%s", local, file);
+    f = fopen(path, "wb");
+    if (f == NULL || fwrite(data, 1, len, f) != len)
+        rc = err_set(err, ERR_IO, "writing the dispatch payload to %s: %s",
+                     path, strerror(errno));
+    if (f != NULL && fclose(f) != 0 && rc == 0)
+        rc = err_set(err, ERR_IO, "writing the dispatch payload to %s: %s",
+                     path, strerror(errno));
+    free(path);
+    free(data);
+    return rc;
 }
 
 static void event(struct task_runner *tr,
@@ -784,6 +829,11 @@ static void start_task(struct task_runner *tr)
     if (config == NULL) {
         event(tr, "Failed Validation", "%s", err.msg);
         rc = ERR_INVALID;
+        goto fail;
+    }
+    rc = write_payload(ar->alloc->job, t, local, &err);
+    if (rc != 0) {
+        event(tr, "Setup Failure", "%s", err.msg);
         goto fail;
     }
     rc = driver_validate_config(d, config, &err);

@@ -320,7 +320,7 @@ static int job_stub(const struct job *j, void *arg)
                   "NodePool", model_str(j->node_pool), "Multiregion", "Type",
                   model_str(j->type), "Priority", (json_int_t)j->priority,
                   "Periodic", j->periodic != NULL, "ParameterizedJob",
-                  j->parameterized != NULL, "Stop", tri_is_true(j->stop),
+                  j->parameterized != NULL && !tri_is_true(j->dispatched), "Stop", tri_is_true(j->stop),
                   "Status", model_str(j->status), "StatusDescription",
                   api_str_or_empty(j->status_description), "JobSummary",
                   job_summary(c->snap, j), "CreateIndex",

@@ -400,8 +400,10 @@ void periodic_force(struct periodic *p,
         rc = server_read_job(snap, namespace, id, &j, &err);
         server_read_end(snap);
     }
-    if (rc == 0 && !is_active(&j))
-        rc = err_set(&err, ERR_INVALID, "can't force run non-periodic job");
+    if (rc == 0 && j.periodic == NULL)
+        rc = err_set(&err, ERR_INVALID, "can't force launch non-periodic job");
+    else if (rc == 0 && !is_active(&j))
+        rc = err_set(&err, ERR_INVALID, "can't force run non-tracked job");
     if (rc != 0)
         done(arg, rc, "", 0, &err);
     else

@@ -165,6 +165,39 @@ void server_periodic_force(struct server *s,
                            server_force_cb done,
                            void *arg);
 
+/* A `job dispatch` request; payload is the decoded bytes. */
+struct strmap;
+struct server_dispatch_req
+{
+    const char *namespace;
+    const char *job_id;
+    const struct strmap *meta; /* NULL: none */
+    const void *payload;
+    size_t payload_len;
+    const char *idempotency_token;
+    const char *id_prefix_template;
+    int64_t priority; /* 0: the parent's */
+};
+
+struct server_dispatch_result
+{
+    char dispatched_job_id[512];
+    char eval_id[40]; /* "" for a periodic child or a repeated token */
+    uint64_t eval_create_index;
+    uint64_t job_create_index;
+    uint64_t index;
+};
+
+typedef void (*server_dispatch_cb)(void *arg,
+                                   int rc,
+                                   const struct server_dispatch_result *res,
+                                   const struct err *err);
+/* Dispatches a child of a parameterized job, with Nomad's checks. */
+void server_job_dispatch(struct server *s,
+                         const struct server_dispatch_req *r,
+                         server_dispatch_cb done,
+                         void *arg);
+
 /* ------------------------------------------------------- client RPCs */
 
 /* Node.Register: stores n (copied) as ready and starts its heartbeat TTL. */

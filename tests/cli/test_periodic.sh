@@ -104,9 +104,9 @@ t_contains "only periodic jobs" "$T_ERR" "No periodic job(s) with prefix or ID \
 t_run "force an unknown job" 1 "$CARAVAN" job periodic force nope
 code=$(curl -s -o "$T_TMP/body" -w '%{http_code}' -X POST "$API/job/$CHILD_URL/periodic/force")
 t_eq "HTTP force of a non-periodic job" "$code" "500"
-t_contains "its message" "$(cat "$T_TMP/body")" "can't force run non-periodic job"
+t_contains "its message" "$(cat "$T_TMP/body")" "can't force launch non-periodic job"
 code=$(curl -s -o "$T_TMP/body" -w '%{http_code}' -X POST "$API/job/nope/periodic/force")
-t_eq "HTTP force of an unknown job" "$code" "404"
+t_eq "HTTP force of an unknown job" "$code" "500"
 t_run "stop the overlapping job" 0 "$CARAVAN" job stop -detach slow
 t_run "status of the stopped parent" 0 "$CARAVAN" job status slow
 t_contains "no next launch once stopped" "$T_OUT" "Next Periodic Launch = none (job stopped)"
