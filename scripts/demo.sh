@@ -47,8 +47,13 @@ run $DIR/pytechco-redis.nomad.hcl
 wait_for "redis running" pytechco-redis 'any(.ClientStatus == "running")'
 run $DIR/pytechco-web.nomad.hcl "$APP" -var "web_port=$WEB_PORT"
 wait_for "web running" pytechco-web 'any(.ClientStatus == "running")'
-run $DIR/pytechco-setup.nomad.hcl "$APP" -var budget=200
-wait_for "setup complete" pytechco-setup 'any(.ClientStatus == "complete")'
+run $DIR/pytechco-setup.nomad.hcl "$APP"
+echo "==> caravan job dispatch -meta budget=200 pytechco-setup"
+./caravan job dispatch -meta budget=200 pytechco-setup
+for _ in $(seq 300); do
+    curl -sf "http://127.0.0.1:$WEB_PORT/api/state" | grep -q '"budget": 200' && break
+    sleep 0.1
+done
 run $DIR/pytechco-employee.nomad.hcl "$APP"
 cat <<MSG
 
@@ -59,6 +64,6 @@ Look at it with:
   ./caravan job status pytechco-employee
   ./caravan job allocs pytechco-web    then  ./caravan alloc logs <alloc id>
   ./caravan node status
-Reset the budget:  ./caravan job run $APP -var budget=500 $DIR/pytechco-setup.nomad.hcl
+Reset the budget:  ./caravan job dispatch -meta budget=500 pytechco-setup
 Stop everything:   kill -INT $(pgrep -f 'caravan agent -dev' | head -1)
 MSG

@@ -1,6 +1,6 @@
-# The tutorial's pytechco-setup, on raw_exec with our own setup.py. A
-# plain batch job for now: the budget is a variable instead of the
-# dispatch meta of the parameterized original.
+# The tutorial's pytechco-setup, on raw_exec with our own setup.py: a
+# parameterized batch job; `job dispatch -meta budget="200"
+# pytechco-setup` resets the company to that budget.
 variable "app_dir" {
   type        = string
   description = "absolute path of examples/getting-started-local/app"
@@ -11,13 +11,12 @@ variable "redis_port" {
   default = 26379
 }
 
-variable "budget" {
-  type    = number
-  default = 200
-}
-
 job "pytechco-setup" {
   type = "batch"
+
+  parameterized {
+    meta_required = ["budget"]
+  }
 
   group "ptc-setup" {
     count = 1
@@ -28,7 +27,7 @@ job "pytechco-setup" {
       env {
         REDIS_HOST = "127.0.0.1"
         REDIS_PORT = var.redis_port
-        PTC_BUDGET = var.budget
+        PTC_BUDGET = "${NOMAD_META_budget}"
       }
 
       config {
