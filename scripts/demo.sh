@@ -18,7 +18,19 @@ export CARAVAN_ADDR=${CARAVAN_ADDR:-http://127.0.0.1:4646}
 PORT=${CARAVAN_ADDR##*:}
 WEB_PORT=${WEB_PORT:-5000}
 ./caravan agent -dev -http-port "$PORT" >caravan-agent.log 2>&1 &
-echo "==> caravan agent -dev started (pid $!, log in caravan-agent.log)"
+AGENT=$!
+for _ in $(seq 100); do
+    grep -q "agent started" caravan-agent.log && break
+    kill -0 "$AGENT" 2>/dev/null || break
+    sleep 0.1
+done
+if ! kill -0 "$AGENT" 2>/dev/null; then
+    # Another agent on the port would answer our requests: stop here.
+    echo "==> caravan agent -dev did not start:" >&2
+    tail -5 caravan-agent.log >&2
+    exit 1
+fi
+echo "==> caravan agent -dev started (pid $AGENT, log in caravan-agent.log)"
 for _ in $(seq 100); do
     curl -sf "$CARAVAN_ADDR/v1/nodes" | grep -q '"ready"' && break
     sleep 0.1
@@ -65,5 +77,5 @@ Look at it with:
   ./caravan job allocs pytechco-web    then  ./caravan alloc logs <alloc id>
   ./caravan node status
 Reset the budget:  ./caravan job dispatch -meta budget=500 pytechco-setup
-Stop everything:   kill -INT $(pgrep -f 'caravan agent -dev' | head -1)
+Stop everything:   kill -INT $AGENT
 MSG
