@@ -346,7 +346,8 @@ static void reindex(struct catalog *c,
         struct ns_entry *ns;
         struct name_entry *e = name_get(c, ns_name, sep + 1, &ns);
 
-        qsort(e->items, e->n, sizeof(*e->items), inst_cmp);
+        if (e->n > 1)
+            qsort(e->items, e->n, sizeof(*e->items), inst_cmp);
         if (v != NULL) {
             e->modify_index = c->index;
             ns->modify_index = c->index;
@@ -507,7 +508,8 @@ static void union_tags(const struct name_entry *e, struct catalog_name *out)
         for (size_t t = 0; t < e->items[i].svc->n_tags; t++)
             out->tags[w++] = e->items[i].svc->tags[t];
     }
-    qsort(out->tags, w, sizeof(char *), cmp_cstr);
+    if (w > 1)
+        qsort(out->tags, w, sizeof(char *), cmp_cstr);
     out->n_tags = 0;
     for (size_t i = 0; i < w; i++) {
         if (out->n_tags == 0 ||
@@ -542,7 +544,8 @@ size_t catalog_names(const struct catalog *c,
         union_tags(e, &(*out)[n]);
         n++;
     }
-    qsort(*out, n, sizeof(**out), cmp_name);
+    if (n > 1)
+        qsort(*out, n, sizeof(**out), cmp_name);
     return n;
 }
 
@@ -575,7 +578,8 @@ size_t catalog_namespaces(const struct catalog *c, const char ***out)
         if (any)
             (*out)[n++] = k;
     }
-    qsort(*out, n, sizeof(char *), cmp_cstr);
+    if (n > 1)
+        qsort(*out, n, sizeof(char *), cmp_cstr);
     return n;
 }
 

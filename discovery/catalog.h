@@ -120,7 +120,8 @@ void catalog_free(struct catalog *c);
 
 /*
  * Merges a node's set seen at now_ms (monotonic). Copies what it keeps;
- * set stays the caller's. Returns what the merge decided; on APPLY the
+ * set stays the caller's. Names and IDs hold no control characters (the
+ * decoder rejects them; local callers must not pass them either). Returns what the merge decided; on APPLY the
  * read model and its indexes are updated (nothing moves when the new set
  * equals the old one, apart from the version).
  */

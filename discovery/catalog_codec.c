@@ -61,6 +61,7 @@ static int bad(struct err *err, const char *what)
 static int read_str(struct mp_reader *r,
                     char **out,
                     const char *what,
+                    bool free_text,
                     struct err *err)
 {
     const char *s;
@@ -73,9 +74,15 @@ static int read_str(struct mp_reader *r,
         return err_set(err, ERR_MALFORMED,
                        "service record set: %s: %u bytes is more than %d", what,
                        len, CATALOG_MAX_STRING);
-    if (memchr(s, '\0', len) != NULL)
-        return err_set(err, ERR_MALFORMED,
-                       "service record set: %s: contains a NUL byte", what);
+    /* Names are keys of the read model: no control characters (the
+     * check output is free text, but still a C string). */
+    for (uint32_t i = 0; i < len; i++) {
+        if (s[i] == '\0' || (!free_text && (unsigned char)s[i] < 0x20))
+            return err_set(err, ERR_MALFORMED,
+                           "service record set: %s: contains a control "
+                           "character",
+                           what);
+    }
     *out = xstrndup(s, len);
     return 0;
 }
@@ -96,7 +103,7 @@ static int read_service(struct mp_reader *r,
     if (mp_read_array(r, &n) != 0 || n != SERVICE_FIELDS)
         return bad(err, "a service must be an array of 13 fields");
     for (size_t i = 0; i < 7; i++) {
-        if (read_str(r, strs[i], names[i], err) != 0)
+        if (read_str(r, strs[i], names[i], false, err) != 0)
             return ERR_MALFORMED;
     }
     if (*s->id == '\0' || *s->service_name == '\0')
@@ -109,11 +116,11 @@ static int read_service(struct mp_reader *r,
                        CATALOG_MAX_TAGS);
     s->tags = xcalloc(n_tags ? n_tags : 1, sizeof(char *));
     for (uint32_t t = 0; t < n_tags; t++) {
-        if (read_str(r, &s->tags[t], "Tags", err) != 0)
+        if (read_str(r, &s->tags[t], "Tags", false, err) != 0)
             return ERR_MALFORMED;
         s->n_tags++;
     }
-    if (read_str(r, &s->address, "Address", err) != 0)
+    if (read_str(r, &s->address, "Address", false, err) != 0)
         return ERR_MALFORMED;
     if (mp_read_int(r, &v) != 0 || v < 0 || v > 65535)
         return bad(err, "Port: expected an integer from 0 to 65535");
@@ -123,7 +130,7 @@ static int read_service(struct mp_reader *r,
          v != CATALOG_HEALTH_CRITICAL))
         return bad(err, "health: expected passing, warning or critical");
     s->health = (enum catalog_health)v;
-    if (read_str(r, &s->health_output, "health output", err) != 0)
+    if (read_str(r, &s->health_output, "health output", true, err) != 0)
         return ERR_MALFORMED;
     if (mp_read_int(r, &s->health_checked_unix_ms) != 0)
         return bad(err, "health time: expected an integer");
@@ -151,7 +158,7 @@ static int decode(struct mp_reader *r,
                        (long long)v, FORMAT_VERSION);
     if (n != 5)
         return bad(err, "expected 5 fields");
-    if (read_str(r, &set->node_id, "node ID", err) != 0)
+    if (read_str(r, &set->node_id, "node ID", false, err) != 0)
         return ERR_MALFORMED;
     if (*set->node_id == '\0')
         return bad(err, "empty node ID");

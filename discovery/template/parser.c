@@ -661,8 +661,10 @@ static int parse_list(struct parser *ps, struct node **out, enum list_end *end)
         }
         /* TOK_LEFT */
         rc = parse_action(ps, &n, end);
-        if (rc != 0)
+        if (rc != 0) {
+            tmpl__node_free(n);
             break;
+        }
         if (n != NULL)
             node_add(list, n);
         if (*end != END_EOF)

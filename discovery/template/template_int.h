@@ -159,6 +159,10 @@ struct func_def
 const struct func_def *tmpl__func_lookup(const char *name);
 /* consul-template's and Nomad's functions (funcs_ct.c). */
 const struct func_def *tmpl__ct_lookup(const char *name);
+/* consul-template's string, list, number and JSON helpers (funcs_text.c). */
+const struct func_def *tmpl__text_lookup(const char *name);
+/* JSON, encoding and arithmetic helpers (funcs_num.c). */
+const struct func_def *tmpl__num_lookup(const char *name);
 
 /* Fails the render with "error calling NAME: <fmt>". */
 int tmpl__fail(struct render *r, const char *fmt, ...)
