@@ -710,6 +710,7 @@ int tmpl_parse(const char *text,
                               : TMPL_DEFAULT_MAX_OUTPUT_BYTES;
     t->max_depth =
         opts->max_depth > 0 ? opts->max_depth : TMPL_DEFAULT_MAX_DEPTH;
+    t->max_steps = opts->max_steps ? opts->max_steps : TMPL_DEFAULT_MAX_STEPS;
     ld = opts->left_delimiter && *opts->left_delimiter ? opts->left_delimiter
                                                        : "{{";
     rd = opts->right_delimiter && *opts->right_delimiter ? opts->right_delimiter

@@ -30,6 +30,7 @@ struct render
     const struct tmpl_source *src;
     struct buf *out;
     size_t out_start;
+    uint64_t steps;
     struct tmpl_deps *deps;
     struct err *err;
     struct var *vars;
@@ -492,6 +493,12 @@ static int eval_pipeline(struct render *r,
         tv_unref(val);
         if (rc != 0)
             return rc;
+        /* Go digs into interface{} after each command ("lovely!" in
+         * exec.go): a nil there becomes "no value". */
+        if (next != NULL && next->kind == TV_NIL) {
+            tv_unref(next);
+            next = NULL;
+        }
         val = next;
         has = true;
     }
@@ -658,6 +665,12 @@ static int exec_node(struct render *r, const struct node *n, struct tv *dot)
 
 static int exec_list(struct render *r, const struct node *list, struct tv *dot)
 {
+    if (r->steps++ > r->t->max_steps) {
+        r->at = NULL;
+        return err_set(r->err, ERR_TOO_BIG,
+                       "template: %s: execution took more than %llu steps",
+                       r->t->name, (unsigned long long)r->t->max_steps);
+    }
     for (size_t i = 0; i < list->n_kids; i++) {
         int rc = exec_node(r, list->kids[i], dot);
 

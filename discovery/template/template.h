@@ -29,6 +29,7 @@ struct tmpl;
 #define TMPL_MAX_INPUT_BYTES (4u << 20)
 #define TMPL_DEFAULT_MAX_OUTPUT_BYTES (64u << 20)
 #define TMPL_DEFAULT_MAX_DEPTH 100
+#define TMPL_DEFAULT_MAX_STEPS 50000000ull
 
 struct tmpl_opts
 {
@@ -38,6 +39,9 @@ struct tmpl_opts
     bool error_on_missing_key;   /* missing map key: error, not <no value> */
     size_t max_output_bytes;     /* 0: TMPL_DEFAULT_MAX_OUTPUT_BYTES */
     int max_depth;               /* 0: TMPL_DEFAULT_MAX_DEPTH */
+    /* actions and range iterations per render, so `{{ range 1e18 }}`
+     * ends; 0: TMPL_DEFAULT_MAX_STEPS */
+    uint64_t max_steps;
 };
 
 /* Instance health, as the catalogue knows it (beyond Nomad): a mask. */

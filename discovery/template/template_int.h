@@ -128,6 +128,7 @@ struct tmpl
     bool error_on_missing_key;
     size_t max_output_bytes;
     int max_depth;
+    uint64_t max_steps;
 };
 
 void tmpl__node_free(struct node *n);

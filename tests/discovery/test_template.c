@@ -176,7 +176,8 @@ static const struct tcase cases[] = {
     {"{{ .Missing }}", "<no value>", NULL, 0},
     {"{{ .Missing.Deeper }}", "<no value>", NULL, 0},
     {"{{ .Missing }}", NULL, "map has no entry for key \"Missing\"", 1},
-    {"{{ .Nil }}", "<nil>", NULL, 0},
+    {"{{ .Nil }} {{ print .Nil }} {{ index .Map \"zz\" | print }}",
+     "<no value> <nil> <nil>", NULL, 0},
     {"{{ .Nil.X }}", NULL, "nil pointer evaluating interface {}.X", 0},
     {"{{ .Name.X }}", NULL, "can't evaluate field X in type string", 0},
     {"{{ . }}", NULL, NULL, 0}, /* checked separately: prints the map */
@@ -533,6 +534,13 @@ START_TEST(bounds_nesting_and_output)
     ck_assert_int_eq(tmpl_parse(loop, strlen(loop), &opts, &t, &err), 0);
     ck_assert_int_eq(tmpl_render(t, NULL, NULL, &out, NULL, &err), ERR_TOO_BIG);
     ck_assert_ptr_nonnull(strstr(err.msg, "larger than 1000 bytes"));
+    tmpl_free(t);
+    /* an empty body writes nothing, so only the step budget ends it */
+    loop = "{{ range 1000000000000 }}{{ end }}";
+    opts.max_steps = 100000;
+    ck_assert_int_eq(tmpl_parse(loop, strlen(loop), &opts, &t, &err), 0);
+    ck_assert_int_eq(tmpl_render(t, NULL, NULL, &out, NULL, &err), ERR_TOO_BIG);
+    ck_assert_ptr_nonnull(strstr(err.msg, "more than 100000 steps"));
     tmpl_free(t);
     buf_release(&text);
     buf_release(&out);
