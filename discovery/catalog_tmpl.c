@@ -177,3 +177,27 @@ void catalog_tmpl_source(struct catalog_tmpl *ct, struct tmpl_source *src)
     src->service = adapter_service;
     src->services = adapter_services;
 }
+
+uint64_t catalog_tmpl_deps_index(const struct catalog_tmpl *ct,
+                                 const struct tmpl_deps *deps)
+{
+    uint64_t max = 0;
+
+    for (size_t i = 0; i < deps->n; i++) {
+        const struct tmpl_dep *d = &deps->items[i];
+        uint64_t idx = 0;
+
+        if (d->kind == TMPL_DEP_SERVICE) {
+            idx =
+                catalog_name_index(ct->catalog, ct->namespace_, d->query.name);
+        } else if (d->kind == TMPL_DEP_SERVICES) {
+            struct catalog_name *names = NULL;
+            size_t n = catalog_names(ct->catalog, ct->namespace_, &names, &idx);
+
+            catalog_names_free(names, n);
+        }
+        if (idx > max)
+            max = idx;
+    }
+    return max;
+}

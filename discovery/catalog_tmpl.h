@@ -31,4 +31,14 @@ void catalog_tmpl_free(struct catalog_tmpl *ct);
 /* Fills *src with callbacks over ct (valid while ct lives). */
 void catalog_tmpl_source(struct catalog_tmpl *ct, struct tmpl_source *src);
 
+/*
+ * The newest modify index among the catalogue answers a render depended
+ * on (names for nomadService, the namespace for nomadServices; env
+ * lookups never change). A watcher keeps it after rendering and
+ * re-renders only once it differs: an unrelated service moving leaves
+ * it alone.
+ */
+uint64_t catalog_tmpl_deps_index(const struct catalog_tmpl *ct,
+                                 const struct tmpl_deps *deps);
+
 #endif

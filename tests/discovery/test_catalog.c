@@ -634,6 +634,46 @@ START_TEST(adapter_reuses_unchanged_answers)
 }
 END_TEST
 
+START_TEST(watchers_rerender_only_when_their_answers_move)
+{
+    struct catalog *c = catalog_new(TTL_MS);
+    struct catalog_tmpl_opts opts = {.catalog = c, .env = task_env};
+    struct catalog_tmpl *ct = catalog_tmpl_new(&opts);
+    const char *text =
+        "{{ env \"NOMAD_ALLOC_ID\" }}"
+        "{{ range nomadService \"redis\" }}{{ .Port }}"
+        "{{ end }}";
+    static const struct svc_spec web_only[] = {
+        {"w9", "web", NULL, NULL, 9, NULL, 0},
+    };
+    struct tmpl_source src;
+    struct tmpl_deps deps;
+    struct tmpl *t = NULL;
+    struct err err = ERR_INIT;
+    struct buf out = BUF_INIT;
+    uint64_t seen;
+
+    catalog_tmpl_source(ct, &src);
+    tmpl_deps_init(&deps);
+    ck_assert_int_eq(tmpl_parse(text, strlen(text), NULL, &t, &err), 0);
+    ck_assert_int_eq(tmpl_render(t, &src, NULL, &out, &deps, &err), 0);
+    seen = catalog_tmpl_deps_index(ct, &deps);
+    ck_assert_uint_eq(seen, 0); /* redis not registered yet */
+    apply(c, "n2", 1, web_only, 1, 0);
+    ck_assert_uint_eq(catalog_tmpl_deps_index(ct, &deps), seen);
+    apply(c, "n1", 1, v1, 1, 0);
+    ck_assert_uint_gt(catalog_tmpl_deps_index(ct, &deps), seen);
+    seen = catalog_tmpl_deps_index(ct, &deps);
+    apply(c, "n2", 2, v2 + 1, 1, 0); /* web changes again */
+    ck_assert_uint_eq(catalog_tmpl_deps_index(ct, &deps), seen);
+    tmpl_deps_release(&deps);
+    tmpl_free(t);
+    buf_release(&out);
+    catalog_tmpl_free(ct);
+    catalog_free(c);
+}
+END_TEST
+
 static Suite *catalog_suite(void)
 {
     Suite *s = suite_create("catalog");
@@ -650,6 +690,7 @@ static Suite *catalog_suite(void)
     tcase_add_test(tc, codec_rejects_bad_sets);
     tcase_add_test(tc, template_renders_from_the_catalogue);
     tcase_add_test(tc, adapter_reuses_unchanged_answers);
+    tcase_add_test(tc, watchers_rerender_only_when_their_answers_move);
     suite_add_tcase(s, tc);
     return s;
 }
