@@ -379,5 +379,5 @@ const struct func_def *tmpl__num_lookup(const char *name)
         if (strcmp(num_funcs[i].name, name) == 0)
             return &num_funcs[i];
     }
-    return NULL;
+    return tmpl__match_lookup(name);
 }

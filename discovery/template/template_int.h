@@ -164,6 +164,8 @@ const struct func_def *tmpl__ct_lookup(const char *name);
 const struct func_def *tmpl__text_lookup(const char *name);
 /* JSON, encoding and arithmetic helpers (funcs_num.c). */
 const struct func_def *tmpl__num_lookup(const char *name);
+/* regexMatch, regexReplaceAll, byTag (funcs_match.c). */
+const struct func_def *tmpl__match_lookup(const char *name);
 
 /* Fails the render with "error calling NAME: <fmt>". */
 int tmpl__fail(struct render *r, const char *fmt, ...)

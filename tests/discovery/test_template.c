@@ -392,6 +392,16 @@ static const struct tcase cases[] = {
      "7 2 2 3 3 5", NULL, 0},
     {"{{ divide 0 1 }}", NULL, "division by zero", 0},
     {"{{ \"a\\nb\" | indent 2 }}", "  a\n  b", NULL, 0},
+    {"{{ regexMatch \"^w[a-z]+$\" .Name }} {{ regexMatch \"^[0-9]\" .Name }}",
+     "true false", NULL, 0},
+    {"{{ regexReplaceAll \"([a-z]+)-([0-9]+)\" \"${2}_$1\" \"ab-12 cd-3\" }}",
+     "12_ab 3_cd", NULL, 0},
+    {"{{ regexReplaceAll \"x*\" \"-\" \"abc\" }}", "-a-b-c-", NULL, 0},
+    {"{{ regexMatch \"(\" .Name }}", NULL, "error parsing regexp", 0},
+    {"{{ range $tag, $s := nomadService \"web\" | byTag }}{{ $tag }}="
+     "{{ range $s }}{{ .ID }}{{ end }};{{ end }}",
+     "public=svc-3;v1=svc-4;v2=svc-3;", NULL, 0},
+    {"{{ byTag .List }}", NULL, "byTag: element 0 has no Tags", 0},
     /* messages carry name, line and column */
     {"line1\n  {{ .Name | nope }}", NULL,
      "template: test:2:14: function \"nope\" not defined", 0},
