@@ -579,6 +579,37 @@ START_TEST(template_reused_across_renders)
 }
 END_TEST
 
+/* tests/data/template/NAME.tpl renders to NAME.out, byte for byte. */
+START_TEST(golden_files)
+{
+    static const char *const names[] = {"redis-env", "haproxy", "services"};
+
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        struct buf text = BUF_INIT, want = BUF_INIT, out = BUF_INIT;
+        struct err err = ERR_INIT;
+        struct tmpl *t = NULL;
+        struct tmpl_opts opts = {.name = names[i]};
+        char path[1024];
+
+        snprintf(path, sizeof(path), "%s/template/%s.tpl", test_data_dir(),
+                 names[i]);
+        ck_assert_msg(buf_read_file(&text, path, &err) == 0, "%s", err.msg);
+        snprintf(path, sizeof(path), "%s/template/%s.out", test_data_dir(),
+                 names[i]);
+        ck_assert_msg(buf_read_file(&want, path, &err) == 0, "%s", err.msg);
+        ck_assert_msg(tmpl_parse(text.data, text.len, &opts, &t, &err) == 0,
+                      "%s", err.msg);
+        ck_assert_msg(tmpl_render(t, &source, NULL, &out, NULL, &err) == 0,
+                      "%s", err.msg);
+        ck_assert_str_eq(buf_str(&out), buf_str(&want));
+        tmpl_free(t);
+        buf_release(&text);
+        buf_release(&want);
+        buf_release(&out);
+    }
+}
+END_TEST
+
 static Suite *template_suite(void)
 {
     Suite *s = suite_create("template");
@@ -589,6 +620,7 @@ static Suite *template_suite(void)
     tcase_add_test(tc, reports_dependencies);
     tcase_add_test(tc, bounds_nesting_and_output);
     tcase_add_test(tc, template_reused_across_renders);
+    tcase_add_test(tc, golden_files);
     suite_add_tcase(s, tc);
     return s;
 }
