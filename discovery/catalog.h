@@ -121,9 +121,9 @@ void catalog_free(struct catalog *c);
 /*
  * Merges a node's set seen at now_ms (monotonic). Copies what it keeps;
  * set stays the caller's. Names and IDs hold no control characters (the
- * decoder rejects them; local callers must not pass them either). Returns what the merge decided; on APPLY the
- * read model and its indexes are updated (nothing moves when the new set
- * equals the old one, apart from the version).
+ * decoder rejects them; local callers must not pass them either). Returns what
+ * the merge decided; on APPLY the read model and its indexes are updated
+ * (nothing moves when the new set equals the old one, apart from the version).
  */
 enum catalog_merge catalog_apply(struct catalog *c,
                                  const struct catalog_node_set *set,
