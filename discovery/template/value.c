@@ -6,9 +6,9 @@
 
 #include "lib/alloc.h"
 
-static struct tv nil_value = {.refs = 1, .kind = TV_NIL};
-static struct tv true_value = {.refs = 1, .kind = TV_BOOL, .u.b = true};
-static struct tv false_value = {.refs = 1, .kind = TV_BOOL, .u.b = false};
+static struct tv nil_value = {.refs = -1, .kind = TV_NIL};
+static struct tv true_value = {.refs = -1, .kind = TV_BOOL, .u.b = true};
+static struct tv false_value = {.refs = -1, .kind = TV_BOOL, .u.b = false};
 
 static bool is_static(const struct tv *v)
 {
@@ -159,10 +159,8 @@ void tv_record_set(struct tv *rec, size_t field, struct tv *val)
 
 void tv_free_(struct tv *v)
 {
-    if (is_static(v)) {
-        v->refs = 1; /* never freed; a stray unref must not wrap */
+    if (is_static(v))
         return;
-    }
     switch (v->kind) {
     case TV_STRING:
         free(v->u.str.s);

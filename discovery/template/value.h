@@ -10,7 +10,7 @@
  * missing field is an error rather than "<no value>", and they print as
  * {a b c} in field order.
  *
- * Single-threaded: the counts are not atomic.
+ * A value belongs to one thread at a time: the counts are not atomic.
  */
 #ifndef CARAVAN_DISCOVERY_TEMPLATE_VALUE_H
 #define CARAVAN_DISCOVERY_TEMPLATE_VALUE_H
@@ -90,16 +90,18 @@ struct tv *tv_record_new(const struct tv_shape *shape);
 /* Takes ownership of val. Only while building. */
 void tv_record_set(struct tv *rec, size_t field, struct tv *val);
 
+/* Shared singletons (nil, true, false) have refs -1 and are never
+ * counted, so renders on different threads never touch shared memory. */
 static inline struct tv *tv_ref(struct tv *v)
 {
-    if (v != NULL)
+    if (v != NULL && v->refs > 0)
         v->refs++;
     return v;
 }
 void tv_free_(struct tv *v);
 static inline void tv_unref(struct tv *v)
 {
-    if (v != NULL && --v->refs == 0)
+    if (v != NULL && v->refs > 0 && --v->refs == 0)
         tv_free_(v);
 }
 
