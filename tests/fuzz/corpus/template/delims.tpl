@@ -1,0 +1,1 @@
+[[ .Name ]] {{ not a delimiter }} [[/* c */]] [[ printf "%5.2f|%x|%v" .Map.x 255 .List ]]

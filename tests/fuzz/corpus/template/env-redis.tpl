@@ -1,0 +1,3 @@
+{{ range nomadService "redis-svc" }}REDIS_HOST={{ .Address }}
+REDIS_PORT={{ .Port }}
+{{ end }}

@@ -1,0 +1,1 @@
+{{ range 3 }}{{ if eq . 1 }}{{ continue }}{{ end }}{{ . }}{{ break }}{{ end }}{{ $y := 1 }}{{ $y = 2 }}

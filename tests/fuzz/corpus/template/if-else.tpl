@@ -1,0 +1,1 @@
+{{ if and .Name (eq .Port 80) }}{{ with $x := index .List 1 }}{{ $x }}{{ end }}{{ else if .Nil }}n{{ else }}e{{ end }}

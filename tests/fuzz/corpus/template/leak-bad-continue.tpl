@@ -1,0 +1,1 @@
+{{ range 3 }}{{ if eq .continue }}{{ end }}{{ . }}{{ break }}d  ne{}{}{{  1 }}{{ continue$}}{{ end }}{{ . }}{{ bkrea }}{{ end }}{{ $y :=   }}{{ $y = 2 }}

@@ -1,0 +1,1 @@
+{{ (((1))) }} {{ slice .List 0 1 }} {{ "\u00e9\x41" }} {{ `raw` }} {{ 0x1F }} {{ .Missing.X }} {{ split "," "a,b" }}

@@ -1,0 +1,1 @@
+{{ regexReplaceAll "([a-z]+)-([0-9]+)" "${2}_$1" .Name }}{{ regexMatch "^w" .Name }}{{ range $t, $s := nomadService "web" | byTag }}{{ $t }}{{ end }}

@@ -1,0 +1,3 @@
+{{- range $i, $e := .List -}}
+{{ $i }}={{ $e | toUpper | printf "%q" }}
+{{- else }}none{{ end -}}

@@ -1,0 +1,1 @@
+{{ with nomadService 2 (env "HOME") "v1.web@global|passing" }}{{ toJSON . }}{{ end }}{{ range nomadServices }}{{ .Name }} {{ .Tags | join "," }}{{ end }}
