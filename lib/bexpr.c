@@ -240,10 +240,18 @@ static int parse_selector(struct parser *p, struct bexpr *m)
             p->pos++;
         sel_add(m, xstrndup(p->s + start, p->pos - start));
         for (;;) {
+            if (p->s[p->pos] == '.' && is_digit(p->s[p->pos + 1])) {
+                /* .0: an index into a list, as go-bexpr allows. */
+                start = ++p->pos;
+                while (is_digit(p->s[p->pos]))
+                    p->pos++;
+                sel_add(m, xstrndup(p->s + start, p->pos - start));
+                continue;
+            }
             if (p->s[p->pos] == '.') {
                 p->pos++;
                 if (!is_alpha(p->s[p->pos]))
-                    return fail_at(p, p->pos, "[a-zA-Z]");
+                    return fail_at(p, p->pos, "[0-9] or [a-zA-Z]");
                 break;
             }
             if (p->s[p->pos] != '[')
@@ -296,7 +304,9 @@ static int parse_value(struct parser *p, char **out)
         return 0;
     }
     if (is_alpha(c)) {
-        while (is_ident(p->s[p->pos]))
+        /* A bare selector as a value stands for its own text (a.b). */
+        while (is_ident(p->s[p->pos]) ||
+               (p->s[p->pos] == '.' && is_ident(p->s[p->pos + 1])))
             p->pos++;
         *out = xstrndup(p->s + start, p->pos - start);
         return 0;

@@ -7,6 +7,11 @@
  *   Meta["key with space"] is not empty
  *
  * Parse once, match against each item. Pure: no I/O.
+ *
+ * Beyond go-bexpr: <, <=, >, >= (numbers, or strings byte-wise). Short
+ * of it: JSON-pointer selectors ("/a/b") and inline lists (["a", "b"]);
+ * `matches` takes POSIX extended regular expressions, without stacked
+ * repetition or back references.
  */
 #ifndef CARAVAN_LIB_BEXPR_H
 #define CARAVAN_LIB_BEXPR_H

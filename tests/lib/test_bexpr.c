@@ -56,8 +56,11 @@ static const struct
     {"Meta[\"key with space\"] == \"v\"", YES, NULL},
     {"Meta[ `team` ] == \"x\"", YES, NULL},
     {"JobSummary.Summary.web.Running == 2", YES, NULL},
-    {"Datacenters.1 == \"dc2\"", BAD,
-     "1:13 (12): no match found, expected: [a-zA-Z]"},
+    {"Datacenters.1 == \"dc2\"", YES, NULL},
+    {"Ports.0 < 100", YES, NULL},
+    {"Datacenters.7 is empty", YES, NULL},
+    {"Namespace == default", YES, NULL},
+    {"Meta.team == Meta.team", NO, NULL}, /* the text "Meta.team" */
     /* missing fields */
     {"Meta.nope == \"x\"", NO, NULL},
     {"Meta.nope != \"x\"", YES, NULL},
@@ -110,7 +113,8 @@ static const struct
     {"Status is full", BAD, "1:11 (10): no match found, expected: \"empty\""},
     {"\"x\" == Status", BAD, "1:5 (4): no match found, expected: \"in\""},
     {"Meta[team] == \"x\"", BAD, "1:6 (5): no match found"},
-    {"Meta. == \"x\"", BAD, "1:6 (5): no match found, expected: [a-zA-Z]"},
+    {"Meta. == \"x\"", BAD,
+     "1:6 (5): no match found, expected: [0-9] or [a-zA-Z]"},
     {"Name matches \"(\"", BAD, "1:14 (13): no match found, expected: a valid"},
     {"Name matches \"x++\"", BAD,
      "1:14 (13): no match found, expected: a valid regular expression (invalid "
