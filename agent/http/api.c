@@ -342,6 +342,20 @@ static int job_stub(const struct job *j, void *arg)
                   (json_int_t)j->modify_index, "JobModifyIndex",
                   (json_int_t)j->job_modify_index, "SubmitTime",
                   (json_int_t)j->submit_time));
+    /* Nomad's stub carries the job's Meta, so ?filter= can use it. */
+    if (j->meta.n > 0 || j->meta.set) {
+        json_t *meta = json_object();
+
+        for (size_t i = 0; i < j->meta.n; i++)
+            json_object_set_new(meta, j->meta.items[i].key,
+                                json_string(j->meta.items[i].value));
+        json_object_set_new(
+            json_array_get(c->out, json_array_size(c->out) - 1), "Meta", meta);
+    } else {
+        json_object_set_new(
+            json_array_get(c->out, json_array_size(c->out) - 1), "Meta",
+            json_null());
+    }
     return 0;
 }
 

@@ -31,13 +31,16 @@ node_ready() { api_check "$API/nodes" '.[0].Status == "ready"'; }
 wait_until 100 node_ready
 t_ok $? "the dev agent registers its node"
 
-# job NAME TYPE PRIORITY DATACENTERS
+# job NAME TYPE PRIORITY DATACENTERS TEAM
 job() {
     cat >"$T_TMP/$1.nomad.hcl" <<HCL
 job "$1" {
   type        = "$2"
   priority    = $3
   datacenters = $4
+  meta {
+    team = "$5"
+  }
   group "g" {
     task "t" {
       driver = "raw_exec"
@@ -50,9 +53,9 @@ job "$1" {
 HCL
     t_run "register $1" 0 "$CARAVAN" job run -detach "$T_TMP/$1.nomad.hcl"
 }
-job alpha service 50 '["nowhere-a"]'
-job beta batch 70 '["nowhere-a", "nowhere-b"]'
-job gamma batch 30 '["nowhere-b"]'
+job alpha service 50 '["nowhere-a"]' x
+job beta batch 70 '["nowhere-a", "nowhere-b"]' y
+job gamma batch 30 '["nowhere-b"]' x
 
 # get PATH-AND-QUERY: body in $BODY, status in $CODE, headers in $T_TMP/h.
 get() {
@@ -68,6 +71,11 @@ t_eq "all three jobs listed" "$(ids)" "alpha,beta,gamma"
 get "/jobs?filter=$(jq -rn --arg f 'Type == "batch"' '$f|@uri')"
 t_eq "filter Type == \"batch\": 200" "$CODE" 200
 t_eq "filter Type == \"batch\"" "$(ids)" "beta,gamma"
+
+get "/jobs?filter=$(jq -rn --arg f 'Meta.team == "x"' '$f|@uri')"
+t_eq "filter on the jobs' Meta" "$(ids)" "alpha,gamma"
+get "/jobs?filter=$(jq -rn --arg f 'Meta.team == "x" and Type == "batch"' '$f|@uri')"
+t_eq "filter on Meta and Type" "$(ids)" "gamma"
 
 get "/jobs?filter=$(jq -rn --arg f 'Priority > 40 and Type != "batch"' '$f|@uri')"
 t_eq "filter with and" "$(ids)" "alpha"
@@ -116,6 +124,14 @@ get "/nodes?filter=$(jq -rn --arg f 'Status == "ready"' '$f|@uri')"
 t_eq "nodes filtered" "$(jq length <<<"$BODY")" 1
 get "/job/alpha/versions?filter=$(jq -rn --arg f 'Version == 0' '$f|@uri')"
 t_eq "job versions filtered" "$(jq '.Versions | length' <<<"$BODY")" 1
+
+# The CLI's -filter and -per-page reach the same code.
+t_run "eval list -filter" 0 "$CARAVAN" eval list -json -filter 'JobID == "gamma"'
+t_eq "eval list -filter: only gamma's" "$(jq -r '[.[].JobID] | unique | join(",")' <<<"$T_OUT")" "gamma"
+t_run "eval list -per-page 1" 0 "$CARAVAN" eval list -json -per-page 1
+t_eq "eval list -per-page 1: one eval" "$(jq length <<<"$T_OUT")" 1
+t_run "eval list with a bad -filter" 1 "$CARAVAN" eval list -filter 'JobID =='
+t_contains "eval list with a bad -filter: message" "$T_ERR" "failed to read filter expression: 1:9 (8)"
 
 for pp in 0 -1 abc 2x; do
     get "/jobs?per_page=$pp"
