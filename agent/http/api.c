@@ -13,6 +13,7 @@
 
 #include "agent/http/httpd.h"
 #include "agent/http/httpd_wait.h"
+#include "agent/http/listing.h"
 #include "agent/client/client.h"
 #include "agent/server/server.h"
 #include "lib/alloc.h"
@@ -47,10 +48,16 @@ void api_answer(struct http_api *api,
 {
     struct state_snap *snap;
     struct err err = ERR_INIT;
+    struct listing list;
     json_t *body;
     char idx[24];
 
+    if (listing_init(&list, req, &err) != 0) {
+        httpd_respond_err(req, &err);
+        return;
+    }
     if (server_read_begin(api->srv, &snap, &err) != 0) {
+        listing_release(&list);
         httpd_respond_err(req, &err);
         return;
     }
@@ -59,6 +66,9 @@ void api_answer(struct http_api *api,
         idx, sizeof(idx), "%" PRIu64,
         server_read_index(snap, tables) ? server_read_index(snap, tables) : 1);
     server_read_end(snap);
+    if (body != NULL)
+        listing_apply(&list, req, body);
+    listing_release(&list);
     if (body == NULL) {
         httpd_respond_err(req, &err);
         return;
@@ -122,11 +132,15 @@ void api_serve_read(struct http_api *api,
     struct err err = ERR_INIT;
     uint64_t min_index, wait_ms, now_index;
     struct blocking *b;
+    struct listing list;
 
-    if (httpd_wait_parse(req, &min_index, &wait_ms, &err) != 0) {
+    /* A bad ?filter= or ?per_page= is refused before any wait. */
+    if (httpd_wait_parse(req, &min_index, &wait_ms, &err) != 0 ||
+        listing_init(&list, req, &err) != 0) {
         httpd_respond_err(req, &err);
         return;
     }
+    listing_release(&list);
     if (min_index > 0 && server_read_begin(api->srv, &snap, &err) == 0) {
         now_index = server_read_index(snap, tables);
         server_read_end(snap);
@@ -328,6 +342,20 @@ static int job_stub(const struct job *j, void *arg)
                   (json_int_t)j->modify_index, "JobModifyIndex",
                   (json_int_t)j->job_modify_index, "SubmitTime",
                   (json_int_t)j->submit_time));
+    /* Nomad's stub carries the job's Meta, so ?filter= can use it. */
+    if (j->meta.n > 0 || j->meta.set) {
+        json_t *meta = json_object();
+
+        for (size_t i = 0; i < j->meta.n; i++)
+            json_object_set_new(meta, j->meta.items[i].key,
+                                json_string(j->meta.items[i].value));
+        json_object_set_new(
+            json_array_get(c->out, json_array_size(c->out) - 1), "Meta", meta);
+    } else {
+        json_object_set_new(
+            json_array_get(c->out, json_array_size(c->out) - 1), "Meta",
+            json_null());
+    }
     return 0;
 }
 
