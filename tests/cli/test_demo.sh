@@ -62,9 +62,24 @@ t_run "dispatch again with 500" 0 "$CARAVAN" job dispatch -meta budget=500 pytec
 reset_logged() { api_check "http://127.0.0.1:$WEB/api/state" '.log | any(test("budget set to [$]500"))'; }
 wait_until 150 reset_logged
 t_ok $? "the budget is reset"
+# The tutorial's last edit: sales engineers only, one every second.
+sed -e 's|cron             = "0/3 \* \* \* \* \* \*"|cron             = "0/1 * * * * * *"|' \
+    -e 's|args    = \["${var.app_dir}/employee.py"\]|args    = ["${var.app_dir}/employee.py", "--employee-type", "sales_engineer"]|' \
+    "$DIR/pytechco-employee.nomad.hcl" >"$T_TMP/employee.nomad.hcl"
+t_contains "the edit took" "$(cat "$T_TMP/employee.nomad.hcl")" '"--employee-type", "sales_engineer"'
+t_run "run the edited employee job" 0 "$CARAVAN" job run "${APP[@]}" "$T_TMP/employee.nomad.hcl"
+t_contains "registered" "$T_OUT" "Job registration successful"
+t_contains "the next launch within a second" "$T_OUT" "Approximate next launch time: "
+engineers_only() {
+    api_check "http://127.0.0.1:$WEB/api/state" \
+        '(.online | length > 0) and (.online | all(.type == "sales_engineer"))'
+}
+wait_until 200 engineers_only
+t_ok $? "only sales engineers come online"
+t_run "stop the employee again" 0 "$CARAVAN" job stop -purge pytechco-employee
 t_run "stop setup" 0 "$CARAVAN" job stop -purge pytechco-setup
-t_run "stop web" 0 "$CARAVAN" job stop pytechco-web
-t_run "stop redis" 0 "$CARAVAN" job stop pytechco-redis
+t_run "stop web" 0 "$CARAVAN" job stop -purge pytechco-web
+t_run "stop redis" 0 "$CARAVAN" job stop -purge pytechco-redis
 web_gone() { ! curl -sf "http://127.0.0.1:$WEB/api/state"; }
 wait_until 100 web_gone
 t_ok $? "the web process is gone"
