@@ -278,28 +278,6 @@ static void rpc_node_allocs(void *ctx,
  */
 #define FORWARD_TIMEOUT_MS (6 * 60 * 1000) /* past a 5 min blocking query */
 
-static void put_str_or_nil(struct buf *b, const char *s)
-{
-    if (s != NULL)
-        mp_put_str(b, s);
-    else
-        mp_put_nil(b);
-}
-
-static bool read_str_or_nil(struct mp_reader *r, char **out)
-{
-    const char *s;
-    uint32_t n;
-
-    *out = NULL;
-    if (mp_try_nil(r))
-        return true;
-    if (mp_read_str(r, &s, &n) != 0 || memchr(s, '\0', n) != NULL)
-        return false;
-    *out = xstrndup(s, n);
-    return true;
-}
-
 struct forward_call
 {
     http_fwd_done done;
@@ -315,39 +293,14 @@ static void forward_answered(void *arg,
     struct forward_call *fc = arg;
     struct http_fwd_resp resp;
     struct err err = ERR_INIT;
-    struct mp_reader r;
-    char *ct = NULL, *idx = NULL, *lc = NULL, *kl = NULL;
-    const char *data = NULL;
-    uint32_t n = 0, dlen = 0;
-    int64_t status = 0;
 
     memset(&resp, 0, sizeof(resp));
-    if (rc != 0) {
+    if (rc != 0)
         err_set(&err, rc, "%s", errmsg ? errmsg : "forwarding failed");
-    } else {
-        mp_reader_init(&r, body, len);
-        if (mp_read_array(&r, &n) != 0 || n != 6 ||
-            mp_read_int(&r, &status) != 0 || status < 100 || status > 599 ||
-            !read_str_or_nil(&r, &ct) || !read_str_or_nil(&r, &idx) ||
-            !read_str_or_nil(&r, &lc) || !read_str_or_nil(&r, &kl) ||
-            mp_read_str(&r, &data, &dlen) != 0)
-            rc = err_set(&err, ERR_MALFORMED,
-                         "malformed answer from the server");
-    }
-    if (rc == 0) {
-        resp.status = (int)status;
-        resp.content_type = ct;
-        resp.index = idx;
-        resp.last_contact = lc;
-        resp.known_leader = kl;
-        resp.body = data;
-        resp.len = dlen;
-    }
+    else
+        rc = http_fwd_decode_resp(body, len, &resp, &err);
     fc->done(fc->arg, rc, rc == 0 ? &resp : NULL, &err);
-    free(ct);
-    free(idx);
-    free(lc);
-    free(kl);
+    http_fwd_resp_release(&resp);
     free(fc);
 }
 
@@ -362,12 +315,7 @@ static void forward_to_servers(void *ctx,
 
     fc->done = done;
     fc->arg = arg;
-    mp_put_array(&b, 5);
-    mp_put_str(&b, r->method);
-    mp_put_str(&b, r->url);
-    put_str_or_nil(&b, r->token);
-    put_str_or_nil(&b, r->content_type);
-    mp_put_bin(&b, r->body ? r->body : "", r->len);
+    http_fwd_encode_req(r, &b);
     rpc_client_call(a->rpc_client, "HTTP.Forward", b.data, b.len,
                     FORWARD_TIMEOUT_MS, forward_answered, fc);
     buf_release(&b);
@@ -385,13 +333,7 @@ static void forward_done(void *arg,
         rpc_reply_error(call, err);
         return;
     }
-    mp_put_array(&b, 6);
-    mp_put_int(&b, resp->status);
-    put_str_or_nil(&b, resp->content_type);
-    put_str_or_nil(&b, resp->index);
-    put_str_or_nil(&b, resp->last_contact);
-    put_str_or_nil(&b, resp->known_leader);
-    mp_put_bin(&b, resp->body ? resp->body : "", resp->len);
+    http_fwd_encode_resp(resp, &b);
     rpc_reply(call, 0, b.data, b.len);
     buf_release(&b);
 }
@@ -403,34 +345,19 @@ static void serve_forward(struct rpc_call *call,
 {
     struct agent *a = arg;
     struct http_fwd_req r;
-    struct mp_reader rd;
     struct err err = ERR_INIT;
-    char *method = NULL, *url = NULL, *token = NULL, *ct = NULL;
-    const char *data = NULL;
-    uint32_t n = 0, dlen = 0;
 
-    mp_reader_init(&rd, body, len);
-    if (a->http == NULL || mp_read_array(&rd, &n) != 0 || n != 5 ||
-        !read_str_or_nil(&rd, &method) || method == NULL ||
-        !read_str_or_nil(&rd, &url) || url == NULL ||
-        !read_str_or_nil(&rd, &token) || !read_str_or_nil(&rd, &ct) ||
-        mp_read_str(&rd, &data, &dlen) != 0) {
-        err_set(&err, ERR_MALFORMED, "rpc: malformed HTTP.Forward request");
+    if (a->http == NULL) {
+        err_set(&err, ERR_STATE, "the HTTP API is not up yet");
         rpc_reply_error(call, &err);
-    } else {
-        memset(&r, 0, sizeof(r));
-        r.method = method;
-        r.url = url;
-        r.token = token;
-        r.content_type = ct;
-        r.body = data;
-        r.len = dlen;
-        http_api_loopback(a->http, &r, forward_done, call);
+        return;
     }
-    free(method);
-    free(url);
-    free(token);
-    free(ct);
+    if (http_fwd_decode_req(body, len, &r, &err) != 0) {
+        rpc_reply_error(call, &err);
+        return;
+    }
+    http_api_loopback(a->http, &r, forward_done, call);
+    http_fwd_req_release(&r);
 }
 
 int agent_main(int argc, char **argv)

@@ -13,6 +13,7 @@
 #include "lib/buf.h"
 #include "lib/err.h"
 #include "lib/model/alloc.h"
+#include "lib/model/alloc_list.h"
 #include "lib/model/codec_mp.h"
 #include "lib/mp.h"
 #include "mesh/rpc_uv.h"
@@ -20,7 +21,6 @@
 #define CALL_TIMEOUT_MS 10000
 /* Blocking queries wait on the server this long, then ask again. */
 #define ALLOCS_WAIT_MS 60000
-#define MAX_ALLOCS 100000
 
 struct pending
 {
@@ -106,42 +106,28 @@ static void allocs_finished(void *arg,
     struct err err = ERR_INIT;
     struct alloc **allocs = NULL;
     struct mp_reader r;
+    const char *list = NULL;
     int64_t index = 0;
-    uint32_t n = 0, two;
-    size_t got = 0;
+    uint32_t two;
+    size_t n = 0;
 
     if (rc != 0) {
         err_set(&err, rc, "%s", errmsg ? errmsg : "rpc failed");
-        goto out;
-    }
-    mp_reader_init(&r, body, len);
-    if (mp_read_array(&r, &two) != 0 || two != 2 ||
-        mp_read_int(&r, &index) != 0 || index < 0 ||
-        mp_read_array(&r, &n) != 0 || n > MAX_ALLOCS ||
-        n > mp_remaining(&r)) {
-        rc = err_set(&err, ERR_MALFORMED, "rpc: malformed allocs answer");
-        n = 0;
-        goto out;
-    }
-    allocs = xcalloc(n ? n : 1, sizeof(*allocs));
-    for (uint32_t i = 0; i < n; i++) {
-        const char *rec;
-        uint32_t rlen;
-
-        allocs[i] = alloc_new();
-        got++;
-        if (mp_read_str(&r, &rec, &rlen) != 0 ||
-            (rc = alloc_decode_mp(rec, rlen, allocs[i], &err)) != 0) {
-            rc = rc ? rc : err_set(&err, ERR_MALFORMED, "rpc: bad alloc");
-            break;
+    } else {
+        /* [index, [records]]: the records are what Alloc.UpdateClient
+         * carries, read by the same decoder. */
+        mp_reader_init(&r, body, len);
+        if (mp_read_array(&r, &two) != 0 || two != 2 ||
+            mp_read_int(&r, &index) != 0 || index < 0) {
+            rc = err_set(&err, ERR_MALFORMED, "rpc: malformed allocs answer");
+        } else {
+            list = (const char *)r.p;
+            rc = alloc_list_decode_mp(list, mp_remaining(&r), &allocs, &n,
+                                         &err);
         }
     }
-out:
-    p->allocs_done(p->arg, rc, rc == 0 ? allocs : NULL, rc == 0 ? n : 0,
-                   (uint64_t)index, &err);
-    for (size_t i = 0; i < got; i++)
-        alloc_free(allocs[i]);
-    free(allocs);
+    p->allocs_done(p->arg, rc, allocs, n, (uint64_t)index, &err);
+    alloc_list_free(allocs, n);
     free(p);
 }
 
@@ -171,14 +157,7 @@ static void alloc_update(void *ctx,
 {
     struct buf b = BUF_INIT;
 
-    mp_put_array(&b, (uint32_t)n);
-    for (size_t i = 0; i < n; i++) {
-        struct buf rec = BUF_INIT;
-
-        alloc_encode_mp(allocs[i], &rec);
-        mp_put_bin(&b, rec.data, rec.len);
-        buf_release(&rec);
-    }
+    alloc_list_encode_mp(allocs, n, &b);
     rpc_client_call(ctx, "Alloc.UpdateClient", b.data, b.len,
                     CALL_TIMEOUT_MS, finished,
                     pending_new(done, NULL, NULL, arg));

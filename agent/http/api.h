@@ -40,6 +40,24 @@ struct http_fwd_resp
     size_t len;
 };
 
+/*
+ * Their bytes on the RPC. Decoded strings are heap copies (release them);
+ * body points into the decoded bytes.
+ */
+struct buf;
+void http_fwd_encode_req(const struct http_fwd_req *r, struct buf *out);
+int http_fwd_decode_req(const void *data,
+                        size_t len,
+                        struct http_fwd_req *r,
+                        struct err *err);
+void http_fwd_req_release(struct http_fwd_req *r);
+void http_fwd_encode_resp(const struct http_fwd_resp *r, struct buf *out);
+int http_fwd_decode_resp(const void *data,
+                         size_t len,
+                         struct http_fwd_resp *r,
+                         struct err *err);
+void http_fwd_resp_release(struct http_fwd_resp *r);
+
 typedef void (*http_fwd_done)(void *arg,
                               int rc,
                               const struct http_fwd_resp *resp,

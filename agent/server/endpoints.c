@@ -18,6 +18,7 @@
 #include "lib/buf.h"
 #include "lib/err.h"
 #include "lib/model/alloc.h"
+#include "lib/model/alloc_list.h"
 #include "lib/model/codec_mp.h"
 #include "lib/model/node.h"
 #include "lib/mp.h"
@@ -25,8 +26,6 @@
 
 /* A client waits at most this long for its allocs to change. */
 #define MAX_WAIT_MS (5 * 60 * 1000)
-/* Bounds on what one message may carry. */
-#define MAX_ALLOCS 100000
 
 /* ------------------------------------------------- allocs of a node */
 
@@ -227,31 +226,16 @@ static void node_register(struct rpc_call *call,
     node_release(&n);
 }
 
-/* A string body: the node id. */
-static bool read_id(const void *body, size_t len, char *out, size_t size)
-{
-    struct mp_reader r;
-    const char *s;
-    uint32_t n;
-
-    mp_reader_init(&r, body, len);
-    if (mp_read_str(&r, &s, &n) != 0 || n == 0 || n >= size ||
-        memchr(s, '\0', n) != NULL)
-        return false;
-    memcpy(out, s, n);
-    out[n] = '\0';
-    return true;
-}
-
 static void node_heartbeat(struct rpc_call *call,
                            const void *body,
                            size_t len,
                            void *arg)
 {
     struct endpoints *ep = arg;
+    struct err err = ERR_INIT;
     char id[128];
 
-    if (!read_id(body, len, id, sizeof(id))) {
+    if (endpoints_decode_node_id(body, len, id, sizeof(id), &err) != 0) {
         refuse(call, "Node.UpdateStatus");
         return;
     }
@@ -274,14 +258,7 @@ static void allocs_answered(void *arg,
     }
     mp_put_array(&out, 2);
     mp_put_int(&out, (int64_t)index);
-    mp_put_array(&out, (uint32_t)n);
-    for (size_t i = 0; i < n; i++) {
-        struct buf rec = BUF_INIT;
-
-        alloc_encode_mp(allocs[i], &rec);
-        mp_put_bin(&out, rec.data, rec.len);
-        buf_release(&rec);
-    }
+    alloc_list_encode_mp(allocs, n, &out);
     rpc_reply(call, 0, out.data, out.len);
     buf_release(&out);
 }
@@ -292,25 +269,17 @@ static void node_allocs(struct rpc_call *call,
                         void *arg)
 {
     struct endpoints *ep = arg;
-    struct mp_reader r;
-    const char *s;
-    uint32_t n, slen;
-    int64_t index, wait_ms;
+    struct err err = ERR_INIT;
+    uint64_t index, wait_ms;
     char id[128];
 
-    mp_reader_init(&r, body, len);
-    if (mp_read_array(&r, &n) != 0 || n != 3 ||
-        mp_read_str(&r, &s, &slen) != 0 || slen == 0 ||
-        slen >= sizeof(id) || memchr(s, '\0', slen) != NULL ||
-        mp_read_int(&r, &index) != 0 || index < 0 ||
-        mp_read_int(&r, &wait_ms) != 0 || wait_ms < 0) {
-        refuse(call, "Node.GetClientAllocs");
+    if (endpoints_decode_allocs_query(body, len, id, sizeof(id), &index,
+                                      &wait_ms, &err) != 0) {
+        rpc_reply_error(call, &err);
         return;
     }
-    memcpy(id, s, slen);
-    id[slen] = '\0';
-    server_node_allocs(ep->s, id, (uint64_t)index, (uint64_t)wait_ms,
-                       ep->loop, allocs_answered, call);
+    server_node_allocs(ep->s, id, index, wait_ms, ep->loop, allocs_answered,
+                       call);
 }
 
 static void alloc_update(struct rpc_call *call,
@@ -319,36 +288,16 @@ static void alloc_update(struct rpc_call *call,
                          void *arg)
 {
     struct endpoints *ep = arg;
-    struct mp_reader r;
-    struct alloc **allocs = NULL;
+    struct alloc **allocs;
     struct err err = ERR_INIT;
-    uint32_t n;
-    size_t got = 0;
-    bool ok;
+    size_t n;
 
-    mp_reader_init(&r, body, len);
-    /* Each record takes at least a byte: the count is bounded by them. */
-    ok = mp_read_array(&r, &n) == 0 && n <= MAX_ALLOCS &&
-         n <= mp_remaining(&r);
-    if (ok)
-        allocs = xcalloc(n ? n : 1, sizeof(*allocs));
-    for (uint32_t i = 0; ok && i < n; i++) {
-        const char *rec;
-        uint32_t rlen;
-
-        allocs[i] = alloc_new();
-        got++;
-        ok = mp_read_str(&r, &rec, &rlen) == 0 &&
-             alloc_decode_mp(rec, rlen, allocs[i], &err) == 0 &&
-             allocs[i]->id != NULL;
+    if (alloc_list_decode_mp(body, len, &allocs, &n, &err) != 0) {
+        rpc_reply_error(call, &err);
+        return;
     }
-    if (ok)
-        server_alloc_update(ep->s, allocs, n, applied, call);
-    else
-        refuse(call, "Alloc.UpdateClient");
-    for (size_t i = 0; i < got; i++)
-        alloc_free(allocs[i]);
-    free(allocs);
+    server_alloc_update(ep->s, allocs, n, applied, call);
+    alloc_list_free(allocs, n);
 }
 
 struct endpoints *server_endpoints_register(struct server *s,

@@ -37,6 +37,23 @@ void server_node_allocs(struct server *s,
 
 /* Answers Node.Register, Node.UpdateStatus, Node.GetClientAllocs and
  * Alloc.UpdateClient on rs for server s. */
+/* ------------------------------------------------------ body codecs */
+
+/* Node.UpdateStatus: the node id (out holds size bytes). */
+int endpoints_decode_node_id(const void *body,
+                             size_t len,
+                             char *out,
+                             size_t size,
+                             struct err *err);
+/* Node.GetClientAllocs: [node id, min index, max wait ms]. */
+int endpoints_decode_allocs_query(const void *body,
+                                  size_t len,
+                                  char *id,
+                                  size_t size,
+                                  uint64_t *index,
+                                  uint64_t *wait_ms,
+                                  struct err *err);
+
 struct endpoints *server_endpoints_register(struct server *s,
                                             uv_loop_t *loop,
                                             struct rpc_server *rs);
