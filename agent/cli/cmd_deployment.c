@@ -206,7 +206,7 @@ const char cli_help_deployment_resume[] =
 /* ========================================================== formatting */
 
 /* Nomad's formatDeploymentGroups. */
-static void format_groups(struct buf *out, const json_t *tgs)
+void cli_format_deployment_groups(struct buf *out, const json_t *tgs)
 {
     bool canaries = false, autorevert = false, deadline = false;
     struct rows r = ROWS_INIT;
@@ -273,7 +273,7 @@ void cli_format_deployment(struct buf *out, const json_t *d, bool verbose)
     if (json_object_size(json_object_get(d, "TaskGroups")) == 0)
         return;
     buf_puts(out, "\n\nDeployed\n");
-    format_groups(out, json_object_get(d, "TaskGroups"));
+    cli_format_deployment_groups(out, json_object_get(d, "TaskGroups"));
 }
 
 static int by_create_index(const void *pa, const void *pb)

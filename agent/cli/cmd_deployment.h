@@ -71,4 +71,7 @@ extern const char cli_help_deployment_fail[];
 extern const char cli_help_deployment_pause[];
 extern const char cli_help_deployment_resume[];
 
+/* The per-group table of a deployment (Nomad's formatDeploymentGroups). */
+void cli_format_deployment_groups(struct buf *out, const json_t *tgs);
+
 #endif

@@ -528,59 +528,6 @@ static void print_rescheduling(struct job_status *s,
     json_decref(latest);
 }
 
-/* Nomad's formatDeploymentGroups. */
-static void format_deployment_groups(struct buf *out, const json_t *tgs)
-{
-    bool canaries = false, autorevert = false, deadline = false;
-    struct rows r = ROWS_INIT;
-    const char **names;
-    size_t n;
-
-    names = cli_sorted_keys(tgs, &n);
-    for (size_t i = 0; i < n; i++) {
-        json_t *st = json_object_get(tgs, names[i]);
-
-        autorevert = autorevert || cli_jbool(st, "AutoRevert");
-        canaries = canaries || cli_jint(st, "DesiredCanaries") > 0;
-        deadline = deadline || cli_jint(st, "ProgressDeadline") != 0;
-    }
-    rows_addf(&r, "Task Group|%s%sDesired|%sPlaced|Healthy|Unhealthy%s",
-              autorevert ? "Auto Revert|" : "", canaries ? "Promoted|" : "",
-              canaries ? "Canaries|" : "",
-              deadline ? "|Progress Deadline" : "");
-    for (size_t i = 0; i < n; i++) {
-        json_t *st = json_object_get(tgs, names[i]);
-
-        rows_addf(&r, "%s|", names[i]);
-        if (autorevert)
-            rows_appendf(&r, "%s|",
-                         cli_jbool(st, "AutoRevert") ? "true" : "false");
-        if (canaries)
-            rows_appendf(&r, "%s|",
-                         cli_jint(st, "DesiredCanaries") > 0
-                             ? (cli_jbool(st, "Promoted") ? "true" : "false")
-                             : "N/A");
-        rows_appendf(&r, "%lld|", (long long)cli_jint(st, "DesiredTotal"));
-        if (canaries)
-            rows_appendf(&r, "%lld|",
-                         (long long)cli_jint(st, "DesiredCanaries"));
-        rows_appendf(&r, "%lld|%lld|%lld",
-                     (long long)cli_jint(st, "PlacedAllocs"),
-                     (long long)cli_jint(st, "HealthyAllocs"),
-                     (long long)cli_jint(st, "UnhealthyAllocs"));
-        if (deadline) {
-            int64_t by = cli_jtime(st, "RequireProgressBy");
-            char t[64];
-
-            cli_time_abs(by, t, sizeof(t));
-            rows_appendf(&r, "|%s", by == 0 ? "N/A" : t);
-        }
-    }
-    rows_format_list(&r, out);
-    rows_release(&r);
-    free(names);
-}
-
 static void print_deployment(const json_t *d, bool verbose)
 {
     struct rows r = ROWS_INIT;
@@ -593,7 +540,7 @@ static void print_deployment(const json_t *d, bool verbose)
     rows_format_kv(&r, &b);
     if (json_object_size(json_object_get(d, "TaskGroups")) > 0) {
         buf_puts(&b, "\n\nDeployed\n");
-        format_deployment_groups(&b, json_object_get(d, "TaskGroups"));
+        cli_format_deployment_groups(&b, json_object_get(d, "TaskGroups"));
     }
     cli_heading("Latest Deployment");
     cli_output(&b);

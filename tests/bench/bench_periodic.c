@@ -17,48 +17,9 @@
 #include <unistd.h>
 
 #include "lib/buf.h"
+#include "tests/bench/bench_http.h"
 
 #define NJOBS 100
-
-static size_t collect(char *d, size_t s, size_t n, void *arg)
-{
-    buf_append(arg, d, s * n);
-    return s * n;
-}
-
-static long http(const char *method, const char *url, const char *body,
-                 struct buf *out)
-{
-    CURL *c = curl_easy_init();
-    long status = 0;
-
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 30000L);
-    if (body)
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-    if (curl_easy_perform(c) == CURLE_OK)
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    curl_easy_cleanup(c);
-    return status;
-}
-
-static int free_port(void)
-{
-    struct sockaddr_in a = {0};
-    socklen_t len = sizeof(a);
-    int fd = socket(AF_INET, SOCK_STREAM, 0), port;
-
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd, (struct sockaddr *)&a, sizeof(a));
-    getsockname(fd, (struct sockaddr *)&a, &len);
-    port = ntohs(a.sin_port);
-    close(fd);
-    return port;
-}
 
 static int cmp_double(const void *a, const void *b)
 {
