@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "agent/server/cmd.h"
+#include "agent/server/periodic_core.h"
 #include "agent/server/server.h"
 #include "agent/server/state/state.h"
 #include "lib/alloc.h"
@@ -192,25 +193,31 @@ static void on_timer(uv_timer_t *h)
     }
     for (size_t i = 0; i < p->n; i++) {
         struct tracked *t = &p->items[i];
+        struct periodic_plan plan;
         struct job j;
 
         if (t->next == 0 || t->next > now)
             continue;
         job_init(&j);
-        if (server_read_job(snap, t->namespace, t->id, &j, &err) == 0 &&
-            is_active(&j)) {
-            if (tri_is_true(j.periodic->prohibit_overlap) &&
-                has_running_child(snap, &j))
+        if (server_read_job(snap, t->namespace, t->id, &j, &err) != 0 ||
+            !is_active(&j)) {
+            t->next = 0;
+        } else if (periodic_due(j.periodic, t->next, now,
+                                tri_is_true(j.periodic->prohibit_overlap) &&
+                                    has_running_child(snap, &j),
+                                &plan, &err) != 0) {
+            log_error(&p->lg, "periodic job %s: %s", t->id, err.msg);
+            t->next = 0;
+        } else {
+            if (plan.launch)
+                launch(p, &j, plan.launch_at, NULL, NULL);
+            else
                 log_info(&p->lg,
                          "skipping launch of periodic job %s at %" PRId64
-                         ": a previous child is still running (prohibit_overlap)",
-                         t->id, t->next);
-            else
-                launch(p, &j, t->next, NULL, NULL);
-            /* A late timer does not launch the missed seconds again. */
-            next_after(p, t, &j, t->next > now - 1 ? t->next : now - 1);
-        } else {
-            t->next = 0;
+                         ": a previous child is still running "
+                         "(prohibit_overlap)",
+                         t->id, plan.launch_at);
+            t->next = plan.next;
         }
         job_release(&j);
     }
@@ -245,8 +252,9 @@ static void track_new(struct sync_ctx *sc, const struct job *j)
 {
     struct periodic *p = sc->p;
     struct tracked *t;
+    struct periodic_plan plan;
     struct err err = ERR_INIT;
-    int64_t last_ns, due = 0;
+    int64_t last_ns = 0;
 
     p->items = xrealloc(p->items, (p->n + 1) * sizeof(*p->items));
     t = &p->items[p->n++];
@@ -256,14 +264,20 @@ static void track_new(struct sync_ctx *sc, const struct job *j)
     t->job_modify_index = j->job_modify_index;
     t->seen = true;
     if (state_get_periodic_launch(sc->snap, j->namespace, j->id, &last_ns,
-                                  &err) == 0 &&
-        periodic_next(j->periodic, last_ns / 1000000000, &due, &err) == 0 &&
-        due != 0 && due <= sc->now) {
-        log_info(&p->lg, "periodic job %s missed a launch at %" PRId64
-                 "; launching it now", j->id, due);
-        launch(p, j, sc->now, NULL, NULL);
+                                  &err) != 0)
+        last_ns = 0;
+    err_clear(&err);
+    if (periodic_first(j->periodic, last_ns / 1000000000, sc->now, &plan,
+                       &err) != 0) {
+        log_error(&p->lg, "periodic job %s: %s", t->id, err.msg);
+        return;
     }
-    next_after(p, t, j, sc->now);
+    if (plan.launch) {
+        log_info(&p->lg, "periodic job %s missed a launch; launching it now",
+                 j->id);
+        launch(p, j, plan.launch_at, NULL, NULL);
+    }
+    t->next = plan.next;
 }
 
 static int sync_job(const struct job *j, void *arg)
