@@ -1,5 +1,6 @@
 /* Allocation and task runners (see alloc_runner.h). */
 #include "agent/client/alloc_runner.h"
+#include "agent/client/template_hook.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -822,6 +823,13 @@ static void start_task(struct task_runner *tr)
     spec.dirs.tmp_dir = tmp;
     build_env(tr, &spec.dirs,
               d->ops->caps.fs_isolation != DRIVER_FS_ISOLATION_NONE, &env);
+    /* Templates see the task's environment and may add to it. */
+    rc = template_hook_render(t, tr->task_dir, &env, NULL, &err);
+    if (rc != 0) {
+        event(tr, "Task Hook Failed", "prestart hook \"template\" failed: %s",
+              err.msg);
+        goto fail;
+    }
     if (t->config != NULL)
         config = interpolate_json(t->config, &env, ar->env.node, &err);
     else
