@@ -15,6 +15,8 @@ int cli_cmd_job_status(const struct cli_command *cmd, int argc, char **argv);
 int cli_cmd_job_allocs(const struct cli_command *cmd, int argc, char **argv);
 int cli_cmd_job_stop(const struct cli_command *cmd, int argc, char **argv);
 int cli_cmd_job_dispatch(const struct cli_command *cmd, int argc, char **argv);
+int cli_cmd_service_list(const struct cli_command *cmd, int argc, char **argv);
+int cli_cmd_service_info(const struct cli_command *cmd, int argc, char **argv);
 int cli_cmd_job_periodic_force(const struct cli_command *cmd,
                                int argc,
                                char **argv);
@@ -45,6 +47,8 @@ extern const char cli_help_job_allocs[];
 extern const char cli_help_job_stop[];
 extern const char cli_help_job_periodic_force[];
 extern const char cli_help_job_dispatch[];
+extern const char cli_help_service_list[];
+extern const char cli_help_service_info[];
 extern const char cli_help_status[];
 extern const char cli_help_eval_status[];
 extern const char cli_help_eval_list[];

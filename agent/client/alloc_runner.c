@@ -1,6 +1,7 @@
 /* Allocation and task runners (see alloc_runner.h). */
 #include "agent/client/alloc_runner.h"
 #include "agent/client/template_hook.h"
+#include "discovery/catalog_tmpl.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -824,7 +825,19 @@ static void start_task(struct task_runner *tr)
     build_env(tr, &spec.dirs,
               d->ops->caps.fs_isolation != DRIVER_FS_ISOLATION_NONE, &env);
     /* Templates see the task's environment and may add to it. */
-    rc = template_hook_render(t, tr->task_dir, &env, NULL, &err);
+    {
+        struct catalog_tmpl_opts co = {ar->env.catalog, ar->alloc->namespace,
+                                       NULL, NULL, NULL};
+        struct catalog_tmpl *ct =
+            ar->env.catalog ? catalog_tmpl_new(&co) : NULL;
+        struct tmpl_source svc;
+
+        if (ct != NULL)
+            catalog_tmpl_source(ct, &svc);
+        rc = template_hook_render(t, tr->task_dir, &env, ct ? &svc : NULL,
+                                  &err);
+        catalog_tmpl_free(ct);
+    }
     if (rc != 0) {
         event(tr, "Task Hook Failed", "prestart hook \"template\" failed: %s",
               err.msg);

@@ -18,6 +18,7 @@ struct driver;
 struct driver_task_usage;
 struct node;
 struct alloc_runner;
+struct catalog;
 
 struct alloc_runner_env
 {
@@ -29,6 +30,8 @@ struct alloc_runner_env
     /* The runner's client-visible state changed; report it. */
     void (*changed)(void *arg, struct alloc_runner *ar);
     void *arg;
+    /* Answers templates' nomadService lookups; NULL: none. */
+    const struct catalog *catalog;
 };
 
 struct alloc_runner *alloc_runner_new(const struct alloc_runner_env *env,

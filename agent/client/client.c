@@ -13,6 +13,7 @@
 #include "agent/client/alloc_runner.h"
 #include "agent/client/alloc_stats.h"
 #include "agent/client/client_state.h"
+#include "agent/client/services.h"
 #include "drivers/driver.h"
 #include "lib/alloc.h"
 #include "lib/buf.h"
@@ -49,6 +50,7 @@ struct client
     bool batch_armed;
     struct map dirty; /* alloc ids whose client state changed */
     struct client_state *state;
+    struct client_services *services; /* this node's registrations */
     bool closing;
     int pending; /* runners closing, rpc calls in flight */
     void (*close_cb)(void *arg);
@@ -321,11 +323,28 @@ static void persist(struct client *c, const struct alloc_runner *ar)
     json_decref(rec);
 }
 
+/* The node's services, rebuilt from every runner's alloc. */
+static void refresh_services(struct client *c)
+{
+    struct map_iter it;
+    const char *id;
+    void *v;
+
+    if (c->services == NULL)
+        return;
+    client_services_begin(c->services);
+    map_iter_init(&it, &c->runners);
+    while (map_next(&it, &id, &v))
+        client_services_add(c->services, alloc_runner_alloc(v));
+    client_services_commit(c->services, time_wall_unix_ms());
+}
+
 static void runner_changed(void *arg, struct alloc_runner *ar)
 {
     struct client *c = arg;
 
     persist(c, ar);
+    refresh_services(c);
     map_put(&c->dirty, alloc_runner_alloc(ar)->id, NULL);
     if (!c->batch_armed && !c->closing) {
         c->batch_armed = true;
@@ -358,6 +377,7 @@ static void close_runner(struct client *c, const char *id, bool leave)
 
     if (ar == NULL)
         return;
+    refresh_services(c);
     rc = xcalloc(1, sizeof(*rc));
     rc->c = c;
     rc->id = xstrdup(id);
@@ -374,7 +394,8 @@ static void allocs_received(void *arg,
 {
     struct client *c = arg;
     struct alloc_runner_env env = {c->loop,        c->alloc_root,  c->node,
-                                   driver_by_name, runner_changed, c};
+                                   driver_by_name, runner_changed, c,
+                                   client_services_catalog(c->services)};
 
     c->watching = false;
     c->pending--;
@@ -512,7 +533,8 @@ static void recover_one(void *arg, const char *id, const void *data, size_t len)
 {
     struct client *c = arg;
     struct alloc_runner_env env = {c->loop,        c->alloc_root,  c->node,
-                                   driver_by_name, runner_changed, c};
+                                   driver_by_name, runner_changed, c,
+                                   client_services_catalog(c->services)};
     json_t *rec = json_loadb(data, len, 0, NULL);
     struct alloc *a = alloc_new();
     struct err err = ERR_INIT;
@@ -600,6 +622,7 @@ int client_new(uv_loop_t *loop,
     uv_timer_init(loop, &c->batch);
     c->heartbeat.data = c->batch.data = c;
     c->open_handles = 2;
+    c->services = client_services_new(c->node->id, cfg->datacenter);
     /* After the timers: recovered runners report changes at once. */
     {
         char *sdir = xasprintf("%s/state", cdir);
@@ -616,6 +639,11 @@ int client_new(uv_loop_t *loop,
     c->rpc.node_register(c->rpc.ctx, c->node, registered, c);
     *out = c;
     return 0;
+}
+
+const struct catalog *client_catalog(const struct client *c)
+{
+    return client_services_catalog(c->services);
 }
 
 const char *client_node_id(const struct client *c)
@@ -724,6 +752,7 @@ static void maybe_free(struct client *c)
     map_release(&c->runners, NULL);
     map_release(&c->dirty, NULL);
     client_state_close(c->state);
+    client_services_free(c->services);
     node_free(c->node);
     free(c->alloc_root);
     if (c->close_cb)

@@ -80,6 +80,9 @@ int client_new(uv_loop_t *loop,
                struct client **out,
                struct err *err);
 const char *client_node_id(const struct client *c);
+/* The services of this client's tasks (read-only; loop thread only). */
+struct catalog;
+const struct catalog *client_catalog(const struct client *c);
 /*
  * The directory of an alloc this client runs or ran (a heap string), or
  * NULL when it has none. Its logs are in alloc/logs/<task>.<stream>.<n>.

@@ -1556,6 +1556,8 @@ int http_api_start(uv_loop_t *loop,
     /* The client's own routes answer on any agent with a client. */
     if (rc == 0)
         rc = api_client_routes_add(api, err);
+    if (rc == 0 && api->client != NULL)
+        rc = api_routes_services(api, err);
     /* Whatever else a client-only agent is asked goes to its servers. */
     if (rc == 0 && srv == NULL && api->forward != NULL)
         rc = httpd_route(api->httpd, "* /v1/*", forward_route, api, err);

@@ -116,6 +116,7 @@ int api_routes_add(struct http_api *api,
 int api_node_routes(struct http_api *api, struct err *err);
 
 int api_routes_periodic(struct http_api *api, struct err *err);
+int api_routes_services(struct http_api *api, struct err *err);
 /* Passes req on through api->forward (a client-only agent's servers). */
 void api_forward(struct http_api *api, struct httpd_req *req);
 

@@ -1,0 +1,173 @@
+/* The client's service registrations (services.h). */
+#include "agent/client/services.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "discovery/catalog.h"
+#include "lib/alloc.h"
+#include "lib/buf.h"
+#include "lib/model/alloc.h"
+#include "lib/model/job.h"
+
+struct client_services
+{
+    struct catalog *cat;
+    char *node_id;
+    char *datacenter;
+    uint64_t version;
+    struct catalog_node_set set;  /* being built */
+    struct buf last;              /* the encoding of the set applied last */
+};
+
+struct client_services *client_services_new(const char *node_id,
+                                            const char *datacenter)
+{
+    struct client_services *cs = xcalloc(1, sizeof(*cs));
+
+    /* Our own set is never a tombstone that must wait: no expiry needed. */
+    cs->cat = catalog_new(60000);
+    cs->node_id = xstrdup(node_id);
+    cs->datacenter = xstrdup(datacenter ? datacenter : "dc1");
+    return cs;
+}
+
+void client_services_free(struct client_services *cs)
+{
+    if (cs == NULL)
+        return;
+    catalog_node_set_release(&cs->set);
+    catalog_free(cs->cat);
+    buf_release(&cs->last);
+    free(cs->node_id);
+    free(cs->datacenter);
+    free(cs);
+}
+
+void client_services_begin(struct client_services *cs)
+{
+    catalog_node_set_release(&cs->set);
+    memset(&cs->set, 0, sizeof(cs->set));
+}
+
+static const struct task_state *state_of(const struct alloc *a,
+                                         const char *task)
+{
+    for (size_t i = 0; i < a->ntask_states; i++)
+        if (strcmp(model_str(a->task_states[i].task), task) == 0)
+            return &a->task_states[i];
+    return NULL;
+}
+
+static bool running(const struct alloc *a, const char *task)
+{
+    const struct task_state *st = state_of(a, task);
+
+    return st != NULL && st->state != NULL &&
+           strcmp(st->state, "running") == 0;
+}
+
+static void add_one(struct client_services *cs,
+                    const struct alloc *a,
+                    const char *owner,
+                    const struct service *svc)
+{
+    struct catalog_service *s;
+    const struct alloc_port *port = NULL;
+
+    if (svc->provider == NULL || strcmp(svc->provider, "nomad") != 0 ||
+        svc->name == NULL)
+        return;
+    for (size_t i = 0; svc->port_label && i < a->nports; i++)
+        if (strcmp(model_str(a->ports[i].label), svc->port_label) == 0)
+            port = &a->ports[i];
+    cs->set.services = xrealloc(cs->set.services, (cs->set.n_services + 1) *
+                                                      sizeof(*s));
+    s = &cs->set.services[cs->set.n_services++];
+    memset(s, 0, sizeof(*s));
+    /* Nomad's ID: _nomad-task-<alloc>-<group or task>-<name>-<label>. */
+    s->id = xasprintf("_nomad-task-%s-%s-%s-%s", a->id, owner, svc->name,
+                      model_str(svc->port_label));
+    s->service_name = xstrdup(svc->name);
+    s->namespace_ = xstrdup(a->namespace ? a->namespace : "default");
+    s->node_id = xstrdup(cs->node_id);
+    s->datacenter = xstrdup(cs->datacenter);
+    s->job_id = xstrdup(model_str(a->job_id));
+    s->alloc_id = xstrdup(a->id);
+    s->tags = xcalloc(svc->tags.n + 1, sizeof(*s->tags));
+    for (size_t i = 0; i < svc->tags.n; i++)
+        s->tags[i] = xstrdup(svc->tags.items[i]);
+    s->n_tags = svc->tags.n;
+    s->address = xstrdup(svc->address
+                             ? svc->address
+                             : port && port->host_ip ? port->host_ip
+                                                     : "127.0.0.1");
+    s->port = port ? port->value : 0;
+    /* No checks yet: a running task's service counts as passing. */
+    s->health = CATALOG_HEALTH_PASSING;
+}
+
+void client_services_add(struct client_services *cs, const struct alloc *a)
+{
+    const struct task_group *g = NULL;
+    bool any = false;
+
+    if (a->job == NULL || alloc_is_terminal(a) ||
+        (a->desired_status && strcmp(a->desired_status, "run") != 0))
+        return;
+    for (size_t i = 0; i < a->job->ngroups; i++)
+        if (strcmp(model_str(a->job->groups[i].name),
+                   model_str(a->task_group)) == 0)
+            g = &a->job->groups[i];
+    if (g == NULL)
+        return;
+    for (size_t i = 0; i < g->ntasks; i++) {
+        const struct task *t = &g->tasks[i];
+
+        if (!running(a, t->name))
+            continue;
+        any = true;
+        for (size_t k = 0; k < t->nservices; k++)
+            add_one(cs, a, t->name, &t->services[k]);
+    }
+    /* A group's services live while any of its tasks runs. */
+    for (size_t k = 0; any && k < g->nservices; k++)
+        add_one(cs, a, g->name, &g->services[k]);
+}
+
+static int by_id(const void *x, const void *y)
+{
+    const struct catalog_service *a = x, *b = y;
+
+    return strcmp(a->id, b->id);
+}
+
+void client_services_commit(struct client_services *cs, int64_t now_ms)
+{
+    struct buf enc = BUF_INIT;
+
+    cs->set.node_id = xstrdup(cs->node_id);
+    if (cs->set.n_services > 1)
+        qsort(cs->set.services, cs->set.n_services, sizeof(*cs->set.services),
+              by_id);
+    /* Versions move only for a real change: watchers then wake rarely. */
+    cs->set.version = cs->version;
+    catalog_node_set_encode(&cs->set, &enc);
+    if (cs->version == 0 || enc.len != cs->last.len ||
+        memcmp(enc.data, cs->last.data, enc.len) != 0) {
+        cs->set.version = ++cs->version;
+        catalog_apply(cs->cat, &cs->set, now_ms);
+        buf_release(&cs->last);
+        cs->last = enc;
+    } else {
+        buf_release(&enc);
+    }
+    catalog_node_set_release(&cs->set);
+    memset(&cs->set, 0, sizeof(cs->set));
+}
+
+const struct catalog *client_services_catalog(const struct client_services *cs)
+{
+    return cs->cat;
+}

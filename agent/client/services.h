@@ -1,0 +1,26 @@
+/*
+ * The services of the tasks this client runs, as `provider = "nomad"`
+ * registrations in the node's catalogue record set: rebuilt from the
+ * allocs whenever one changes, so nothing stale outlives a task, an
+ * alloc or an agent restart.
+ */
+#ifndef CARAVAN_AGENT_CLIENT_SERVICES_H
+#define CARAVAN_AGENT_CLIENT_SERVICES_H
+
+#include <stdint.h>
+
+struct alloc;
+struct catalog;
+struct client_services;
+
+struct client_services *client_services_new(const char *node_id,
+                                            const char *datacenter);
+void client_services_free(struct client_services *cs);
+/* Starts a new record set; add every alloc; then commit it. */
+void client_services_begin(struct client_services *cs);
+void client_services_add(struct client_services *cs, const struct alloc *a);
+/* Applies the set at the next version when it differs from the last. */
+void client_services_commit(struct client_services *cs, int64_t now_ms);
+const struct catalog *client_services_catalog(const struct client_services *cs);
+
+#endif

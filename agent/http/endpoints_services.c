@@ -1,0 +1,140 @@
+/*
+ * Native service discovery: GET /v1/services and /v1/service/:name,
+ * answered from the catalogue of this agent's client.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent/client/client.h"
+#include "agent/http/api_int.h"
+#include "discovery/catalog.h"
+#include "lib/alloc.h"
+#include "lib/err.h"
+
+static void set_index(struct httpd_req *req, uint64_t index)
+{
+    char idx[24];
+
+    snprintf(idx, sizeof(idx), "%" PRIu64, index ? index : 1);
+    httpd_set_header(req, "X-Nomad-Index", idx);
+    httpd_set_header(req, "X-Nomad-KnownLeader", "true");
+    httpd_set_header(req, "X-Nomad-LastContact", "0");
+}
+
+static json_t *names_of(const struct catalog *cat, const char *ns,
+                        uint64_t *index)
+{
+    struct catalog_name *names;
+    size_t n = catalog_names(cat, ns, &names, index);
+    json_t *list = json_array();
+
+    for (size_t i = 0; i < n; i++) {
+        json_t *tags = json_array();
+
+        for (size_t k = 0; k < names[i].n_tags; k++)
+            json_array_append_new(tags, json_string(names[i].tags[k]));
+        json_array_append_new(list,
+                              json_pack("{s:s,s:o}", "ServiceName",
+                                        names[i].name, "Tags", tags));
+    }
+    catalog_names_free(names, n);
+    return list;
+}
+
+static void get_services(struct httpd_req *req, void *arg)
+{
+    struct http_api *api = arg;
+    const struct catalog *cat = client_catalog(api->client);
+    const char *want = httpd_req_namespace(req);
+    json_t *out = json_array();
+    uint64_t index = catalog_index(cat), ignored;
+    const char **nss;
+    size_t n = catalog_namespaces(cat, &nss);
+
+    for (size_t i = 0; i < n; i++) {
+        json_t *services;
+
+        if (strcmp(want, "*") != 0 && strcmp(want, nss[i]) != 0)
+            continue;
+        services = names_of(cat, nss[i], &ignored);
+        if (json_array_size(services) == 0) {
+            json_decref(services);
+            continue;
+        }
+        json_array_append_new(out, json_pack("{s:s,s:o}", "Namespace",
+                                             nss[i], "Services", services));
+    }
+    free(nss);
+    set_index(req, index);
+    httpd_respond_json(req, 200, out);
+    json_decref(out);
+}
+
+static json_t *registration(const struct catalog_service *s)
+{
+    json_t *tags = json_array();
+
+    for (size_t i = 0; i < s->n_tags; i++)
+        json_array_append_new(tags, json_string(s->tags[i]));
+    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:s,s:I,s:I,s:I}",
+                     "ID", s->id, "ServiceName", s->service_name, "Namespace",
+                     s->namespace_, "NodeID", s->node_id, "Datacenter",
+                     s->datacenter, "JobID", s->job_id, "AllocID", s->alloc_id,
+                     "Tags", tags, "Address", s->address, "Port",
+                     (json_int_t)s->port, "CreateIndex",
+                     (json_int_t)s->create_index, "ModifyIndex",
+                     (json_int_t)s->modify_index);
+}
+
+static void get_service(struct httpd_req *req, void *arg)
+{
+    struct http_api *api = arg;
+    const struct catalog *cat = client_catalog(api->client);
+    const char *name = httpd_req_param(req, "name");
+    const char *choose = httpd_query_get(req, "choose");
+    struct catalog_filter f = {httpd_query_get(req, "tag"), NULL, 0};
+    const struct catalog_service **list;
+    uint64_t index = 0;
+    size_t n, keep;
+    json_t *out;
+
+    if (name == NULL || name[0] == '\0') {
+        httpd_respond_error(req, 400, "missing service name");
+        return;
+    }
+    n = catalog_lookup(cat, httpd_req_namespace(req), name, &f, &list, &index);
+    keep = n;
+    if (choose != NULL) {
+        const char *bar = strchr(choose, '|');
+        char *end;
+        long want = bar ? strtol(choose, &end, 10) : 0;
+
+        if (bar == NULL || end != bar || want < 1 || bar[1] == '\0') {
+            free(list);
+            httpd_respond_error(req, 400,
+                                "failed to choose services: invalid choose "
+                                "value \"%s\": want <n>|<key>",
+                                choose);
+            return;
+        }
+        keep = catalog_choose(list, n, (size_t)want, bar + 1);
+    }
+    out = json_array();
+    for (size_t i = 0; i < keep; i++)
+        json_array_append_new(out, registration(list[i]));
+    free(list);
+    set_index(req, index ? index : catalog_index(cat));
+    httpd_respond_json(req, 200, out);
+    json_decref(out);
+}
+
+int api_routes_services(struct http_api *api, struct err *err)
+{
+    int rc = api_routes_add(api, "GET /v1/services", get_services, err);
+
+    if (rc == 0)
+        rc = api_routes_add(api, "GET /v1/service/:name", get_service, err);
+    return rc;
+}
