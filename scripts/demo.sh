@@ -17,7 +17,6 @@ done
 export CARAVAN_ADDR=${CARAVAN_ADDR:-http://127.0.0.1:4646}
 PORT=${CARAVAN_ADDR##*:}
 WEB_PORT=${WEB_PORT:-5000}
-REDIS_PORT=${REDIS_PORT:-26379}
 ./caravan agent -dev -http-port "$PORT" >caravan-agent.log 2>&1 &
 AGENT=$!
 for _ in $(seq 100); do
@@ -39,7 +38,6 @@ done
 
 DIR=examples/getting-started-local
 APP=-var=app_dir=$PWD/$DIR/app
-RP=-var=redis_port=$REDIS_PORT
 run() { # file, flags...
     local f=$1
     shift
@@ -57,18 +55,18 @@ wait_for() { # what, job, filter
     echo "==> $1 did not happen; see caravan-agent.log" >&2
     return 1
 }
-run $DIR/pytechco-redis.nomad.hcl "$RP"
+run $DIR/pytechco-redis.nomad.hcl
 wait_for "redis running" pytechco-redis 'any(.ClientStatus == "running")'
-run $DIR/pytechco-web.nomad.hcl "$APP" "$RP" -var "web_port=$WEB_PORT"
+run $DIR/pytechco-web.nomad.hcl "$APP" -var "web_port=$WEB_PORT"
 wait_for "web running" pytechco-web 'any(.ClientStatus == "running")'
-run $DIR/pytechco-setup.nomad.hcl "$APP" "$RP"
+run $DIR/pytechco-setup.nomad.hcl "$APP"
 echo "==> caravan job dispatch -meta budget=200 pytechco-setup"
 ./caravan job dispatch -meta budget=200 pytechco-setup
 for _ in $(seq 300); do
     curl -sf "http://127.0.0.1:$WEB_PORT/api/state" | grep -q '"budget": 200' && break
     sleep 0.1
 done
-run $DIR/pytechco-employee.nomad.hcl "$APP" "$RP"
+run $DIR/pytechco-employee.nomad.hcl "$APP"
 cat <<MSG
 
 The pytechco app runs under Caravan. Open http://127.0.0.1:$WEB_PORT/ (JSON at

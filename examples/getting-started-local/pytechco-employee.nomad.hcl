@@ -5,11 +5,6 @@ variable "app_dir" {
   description = "absolute path of examples/getting-started-local/app"
 }
 
-variable "redis_port" {
-  type    = number
-  default = 26379
-}
-
 job "pytechco-employee" {
   type = "batch"
 
@@ -31,10 +26,16 @@ job "pytechco-employee" {
 
       driver = "raw_exec"
 
-      env {
-        REDIS_HOST      = "127.0.0.1"
-        REDIS_PORT      = var.redis_port
-        PTC_EMPLOYEE_ID = "${NOMAD_SHORT_ALLOC_ID}"
+      template {
+        data        = <<EOH
+{{ range nomadService "redis-svc" }}
+REDIS_HOST={{ .Address }}
+REDIS_PORT={{ .Port }}
+PTC_EMPLOYEE_ID={{ env "NOMAD_SHORT_ALLOC_ID"}}
+{{ end }}
+EOH
+        destination = "local/env.txt"
+        env         = true
       }
 
       config {

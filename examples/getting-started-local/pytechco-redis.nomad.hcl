@@ -1,10 +1,5 @@
-# The tutorial's pytechco-redis, on raw_exec with Debian's redis-server.
-# Redis listens on a static port here (see README.md in this folder).
-variable "redis_port" {
-  type    = number
-  default = 26379
-}
-
+# The tutorial's pytechco-redis, on raw_exec with Debian's redis-server,
+# on a dynamic port, registered as redis-svc in the service catalogue.
 job "pytechco-redis" {
   type = "service"
 
@@ -12,9 +7,7 @@ job "pytechco-redis" {
     count = 1
 
     network {
-      port "redis" {
-        static = var.redis_port
-      }
+      port "redis" {}
     }
 
     service {

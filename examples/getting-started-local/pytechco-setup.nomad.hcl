@@ -1,14 +1,10 @@
 # The tutorial's pytechco-setup, on raw_exec with our own setup.py: a
 # parameterized batch job; `job dispatch -meta budget="200"
-# pytechco-setup` resets the company to that budget.
+# pytechco-setup` resets the company to that budget. Redis and the budget
+# come in through a template, as in the tutorial.
 variable "app_dir" {
   type        = string
   description = "absolute path of examples/getting-started-local/app"
-}
-
-variable "redis_port" {
-  type    = number
-  default = 26379
 }
 
 job "pytechco-setup" {
@@ -24,10 +20,16 @@ job "pytechco-setup" {
     task "ptc-setup-task" {
       driver = "raw_exec"
 
-      env {
-        REDIS_HOST = "127.0.0.1"
-        REDIS_PORT = var.redis_port
-        PTC_BUDGET = "${NOMAD_META_budget}"
+      template {
+        data        = <<EOH
+{{ range nomadService "redis-svc" }}
+REDIS_HOST={{ .Address }}
+REDIS_PORT={{ .Port }}
+{{ end }}
+PTC_BUDGET={{ env "NOMAD_META_budget" }}
+EOH
+        destination = "local/env.txt"
+        env         = true
       }
 
       config {

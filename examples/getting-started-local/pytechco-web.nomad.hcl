@@ -1,13 +1,8 @@
-# The tutorial's pytechco-web, on raw_exec with our own web.py. Until
-# templates with nomadService exist, Redis is found on its static port.
+# The tutorial's pytechco-web, on raw_exec with our own web.py; Redis is
+# found through the native service catalogue, as in the tutorial.
 variable "app_dir" {
   type        = string
   description = "absolute path of examples/getting-started-local/app"
-}
-
-variable "redis_port" {
-  type    = number
-  default = 26379
 }
 
 variable "web_port" {
@@ -35,11 +30,17 @@ job "pytechco-web" {
     task "ptc-web-task" {
       driver = "raw_exec"
 
-      env {
-        REDIS_HOST       = "127.0.0.1"
-        REDIS_PORT       = var.redis_port
-        FLASK_HOST       = "0.0.0.0"
-        REFRESH_INTERVAL = 500
+      template {
+        data        = <<EOH
+{{ range nomadService "redis-svc" }}
+REDIS_HOST={{ .Address }}
+REDIS_PORT={{ .Port }}
+FLASK_HOST=0.0.0.0
+REFRESH_INTERVAL=500
+{{ end }}
+EOH
+        destination = "local/env.txt"
+        env         = true
       }
 
       config {

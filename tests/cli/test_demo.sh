@@ -14,10 +14,10 @@ fi
 
 PORT=$(free_port)
 WEB=$(free_port)
-REDIS=$(free_port)
 "$CARAVAN" agent -dev -http-port "$PORT" >"$T_TMP/agent.log" 2>&1 &
 AGENT=$!
-trap 'kill -9 $AGENT 2>/dev/null; pkill -9 -f "redis-server.*:$REDIS" 2>/dev/null; rm -rf "$T_TMP"' EXIT
+trap 'kill -9 $AGENT 2>/dev/null; [ -n "$REDIS" ] && pkill -9 -f "redis-server.*:$REDIS" 2>/dev/null; rm -rf "$T_TMP"' EXIT
+REDIS=
 export CARAVAN_ADDR=http://127.0.0.1:$PORT
 API=$CARAVAN_ADDR/v1
 node_ready() { api_check "$API/nodes" '.[0].Status == "ready"'; }
@@ -25,12 +25,16 @@ wait_until 100 node_ready
 t_ok $? "dev agent is up"
 
 DIR=$TOP_SRCDIR/examples/getting-started-local
-APP=(-var "app_dir=$DIR/app" -var "redis_port=$REDIS")
+APP=(-var "app_dir=$DIR/app")
 alloc_is() { api_check "$API/job/$1/allocations" "any(.ClientStatus == \"$2\")"; }
 
-t_run "run redis" 0 "$CARAVAN" job run -detach -var "redis_port=$REDIS" "$DIR/pytechco-redis.nomad.hcl"
+t_run "run redis" 0 "$CARAVAN" job run -detach "$DIR/pytechco-redis.nomad.hcl"
 wait_until 100 alloc_is pytechco-redis running
 t_ok $? "redis runs"
+registered() { api_check "$API/service/redis-svc" 'length == 1 and .[0].Port > 0'; }
+wait_until 100 registered
+t_ok $? "redis-svc is in the service catalogue"
+REDIS=$(curl -sf "$API/service/redis-svc" | jq -r '.[0].Port')
 t_ok $(pgrep -f "redis-server.*:$REDIS" >/dev/null; echo $?) "its redis-server process exists"
 t_run "run web" 0 "$CARAVAN" job run -detach "${APP[@]}" -var "web_port=$WEB" "$DIR/pytechco-web.nomad.hcl"
 web_up() { curl -sf "http://127.0.0.1:$WEB/api/state" >/dev/null; }
