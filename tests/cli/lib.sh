@@ -56,6 +56,20 @@ wait_until() {
     return 1
 }
 
+# start_dev_agent: a `caravan agent -dev` on a free port, stopped at exit;
+# sets AGENT, CARAVAN_ADDR and API, and waits for its node (TAP check).
+start_dev_agent() {
+    local port
+    port=$(free_port)
+    "$CARAVAN" agent -dev -http-port "$port" >"$T_TMP/agent.log" 2>&1 &
+    AGENT=$!
+    trap 'kill -INT $AGENT 2>/dev/null; wait $AGENT 2>/dev/null; rm -rf "$T_TMP"' EXIT
+    export CARAVAN_ADDR=http://127.0.0.1:$port
+    API=$CARAVAN_ADDR/v1
+    wait_until 100 api_check "$API/nodes" '.[0].Status == "ready"'
+    t_ok $? "dev agent is up"
+}
+
 # api_check URL JQ-FILTER: true when the agent answers URL and the filter
 # holds. (jq -e alone succeeds on empty input, as when nothing answered.)
 api_check() {

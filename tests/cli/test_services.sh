@@ -5,15 +5,7 @@
 # another task's nomadService template, and goes away with the job.
 . "$(dirname "$0")/lib.sh"
 
-PORT=$(free_port)
-"$CARAVAN" agent -dev -http-port "$PORT" >"$T_TMP/agent.log" 2>&1 &
-AGENT=$!
-trap 'kill -INT $AGENT 2>/dev/null; wait $AGENT 2>/dev/null; rm -rf "$T_TMP"' EXIT
-export CARAVAN_ADDR=http://127.0.0.1:$PORT
-API=$CARAVAN_ADDR/v1
-node_ready() { api_check "$API/nodes" '.[0].Status == "ready"'; }
-wait_until 100 node_ready
-t_ok $? "dev agent is up"
+start_dev_agent
 
 t_run "no services yet" 0 "$CARAVAN" service list
 t_eq "says so" "$T_OUT" "No service registrations found"

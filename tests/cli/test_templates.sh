@@ -5,15 +5,7 @@
 # destinations that would leave the allocation refused with a task event.
 . "$(dirname "$0")/lib.sh"
 
-PORT=$(free_port)
-"$CARAVAN" agent -dev -http-port "$PORT" >"$T_TMP/agent.log" 2>&1 &
-AGENT=$!
-trap 'kill -INT $AGENT 2>/dev/null; wait $AGENT 2>/dev/null; rm -rf "$T_TMP"' EXIT
-export CARAVAN_ADDR=http://127.0.0.1:$PORT
-API=$CARAVAN_ADDR/v1
-node_ready() { api_check "$API/nodes" '.[0].Status == "ready"'; }
-wait_until 100 node_ready
-t_ok $? "dev agent is up"
+start_dev_agent
 
 cat >"$T_TMP/tpl.nomad.hcl" <<'HCL'
 job "tpl" {
