@@ -1,7 +1,6 @@
 /* Allocation and task runners (see alloc_runner.h). */
 #include "agent/client/alloc_runner.h"
-#include "agent/client/template_hook.h"
-#include "discovery/catalog_tmpl.h"
+#include "agent/client/template_runner.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -46,6 +45,8 @@ struct task_runner
     bool closing;
     bool recover_lost; /* recovered without its process */
     bool started;      /* started at least once (lifecycle ordering) */
+    bool kill_fails;   /* the kill under way fails the task */
+    struct template_runner *tmpl; /* NULL: the task has no templates */
     enum lifecycle_hook hook;
     struct alloc_runner_sample sample; /* for the stats endpoint */
     char *task_dir;
@@ -76,6 +77,7 @@ struct alloc_runner
 
 static void changed(struct alloc_runner *ar);
 static void start_task(struct task_runner *tr);
+static void make_templates(struct task_runner *tr);
 static void lifecycle_step(struct alloc_runner *ar);
 static void maybe_closed(struct alloc_runner *ar);
 
@@ -699,6 +701,9 @@ static void handle_closed(void *arg)
 
 static void drop_handle(struct task_runner *tr)
 {
+    /* Nothing to re-render for until the next start. */
+    if (tr->tmpl != NULL)
+        template_runner_stop(tr->tmpl);
     if (tr->handle == NULL)
         return;
     tr->ar->open++;
@@ -801,6 +806,7 @@ static void start_task(struct task_runner *tr)
     char *alloc_dir, *local, *secrets, *tmp;
     int rc;
 
+    tr->kill_fails = false;
     if (d == NULL) {
         event(tr, "Driver Failure",
               "failed to start task: driver \"%s\" is "
@@ -825,19 +831,7 @@ static void start_task(struct task_runner *tr)
     build_env(tr, &spec.dirs,
               d->ops->caps.fs_isolation != DRIVER_FS_ISOLATION_NONE, &env);
     /* Templates see the task's environment and may add to it. */
-    {
-        struct catalog_tmpl_opts co = {ar->env.catalog, ar->alloc->namespace,
-                                       NULL, NULL, NULL};
-        struct catalog_tmpl *ct =
-            ar->env.catalog ? catalog_tmpl_new(&co) : NULL;
-        struct tmpl_source svc;
-
-        if (ct != NULL)
-            catalog_tmpl_source(ct, &svc);
-        rc = template_hook_render(t, tr->task_dir, &env, ct ? &svc : NULL,
-                                  &err);
-        catalog_tmpl_free(ct);
-    }
+    rc = tr->tmpl ? template_runner_prestart(tr->tmpl, &env, &err) : 0;
     if (rc != 0) {
         event(tr, "Task Hook Failed", "prestart hook \"template\" failed: %s",
               err.msg);
@@ -1084,6 +1078,7 @@ struct alloc_runner *alloc_runner_new(const struct alloc_runner_env *env,
         tr->task = &ar->group->tasks[i];
         tr->task_dir = xasprintf("%s/%s", ar->dir, tr->task->name);
         set_hook(tr);
+        make_templates(tr);
         task_state_init(&ar->alloc->task_states[i]);
         ar->alloc->task_states[i].task = xstrdup(tr->task->name);
         set_state(tr, TASK_STATE_PENDING);
@@ -1186,6 +1181,7 @@ struct alloc_runner *alloc_runner_recover(const struct alloc_runner_env *env,
         tr->task = &ar->group->tasks[i];
         tr->task_dir = xasprintf("%s/%s", ar->dir, tr->task->name);
         set_hook(tr);
+        make_templates(tr);
         /* A task that never left pending was held back by its lifecycle
          * hook and starts when its turn comes. */
         tr->started = strcmp(model_str(st->state), TASK_STATE_PENDING) != 0 ||
@@ -1248,7 +1244,7 @@ static void task_stopped(struct driver_task *t, void *arg)
     }
     event(tr, "Killed", "Task successfully killed");
     drop_handle(tr);
-    task_dead(tr, false);
+    task_dead(tr, tr->kill_fails);
     changed(tr->ar);
     maybe_closed(tr->ar);
 }
@@ -1370,6 +1366,78 @@ int alloc_runner_signal(struct alloc_runner *ar,
     return 0;
 }
 
+/* ------------------------------------------------ template actions */
+
+/* change_mode "restart": not a failure, so the restart policy never sees
+ * it (no restart_decide()). */
+static void tmpl_restart(void *arg, const char *reason)
+{
+    struct task_runner *tr = arg;
+
+    if (tr->ar->stopping || !is_running(tr))
+        return;
+    tr->killing = true;
+    event(tr, "Restart Signaled", "%s", reason);
+    driver_task_stop(tr->handle, restart_stopped, tr);
+    changed(tr->ar);
+}
+
+static void tmpl_signal(void *arg, const char *signame, const char *reason)
+{
+    struct task_runner *tr = arg;
+    struct err err = ERR_INIT;
+    int signo = parse_signal(signame);
+
+    if (tr->ar->stopping || !is_running(tr))
+        return;
+    event(tr, "Signaling", "Task being sent signal %s: %s", signame, reason);
+    if (signo == 0)
+        event(tr, "Signaling", "unknown change_signal \"%s\"", signame);
+    else if (driver_task_signal(tr->handle, signo, &err) != 0)
+        event(tr, "Signaling", "failed to send signal %s: %s", signame,
+              err.msg);
+    changed(tr->ar);
+}
+
+/* Nomad's template hook kills the task as failed: no restart follows. */
+static void tmpl_fail(void *arg, const char *reason)
+{
+    struct task_runner *tr = arg;
+
+    if (tr->ar->stopping || tr->dead || tr->killing)
+        return;
+    event(tr, "Killing", "%s", reason);
+    if (tr->handle == NULL) {
+        task_dead(tr, true);
+    } else {
+        tr->kill_fails = true;
+        tr->killing = true;
+        driver_task_stop(tr->handle, task_stopped, tr);
+    }
+    changed(tr->ar);
+}
+
+static void tmpl_event(void *arg, const char *type, const char *message)
+{
+    struct task_runner *tr = arg;
+
+    event(tr, type, "%s", message);
+    changed(tr->ar);
+}
+
+static const struct template_runner_ops tmpl_ops = {
+    tmpl_restart, tmpl_signal, tmpl_fail, tmpl_event};
+
+static void make_templates(struct task_runner *tr)
+{
+    struct template_runner_env te = {
+        tr->ar->env.loop, tr->ar->env.catalog, tr->ar->env.watch,
+        tr->ar->alloc->namespace, &tmpl_ops, tr};
+
+    if (tr->task->ntemplates > 0)
+        tr->tmpl = template_runner_new(&te, tr->task, tr->task_dir);
+}
+
 /*
  * An in-place update can move a running alloc into a new deployment: its
  * health is measured again, from now, for that one (Nomad's health
@@ -1461,6 +1529,14 @@ static void timer_closed(uv_handle_t *h)
     maybe_closed(tr->ar);
 }
 
+static void templates_closed(void *arg)
+{
+    struct task_runner *tr = arg;
+
+    tr->ar->open--;
+    maybe_closed(tr->ar);
+}
+
 static void free_runner(struct alloc_runner *ar)
 {
     void (*cb)(void *) = ar->close_cb;
@@ -1517,6 +1593,11 @@ void alloc_runner_close(struct alloc_runner *ar,
         struct task_runner *tr = &ar->tasks[i];
 
         tr->closing = true;
+        if (tr->tmpl != NULL) {
+            ar->open++;
+            template_runner_close(tr->tmpl, templates_closed, tr);
+            tr->tmpl = NULL;
+        }
         if (tr->timer_open) {
             uv_timer_stop(&tr->timer);
             ar->open++;

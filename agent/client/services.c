@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "discovery/catalog.h"
+#include "discovery/watch.h"
+#include "lib/map.h"
 #include "lib/alloc.h"
 #include "lib/buf.h"
 #include "lib/model/alloc.h"
@@ -14,6 +16,11 @@
 struct client_services
 {
     struct catalog *cat;
+    struct watch_hub *hub;
+    /* IDs deleted through the API: kept out until the registration goes
+     * away by itself (its task stops), as a Nomad delete lasts until the
+     * client registers the service again. ID -> seen in this build. */
+    struct map deleted;
     char *node_id;
     char *datacenter;
     uint64_t version;
@@ -28,6 +35,8 @@ struct client_services *client_services_new(const char *node_id,
 
     /* Our own set is never a tombstone that must wait: no expiry needed. */
     cs->cat = catalog_new(60000);
+    cs->hub = watch_hub_new(cs->cat);
+    map_init(&cs->deleted);
     cs->node_id = xstrdup(node_id);
     cs->datacenter = xstrdup(datacenter ? datacenter : "dc1");
     return cs;
@@ -38,6 +47,8 @@ void client_services_free(struct client_services *cs)
     if (cs == NULL)
         return;
     catalog_node_set_release(&cs->set);
+    watch_hub_free(cs->hub);
+    map_release(&cs->deleted, NULL);
     catalog_free(cs->cat);
     buf_release(&cs->last);
     free(cs->node_id);
@@ -47,6 +58,13 @@ void client_services_free(struct client_services *cs)
 
 void client_services_begin(struct client_services *cs)
 {
+    struct map_iter it;
+    const char *k;
+    void *v;
+
+    map_iter_init(&it, &cs->deleted);
+    while (map_next(&it, &k, &v))
+        map_put(&cs->deleted, k, NULL);
     catalog_node_set_release(&cs->set);
     memset(&cs->set, 0, sizeof(cs->set));
 }
@@ -84,11 +102,18 @@ static void add_one(struct client_services *cs,
             port = &a->ports[i];
     cs->set.services = xrealloc(cs->set.services, (cs->set.n_services + 1) *
                                                       sizeof(*s));
+    /* Nomad's ID: _nomad-task-<alloc>-<group or task>-<name>-<label>. */
+    char *id = xasprintf("_nomad-task-%s-%s-%s-%s", a->id, owner, svc->name,
+                         model_str(svc->port_label));
+
+    if (map_has(&cs->deleted, id)) {
+        map_put(&cs->deleted, id, (void *)1);
+        free(id);
+        return;
+    }
     s = &cs->set.services[cs->set.n_services++];
     memset(s, 0, sizeof(*s));
-    /* Nomad's ID: _nomad-task-<alloc>-<group or task>-<name>-<label>. */
-    s->id = xasprintf("_nomad-task-%s-%s-%s-%s", a->id, owner, svc->name,
-                      model_str(svc->port_label));
+    s->id = id;
     s->service_name = xstrdup(svc->name);
     s->namespace_ = xstrdup(a->namespace ? a->namespace : "default");
     s->node_id = xstrdup(cs->node_id);
@@ -165,6 +190,48 @@ void client_services_commit(struct client_services *cs, int64_t now_ms)
     }
     catalog_node_set_release(&cs->set);
     memset(&cs->set, 0, sizeof(cs->set));
+    /* Deleted registrations that were not produced again are gone. */
+    for (;;) {
+        struct map_iter it;
+        const char *k;
+        void *v;
+        char *drop = NULL;
+
+        map_iter_init(&it, &cs->deleted);
+        while (drop == NULL && map_next(&it, &k, &v))
+            if (v == NULL)
+                drop = xstrdup(k);
+        if (drop == NULL)
+            break;
+        map_del(&cs->deleted, drop);
+        free(drop);
+    }
+    watch_hub_run(cs->hub);
+}
+
+int client_services_delete(struct client_services *cs,
+                           const char *namespace_,
+                           const char *name,
+                           const char *id)
+{
+    const struct catalog_service **list = NULL;
+    uint64_t index;
+    struct catalog_filter any = {NULL, NULL, 0};
+    size_t n = catalog_lookup(cs->cat, namespace_, name, &any, &list, &index);
+    bool found = false;
+
+    for (size_t i = 0; i < n && !found; i++)
+        found = strcmp(list[i]->id, id) == 0;
+    free(list);
+    if (!found)
+        return -1;
+    map_put(&cs->deleted, id, (void *)1);
+    return 0;
+}
+
+struct watch_hub *client_services_hub(struct client_services *cs)
+{
+    return cs->hub;
 }
 
 const struct catalog *client_services_catalog(const struct client_services *cs)
