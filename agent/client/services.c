@@ -17,15 +17,21 @@ struct client_services
 {
     struct catalog *cat;
     struct watch_hub *hub;
-    /* IDs deleted through the API: kept out until the registration goes
-     * away by itself (its task stops), as a Nomad delete lasts until the
-     * client registers the service again. ID -> seen in this build. */
+    /* IDs deleted through the API: kept out until the client would
+     * register them again in Nomad (the task restarts or stops).
+     * ID -> struct deleted. */
     struct map deleted;
     char *node_id;
     char *datacenter;
     uint64_t version;
     struct catalog_node_set set;  /* being built */
     struct buf last;              /* the encoding of the set applied last */
+};
+
+struct deleted
+{
+    int64_t started; /* the owner's start time at the delete; -1: unknown */
+    bool seen;       /* produced by the build under way */
 };
 
 struct client_services *client_services_new(const char *node_id,
@@ -48,7 +54,7 @@ void client_services_free(struct client_services *cs)
         return;
     catalog_node_set_release(&cs->set);
     watch_hub_free(cs->hub);
-    map_release(&cs->deleted, NULL);
+    map_release(&cs->deleted, free);
     catalog_free(cs->cat);
     buf_release(&cs->last);
     free(cs->node_id);
@@ -64,7 +70,7 @@ void client_services_begin(struct client_services *cs)
 
     map_iter_init(&it, &cs->deleted);
     while (map_next(&it, &k, &v))
-        map_put(&cs->deleted, k, NULL);
+        ((struct deleted *)v)->seen = false;
     catalog_node_set_release(&cs->set);
     memset(&cs->set, 0, sizeof(cs->set));
 }
@@ -89,8 +95,10 @@ static bool running(const struct alloc *a, const char *task)
 static void add_one(struct client_services *cs,
                     const struct alloc *a,
                     const char *owner,
+                    int64_t started,
                     const struct service *svc)
 {
+    struct deleted *del;
     struct catalog_service *s;
     const struct alloc_port *port = NULL;
 
@@ -106,8 +114,11 @@ static void add_one(struct client_services *cs,
     char *id = xasprintf("_nomad-task-%s-%s-%s-%s", a->id, owner, svc->name,
                          model_str(svc->port_label));
 
-    if (map_has(&cs->deleted, id)) {
-        map_put(&cs->deleted, id, (void *)1);
+    del = map_get(&cs->deleted, id);
+    if (del != NULL && del->started == -1)
+        del->started = started;
+    if (del != NULL && del->started == started) {
+        del->seen = true;
         free(id);
         return;
     }
@@ -137,6 +148,7 @@ void client_services_add(struct client_services *cs, const struct alloc *a)
 {
     const struct task_group *g = NULL;
     bool any = false;
+    int64_t latest = 0;
 
     if (a->job == NULL || alloc_is_terminal(a) ||
         (a->desired_status && strcmp(a->desired_status, "run") != 0))
@@ -149,16 +161,20 @@ void client_services_add(struct client_services *cs, const struct alloc *a)
         return;
     for (size_t i = 0; i < g->ntasks; i++) {
         const struct task *t = &g->tasks[i];
+        int64_t started;
 
         if (!running(a, t->name))
             continue;
+        started = state_of(a, t->name)->started_at_unix_ns;
         any = true;
+        if (started > latest)
+            latest = started;
         for (size_t k = 0; k < t->nservices; k++)
-            add_one(cs, a, t->name, &t->services[k]);
+            add_one(cs, a, t->name, started, &t->services[k]);
     }
     /* A group's services live while any of its tasks runs. */
     for (size_t k = 0; any && k < g->nservices; k++)
-        add_one(cs, a, g->name, &g->services[k]);
+        add_one(cs, a, g->name, latest, &g->services[k]);
 }
 
 static int by_id(const void *x, const void *y)
@@ -199,11 +215,11 @@ void client_services_commit(struct client_services *cs, int64_t now_ms)
 
         map_iter_init(&it, &cs->deleted);
         while (drop == NULL && map_next(&it, &k, &v))
-            if (v == NULL)
+            if (!((struct deleted *)v)->seen)
                 drop = xstrdup(k);
         if (drop == NULL)
             break;
-        map_del(&cs->deleted, drop);
+        free(map_del(&cs->deleted, drop));
         free(drop);
     }
     watch_hub_run(cs->hub);
@@ -225,7 +241,12 @@ int client_services_delete(struct client_services *cs,
     free(list);
     if (!found)
         return -1;
-    map_put(&cs->deleted, id, (void *)1);
+    if (!map_has(&cs->deleted, id)) {
+        struct deleted *d = xcalloc(1, sizeof(*d));
+
+        d->started = -1;
+        map_put(&cs->deleted, id, d);
+    }
     return 0;
 }
 
