@@ -934,6 +934,7 @@ static void set_hook(struct task_runner *tr)
 }
 
 static void task_stopped(struct driver_task *t, void *arg);
+static bool is_running(const struct task_runner *tr);
 
 /* Kills one task (or, when it has no process, ends it). */
 static void kill_one(struct task_runner *tr)
@@ -1249,12 +1250,46 @@ static void task_stopped(struct driver_task *t, void *arg)
     maybe_closed(tr->ar);
 }
 
-/* A stopped alloc still runs its poststop tasks, after the others. */
+static void shutdown_delay_fired(uv_timer_t *t)
+{
+    struct task_runner *tr = t->data;
+
+    kill_one(tr);
+    changed(tr->ar);
+}
+
+/*
+ * A stopped alloc still runs its poststop tasks, after the others. Its
+ * services are already out of the catalogue (the client drops them as
+ * soon as the alloc is no longer wanted); a task with a shutdown_delay
+ * (its own or its group's, the longer) keeps running that long after,
+ * so callers that looked it up just before can finish.
+ */
 static void kill_tasks(struct alloc_runner *ar)
 {
     for (size_t i = 0; i < ar->ntasks; i++) {
-        if (ar->tasks[i].hook != LIFECYCLE_POSTSTOP)
-            kill_one(&ar->tasks[i]);
+        struct task_runner *tr = &ar->tasks[i];
+        int64_t delay = tr->task->shutdown_delay_ns;
+        char d[32];
+
+        if (tr->hook == LIFECYCLE_POSTSTOP)
+            continue;
+        if (ar->group->shutdown_delay_ns > delay)
+            delay = ar->group->shutdown_delay_ns;
+        if (delay <= 0 || !is_running(tr)) {
+            kill_one(tr);
+            continue;
+        }
+        duration_format(delay, d, sizeof(d));
+        event(tr, "Waiting for shutdown delay",
+              "Waiting for shutdown_delay of %s before killing the task.", d);
+        if (!tr->timer_open) {
+            uv_timer_init(ar->env.loop, &tr->timer);
+            tr->timer.data = tr;
+            tr->timer_open = true;
+        }
+        uv_timer_start(&tr->timer, shutdown_delay_fired,
+                       (uint64_t)(delay / 1000000), 0);
     }
     changed(ar);
 }

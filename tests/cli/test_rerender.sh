@@ -174,4 +174,39 @@ t_contains "says why" "$T_ERR" "service registration not found"
 t_run "service delete without arguments" 1 "$CARAVAN" service delete
 t_contains "says what it takes" "$T_ERR" "This command takes two arguments"
 
+# shutdown_delay: the registration goes at once, the task a while later.
+cat >"$T_TMP/slow.nomad.hcl" <<HCL
+job "slow" {
+  group "g" {
+    shutdown_delay = "3s"
+    network {
+      port "http" {}
+    }
+    service {
+      name     = "slow-svc"
+      port     = "http"
+      provider = "nomad"
+    }
+    task "t" {
+      driver = "raw_exec"
+      config {
+        command = "/bin/sleep"
+        args    = ["600"]
+      }
+    }
+  }
+}
+HCL
+t_run "run a job with a shutdown_delay" 0 "$CARAVAN" job run -detach "$T_TMP/slow.nomad.hcl"
+wait_until 150 api_check "$API/service/slow-svc" 'length == 1'
+t_ok $? "its service is registered"
+SLOW=$(curl -sf "$API/job/slow/allocations" | jq -r '.[0].ID')
+t_run "stop it" 0 "$CARAVAN" job stop -detach slow
+wait_until 150 api_check "$API/service/slow-svc" 'length == 0'
+t_ok $? "the service is deregistered first"
+t_eq "while the task still runs" "$(curl -sf "$API/allocation/$SLOW" | jq -r '.TaskStates.t.State')" "running"
+t_contains "waiting out the delay" "$(curl -sf "$API/allocation/$SLOW" | jq -r '.TaskStates.t.Events[].DisplayMessage')" "Waiting for shutdown_delay of 3s before killing the task."
+wait_until 150 api_check "$API/allocation/$SLOW" '.TaskStates.t.State == "dead"'
+t_ok $? "then the task is killed"
+
 done_testing
