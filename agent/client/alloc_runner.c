@@ -1089,6 +1089,7 @@ struct alloc_runner *alloc_runner_new(const struct alloc_runner_env *env,
 }
 
 static void recover_run(struct alloc_runner *ar);
+static void resume_templates(struct task_runner *tr, const struct driver *d);
 
 void alloc_runner_run(struct alloc_runner *ar)
 {
@@ -1199,12 +1200,41 @@ struct alloc_runner *alloc_runner_recover(const struct alloc_runner_env *env,
                      (int)ds.pid);
             tr->started = true; /* whatever state was saved before */
             driver_task_wait(tr->handle, task_exited, tr);
+            resume_templates(tr, d);
             continue;
         }
         tr->handle = NULL;
         tr->recover_lost = true;
     }
     return ar;
+}
+
+/* A reattached task's templates: watched again from what is on disk. */
+static void resume_templates(struct task_runner *tr, const struct driver *d)
+{
+    struct driver_task_dirs dirs;
+    struct strmap env;
+    char *alloc_dir, *local, *secrets, *tmp;
+
+    if (tr->tmpl == NULL)
+        return;
+    alloc_dir = xasprintf("%s/alloc", tr->ar->dir);
+    local = xasprintf("%s/local", tr->task_dir);
+    secrets = xasprintf("%s/secrets", tr->task_dir);
+    tmp = xasprintf("%s/tmp", tr->task_dir);
+    dirs.task_dir = tr->task_dir;
+    dirs.alloc_dir = alloc_dir;
+    dirs.local_dir = local;
+    dirs.secrets_dir = secrets;
+    dirs.tmp_dir = tmp;
+    build_env(tr, &dirs, d->ops->caps.fs_isolation != DRIVER_FS_ISOLATION_NONE,
+              &env);
+    template_runner_resume(tr->tmpl, &env);
+    strmap_release(&env);
+    free(alloc_dir);
+    free(local);
+    free(secrets);
+    free(tmp);
 }
 
 /* Starts what a recovered runner could not reattach to. */

@@ -212,6 +212,38 @@ int template_runner_prestart(struct template_runner *r,
     return 0;
 }
 
+static void read_back(struct template_runner *r, struct item *it)
+{
+    char *path = xasprintf("%s/%s", r->task_dir, model_str(it->tt->dest_path));
+    struct err err = ERR_INIT;
+
+    buf_release(&it->last);
+    if (buf_read_file(&it->last, path, &err) == 0)
+        it->rendered = true;
+    free(path);
+}
+
+void template_runner_resume(struct template_runner *r,
+                            const struct strmap *env)
+{
+    template_runner_stop(r);
+    strmap_release(&r->vars);
+    strmap_init(&r->vars);
+    strmap_copy(&r->vars, env);
+    r->active = true;
+    for (size_t i = 0; i < r->n; i++) {
+        struct item *it = &r->items[i];
+
+        read_back(r, it);
+        if (is_once(it))
+            continue;
+        /* Rendered again below, like a change arriving now. */
+        it->dirty = true;
+        it->dirty_since = it->last_change = uv_now(r->env.loop);
+    }
+    uv_timer_start(&r->wait_timer, wait_fired, 0, 0);
+}
+
 void template_runner_stop(struct template_runner *r)
 {
     r->active = false;

@@ -64,6 +64,16 @@ int template_runner_prestart(struct template_runner *r,
                              struct strmap *env,
                              struct err *err);
 
+/*
+ * After the agent restarted and reattached to the running task: what each
+ * template wrote before is read back from disk, the templates are
+ * rendered again and watched; a file that changed while the agent was
+ * down is replaced and its change_mode runs, as after any change.
+ * Failures are reported through ops->fail, as for a later change.
+ */
+void template_runner_resume(struct template_runner *r,
+                            const struct strmap *env);
+
 /* The task is no longer running: stop watching and drop pending actions. */
 void template_runner_stop(struct template_runner *r);
 
