@@ -919,8 +919,9 @@ struct swim *swim_new(const struct swim_config *cfg,
     s->self = member_add(s, sstr(name), sstr(addr), now_ms);
     s->next_probe_ms = now_ms + rng_below(&s->rng, cfg->probe_interval_ms);
     s->next_gossip_ms = now_ms + cfg->gossip_interval_ms;
-    s->next_push_pull_ms = now_ms + cfg->push_pull_interval_ms +
-                           rng_below(&s->rng, cfg->push_pull_interval_ms + 1);
+    /* Staggered, so a mesh started at once does not sync in lockstep. */
+    s->next_push_pull_ms =
+        now_ms + rng_below(&s->rng, cfg->push_pull_interval_ms + 1);
     s->next_reconnect_ms = now_ms + cfg->reconnect_interval_ms;
     s->next_housekeep_ms = now_ms + 1000;
     return s;

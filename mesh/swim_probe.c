@@ -243,8 +243,6 @@ static void on_ping_req(struct swim *s, uint64_t now_ms, const char *from_addr,
     struct relay *r;
     struct buf b = BUF_INIT;
     struct swim_msg msg;
-    uint64_t timeout =
-        swim__awareness_scale(&s->awareness, s->cfg.probe_timeout_ms);
 
     if (s->n_relays >= 256)
         return; /* a flood of ping-reqs must not grow us without bound */
@@ -255,8 +253,12 @@ static void on_ping_req(struct swim *s, uint64_t now_ms, const char *from_addr,
     r->requester_seq = req->seq;
     r->requester_addr = xstrdup(from_addr);
     r->want_nack = req->want_nack;
-    /* Lifeguard: nack while the requester is still waiting (80%). */
-    r->nack_at_ms = now_ms + timeout * 8 / 10;
+    /*
+     * Lifeguard §4.3: nack while the requester still waits. Our own
+     * health score does not stretch this: the requester's window is set
+     * by its score, not ours, and a late nack reads as a missed one.
+     */
+    r->nack_at_ms = now_ms + s->cfg.probe_timeout_ms * 8 / 10;
     r->expire_ms = now_ms +
         swim__awareness_scale(&s->awareness, s->cfg.probe_interval_ms);
     memset(&msg, 0, sizeof(msg));
