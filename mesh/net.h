@@ -46,6 +46,9 @@ struct uv_loop_s;
 #define NET_MAX_PACKET 1400
 #define NET_MAX_FRAME (4u * 1024 * 1024)
 #define NET_STREAM_TIMEOUT_MS 10000
+/* Accepted streams open at once; more are closed at accept, so that a
+ * flood of connections cannot make us buffer max_frame_bytes each. */
+#define NET_MAX_STREAMS 64
 /* "[ffff:...:ffff]:65535" and a NUL. */
 #define NET_ADDR_STRLEN 56
 
@@ -114,6 +117,8 @@ struct net_stats
     uint64_t exchanges_started;
     uint64_t exchanges_failed;
     uint64_t streams_accepted;
+    uint64_t streams_refused;    /* NET_MAX_STREAMS open already */
+    uint64_t streams_ended;      /* accepted or refused, closed and freed */
     uint64_t frames_refused;     /* did not open under the keyring */
     uint64_t frames_too_big;     /* length over the limit, either side */
 };

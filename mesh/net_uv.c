@@ -87,6 +87,7 @@ struct net
     uint16_t port;
     int open_handles;
     int live; /* exchanges and accepted streams not freed yet */
+    int nstreams; /* accepted streams not freed yet */
     bool closing;
     void (*close_cb)(void *arg);
     void *close_arg;
@@ -642,6 +643,8 @@ static void stream_free_if_done(struct net_stream_req *r)
     buf_release(&r->in);
     buf_release(&r->out);
     free(r);
+    n->stats.streams_ended++;
+    n->nstreams--;
     n->live--;
     net_maybe_free(n);
 }
@@ -761,6 +764,7 @@ static void stream_accept(uv_stream_t *listener, int status)
     r->n = n;
     list_add_tail(&n->streams, &r->node);
     n->live++;
+    n->nstreams++;
     uv_tcp_init(n->loop, &r->tcp);
     uv_timer_init(n->loop, &r->timer);
     r->tcp.data = r->timer.data = r;
@@ -772,6 +776,11 @@ static void stream_accept(uv_stream_t *listener, int status)
         return;
     }
     from_sockaddr((struct sockaddr *)&sa, &r->from);
+    if (n->nstreams > NET_MAX_STREAMS) {
+        n->stats.streams_refused++;
+        stream_close(r);
+        return;
+    }
     n->stats.streams_accepted++;
     uv_timer_start(&r->timer, stream_timed_out, n->stream_timeout_ms, 0);
 }

@@ -436,6 +436,40 @@ START_TEST(injected_drop_and_delay)
 }
 END_TEST
 
+/* Idle connections past NET_MAX_STREAMS are closed at once. */
+START_TEST(stream_flood_is_bounded)
+{
+    struct world w;
+    struct sockaddr_in sa;
+    int fds[NET_MAX_STREAMS + 4];
+    const int nfd = (int)(sizeof(fds) / sizeof(fds[0]));
+    struct net_addr a1;
+
+    world_init(&w, 0, 0);
+    uv_ip4_addr("127.0.0.1", net_port(w.e[1].net), &sa);
+    for (int i = 0; i < nfd; i++) {
+        fds[i] = socket(AF_INET, SOCK_STREAM, 0);
+        ck_assert_int_eq(connect(fds[i], (struct sockaddr *)&sa, sizeof(sa)),
+                         0);
+    }
+    RUN_UNTIL(&w, net_stats(w.e[1].net).streams_accepted +
+                          net_stats(w.e[1].net).streams_refused ==
+                      (uint64_t)nfd);
+    ck_assert_uint_eq(net_stats(w.e[1].net).streams_accepted, NET_MAX_STREAMS);
+    ck_assert_uint_eq(net_stats(w.e[1].net).streams_refused, 4);
+    /* Once they go, exchanges are served again. */
+    for (int i = 0; i < nfd; i++)
+        close(fds[i]);
+    RUN_UNTIL(&w, net_stats(w.e[1].net).streams_ended == (uint64_t)nfd);
+    a1 = addr_of(&w, 1);
+    net_exchange(w.e[0].net, &a1, "again", 5, 5000, answered, &w);
+    RUN_UNTIL(&w, w.answers == 1);
+    ck_assert_int_eq(w.rc, 0);
+    ck_assert_str_eq(w.reply, "re:again");
+    world_end(&w);
+}
+END_TEST
+
 START_TEST(bind_errors_are_named)
 {
     uv_loop_t loop;
@@ -475,6 +509,7 @@ static Suite *net_suite(void)
     tcase_add_test(tc, sealed_with_one_key);
     tcase_add_test(tc, other_key_and_plaintext_are_dropped);
     tcase_add_test(tc, injected_drop_and_delay);
+    tcase_add_test(tc, stream_flood_is_bounded);
     tcase_add_test(tc, bind_errors_are_named);
     suite_add_tcase(s, tc);
     return s;
