@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -19,6 +20,7 @@
 #include "agent/server/server.h"
 #include "agent/client/rpc_remote.h"
 #include "mesh/rpc_uv.h"
+#include "mesh/seal.h"
 #include "lib/alloc.h"
 #include "lib/err.h"
 #include "lib/log.h"
@@ -39,6 +41,7 @@ struct agent
     struct rpc_server *rpc_server; /* -server: clients reach us here */
     struct endpoints *endpoints;
     struct rpc_client *rpc_client; /* client only: our servers */
+    struct seal_keyring *keyring; /* gossip keys; in the data dir's file */
     char *data_dir;
     bool remove_data_dir;
     bool signals; /* the signal handles exist */
@@ -92,7 +95,12 @@ static const char usage[] =
     "    info, warn or error. Defaults to info (debug in -dev).\n"
     "\n"
     "  -log-json\n"
-    "    Output logs in a JSON format.\n";
+    "    Output logs in a JSON format.\n"
+    "\n"
+    "  -encrypt=<key>\n"
+    "    The gossip encryption key (32 bytes in base64, as made by\n"
+    "    'caravan operator gossip keyring -generate'). Used only when the\n"
+    "    data directory has no keyring file yet; afterwards the file rules.\n";
 
 static void closed_one(void *arg)
 {
@@ -269,6 +277,59 @@ static void rpc_node_allocs(void *ctx,
     server_node_allocs(a->server, node_id, index, 0, &a->loop, done, arg);
 }
 
+/* ------------------------------------------------------ gossip keyring */
+
+static int keyring_list(void *ctx, char ***keys, size_t *n, struct err *err)
+{
+    struct agent *a = ctx;
+    size_t count = seal_keyring_count(a->keyring);
+
+    (void)err;
+    *keys = xcalloc(count ? count : 1, sizeof(char *));
+    for (size_t i = 0; i < count; i++) {
+        (*keys)[i] = xmalloc(SEAL_KEY_B64_SIZE);
+        seal_key_encode(seal_keyring_key(a->keyring, i), (*keys)[i]);
+    }
+    *n = count;
+    return 0;
+}
+
+/* Changes the keyring and saves it, so the change outlives a restart. */
+static int keyring_change(void *ctx,
+                          enum http_keyring_op op,
+                          const char *key,
+                          struct err *err)
+{
+    struct agent *a = ctx;
+    int rc;
+
+    switch (op) {
+    case HTTP_KEYRING_INSTALL:
+        rc = seal_keyring_install_b64(a->keyring, key, err);
+        break;
+    case HTTP_KEYRING_USE:
+        rc = seal_keyring_use_b64(a->keyring, key, err);
+        break;
+    case HTTP_KEYRING_REMOVE:
+        rc = seal_keyring_remove_b64(a->keyring, key, err);
+        break;
+    default:
+        return err_set(err, ERR_INVALID, "unknown keyring operation");
+    }
+    if (rc == 0)
+        rc = seal_keyring_save(a->keyring, a->data_dir, err);
+    if (rc == 0)
+        log_info(&a->lg, "gossip keyring: %s done, %zu key(s)",
+                 op == HTTP_KEYRING_INSTALL ? "install"
+                 : op == HTTP_KEYRING_USE   ? "use"
+                                            : "remove",
+                 seal_keyring_count(a->keyring));
+    return rc;
+}
+
+static const struct http_keyring_ops keyring_ops = {keyring_list,
+                                                    keyring_change};
+
 /* ------------------------------------------- HTTP forwarded over RPC */
 
 /*
@@ -364,7 +425,8 @@ int agent_main(int argc, char **argv)
 {
     bool dev = false, server = false, client = false, log_json = false;
     const char *data_dir = NULL, *bind = NULL, *region = NULL, *dc = NULL,
-               *node = NULL, *log_level = NULL, *flag_log_level;
+               *node = NULL, *log_level = NULL, *flag_log_level,
+               *encrypt = NULL;
     int64_t http_port = -1, rpc_port = -1;
     struct flag_list config_paths = {NULL, 0}, servers = {NULL, 0};
     struct agent_config cfg;
@@ -383,6 +445,7 @@ int agent_main(int argc, char **argv)
         {"log-json", FLAG_BOOL, &log_json, "JSON logs"},
         {"servers", FLAG_STRLIST, &servers, "server addresses (client)"},
         {"rpc-port", FLAG_INT, &rpc_port, "RPC port"},
+        {"encrypt", FLAG_STRING, &encrypt, "gossip encryption key"},
     };
     struct agent a;
     struct server_config scfg;
@@ -529,6 +592,34 @@ int agent_main(int argc, char **argv)
         bind = dev ? "127.0.0.1" : "0.0.0.0";
 
     logger_init(&a.lg, "agent", NULL);
+    if (encrypt == NULL)
+        encrypt = cfg.encrypt;
+    {
+        bool created = false;
+
+        /* The keyring file is the first thing the agent writes there. */
+        if (mkdir(a.data_dir, 0700) != 0 && errno != EEXIST) {
+            fprintf(stderr, "==> Error starting agent: data dir %s: %s\n",
+                    a.data_dir, strerror(errno));
+            free(a.data_dir);
+            agent_config_release(&cfg);
+            return 1;
+        }
+        rc = seal_keyring_open_dir(a.data_dir, encrypt, &a.keyring, &created,
+                                   &err);
+        if (rc != 0) {
+            fprintf(stderr, "==> Error starting agent: gossip keyring: %s\n",
+                    err.msg);
+            if (a.remove_data_dir)
+                remove_tree(a.data_dir);
+            free(a.data_dir);
+            agent_config_release(&cfg);
+            return 1;
+        }
+        if (!created && encrypt != NULL)
+            log_warn(&a.lg, "the data directory's keyring file is used; "
+                            "-encrypt is ignored once the file exists");
+    }
     uv_loop_init(&a.loop);
     if (cfg.nloaded == 0)
         printf("==> No configuration files loaded\n");
@@ -614,6 +705,8 @@ int agent_main(int argc, char **argv)
     hcfg.client = a.client;
     hcfg.region = region;
     hcfg.datacenter = dc;
+    hcfg.keyring = &keyring_ops;
+    hcfg.keyring_ctx = &a;
     if (a.rpc_client != NULL) {
         hcfg.forward = forward_to_servers;
         hcfg.forward_ctx = &a;
@@ -652,6 +745,9 @@ int agent_main(int argc, char **argv)
     fflush(stdout);
     log_info(&a.lg, "agent started: data dir %s%s", a.data_dir,
              dev ? " (removed at exit)" : "");
+    log_info(&a.lg, "gossip encryption: %s (%zu key(s) in the keyring)",
+             seal_keyring_is_enabled(a.keyring) ? "on" : "off",
+             seal_keyring_count(a.keyring));
 
     uv_signal_init(&a.loop, &a.sigint);
     uv_signal_init(&a.loop, &a.sigterm);
@@ -678,6 +774,7 @@ out:
     uv_loop_close(&a.loop);
     if (a.remove_data_dir)
         remove_tree(a.data_dir);
+    seal_keyring_free(a.keyring);
     free(a.data_dir);
     agent_config_release(&cfg);
     return rc == 0 ? 0 : 1;

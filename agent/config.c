@@ -24,6 +24,9 @@ void agent_config_init(struct agent_config *c)
 void agent_config_release(struct agent_config *c)
 {
     free(c->data_dir);
+    if (c->encrypt != NULL)
+        memset(c->encrypt, 0, strlen(c->encrypt)); /* a secret */
+    free(c->encrypt);
     free(c->bind_addr);
     free(c->region);
     free(c->datacenter);
@@ -191,6 +194,11 @@ static int apply(struct agent_config *c, const json_t *o, const char *file,
     set_bool(&c->log_json, json_object_get(o, "log_json"));
     set_bool(&c->server_enabled,
              json_object_get(json_object_get(o, "server"), "enabled"));
+    v = json_object_get(json_object_get(o, "server"), "encrypt");
+    if (v != NULL && !json_is_string(v))
+        return err_set(err, ERR_INVALID,
+                       "%s: server.encrypt must be a base64 key", file);
+    set_str(&c->encrypt, v);
     set_bool(&c->client_enabled,
              json_object_get(json_object_get(o, "client"), "enabled"));
     for (int k = 0; k < 2; k++) {

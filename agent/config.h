@@ -35,6 +35,7 @@ struct agent_config
     int64_t min_heartbeat_ttl_ns; /* server { min_heartbeat_ttl } */
     int64_t heartbeat_grace_ns;   /* server { heartbeat_grace } */
     int64_t rpc_port;             /* ports { rpc }, 0 unset */
+    char *encrypt;                /* server { encrypt }: gossip key, base64 */
     char **servers;               /* client { servers = [...] } */
     int nservers;
     char **loaded; /* files read, for the banner */

@@ -7,7 +7,7 @@ PKGS=(
     libuv1-dev libsodium-dev libmsgpack-dev liblmdb-dev libcurl4-openssl-dev
     libjansson-dev libhttp-parser-dev check
     clang libclang-rt-dev jq git ca-certificates curl python3 tzdata
-    redis-server
+    redis-server nftables iproute2
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -2,6 +2,7 @@
 #include "agent/cli/cli.h"
 #include "agent/cli/cmd_jobops.h"
 #include "agent/cli/cmd_deployment.h"
+#include "agent/cli/cmd_operator.h"
 #include "agent/cli/cmd_status.h"
 
 #include <stdarg.h>
@@ -66,6 +67,12 @@ static const struct cli_command commands[] = {
      cli_help_node_eligibility, cli_cmd_node_eligibility, 0},
     {"node status", "Display status information about nodes",
      cli_help_node_status, cli_cmd_node_status, 0},
+    {"operator", "Provides cluster-level tools for Caravan operators", NULL,
+     run_parent, 0},
+    {"operator gossip", "Provides access to the Gossip subsystem", NULL,
+     run_parent, 0},
+    {"operator gossip keyring", "Manages gossip layer encryption keys",
+     cli_help_operator_keyring, cli_cmd_operator_keyring, 0},
     {"plan", "Dry-run a job update to determine its effects", cli_help_job_plan,
      cli_cmd_job_plan, 1},
     {"run", "Run a new job or update an existing job", cli_help_job_run,

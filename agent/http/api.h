@@ -67,6 +67,28 @@ typedef void (*http_fwd_fn)(void *ctx,
                             http_fwd_done done,
                             void *arg);
 
+/*
+ * The agent's gossip keyring, as the keyring endpoints reach it (the
+ * composition root implements it over mesh/seal). Keys are base64 text.
+ */
+enum http_keyring_op {
+    HTTP_KEYRING_INSTALL,
+    HTTP_KEYRING_USE,
+    HTTP_KEYRING_REMOVE,
+};
+
+struct http_keyring_ops
+{
+    /* Fills *keys (heap array of heap strings, primary first; the caller
+     * frees both) and *n. */
+    int (*list)(void *ctx, char ***keys, size_t *n, struct err *err);
+    /* Applies op to key and persists the keyring; errors name why. */
+    int (*change)(void *ctx,
+                  enum http_keyring_op op,
+                  const char *key,
+                  struct err *err);
+};
+
 struct http_api_config
 {
     const char *host; /* "127.0.0.1" */
@@ -78,6 +100,9 @@ struct http_api_config
     const char *datacenter;
     http_fwd_fn forward;   /* without a server: where other /v1/ go */
     void *forward_ctx;
+    /* /v1/agent/keyring/...; NULL: those routes are not served. */
+    const struct http_keyring_ops *keyring;
+    void *keyring_ctx;
 };
 
 /*

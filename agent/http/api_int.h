@@ -34,6 +34,8 @@ struct http_api
     char *host; /* where our listener is, for loopback requests */
     http_fwd_fn forward;
     void *forward_ctx;
+    const struct http_keyring_ops *keyring;
+    void *keyring_ctx;
     void (*close_cb)(void *arg);
     void *close_arg;
 };
@@ -119,6 +121,9 @@ int api_routes_periodic(struct http_api *api, struct err *err);
 int api_routes_services(struct http_api *api, struct err *err);
 /* Passes req on through api->forward (a client-only agent's servers). */
 void api_forward(struct http_api *api, struct httpd_req *req);
+
+/* /v1/agent/keyring/list|install|use|remove (endpoints_keyring.c). */
+int api_keyring_routes_add(struct http_api *api, struct err *err);
 
 /* ---------------------------------------------- endpoints_client.c */
 
