@@ -1,7 +1,10 @@
 /* `caravan agent` (see agent.h). */
 #include "agent/agent.h"
+#include "agent/agent_mesh.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netdb.h>
 #include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
@@ -23,6 +26,7 @@
 #include "mesh/seal.h"
 #include "lib/alloc.h"
 #include "lib/err.h"
+#include "lib/time.h"
 #include "lib/log.h"
 #include "lib/mp.h"
 #include "lib/buf.h"
@@ -42,6 +46,10 @@ struct agent
     struct endpoints *endpoints;
     struct rpc_client *rpc_client; /* client only: our servers */
     struct seal_keyring *keyring; /* gossip keys; in the data dir's file */
+    struct agent_mesh *mesh;      /* every agent is a member */
+    char **conf_servers;          /* -servers, kept beside the mesh's */
+    size_t n_conf_servers;
+    bool leave_on_interrupt, leave_on_terminate;
     char *data_dir;
     bool remove_data_dir;
     bool signals; /* the signal handles exist */
@@ -97,6 +105,23 @@ static const char usage[] =
     "  -log-json\n"
     "    Output logs in a JSON format.\n"
     "\n"
+    "  -join=<address>\n"
+    "    Address of an agent to join at start time (ip[:port], port 4648\n"
+    "    by default). Can be specified multiple times.\n"
+    "\n"
+    "  -retry-join=<address>\n"
+    "    Address of an agent to join at start time with retries enabled.\n"
+    "    Can be specified multiple times.\n"
+    "\n"
+    "  -retry-interval=<duration>\n"
+    "    Time to wait between join attempts (default 30s).\n"
+    "\n"
+    "  -retry-max=<num>\n"
+    "    Maximum number of join attempts (default 0: forever).\n"
+    "\n"
+    "  -serf-port=<port>\n"
+    "    The gossip mesh port (default 4648; 0: any free port).\n"
+    "\n"
     "  -encrypt=<key>\n"
     "    The gossip encryption key (32 bytes in base64, as made by\n"
     "    'caravan operator gossip keyring -generate'). Used only when the\n"
@@ -125,8 +150,42 @@ static void client_closed(void *arg)
         closed_one(a);
 }
 
-/* Closes whatever runs; the loop ends once everything is closed. */
+static void shut_down_rest(struct agent *a);
+
+static void mesh_gone(void *arg)
+{
+    struct agent *a = arg;
+
+    a->mesh = NULL;
+    shut_down_rest(a);
+}
+
+/*
+ * The mesh goes first (with a leave when configured, so the others drop
+ * our services at once), while the catalogue it feeds still exists.
+ */
+static void shut_down_leaving(struct agent *a, bool leave)
+{
+    if (a->mesh == NULL) {
+        shut_down_rest(a);
+        return;
+    }
+    a->pending_closes = 1; /* signals that arrive meanwhile are ignored */
+    if (leave) {
+        log_info(&a->lg, "leaving the mesh");
+        agent_mesh_leave(a->mesh, 5000, mesh_gone, a);
+    } else {
+        agent_mesh_close(a->mesh, mesh_gone, a);
+    }
+}
+
 static void shut_down(struct agent *a)
+{
+    shut_down_leaving(a, false);
+}
+
+/* Closes whatever runs; the loop ends once everything is closed. */
+static void shut_down_rest(struct agent *a)
 {
     a->pending_closes = (a->http != NULL) + (a->client != NULL) +
                         (a->server != NULL) + (a->rpc_server != NULL);
@@ -156,7 +215,8 @@ static void on_signal(uv_signal_t *h, int signum)
            signum == SIGINT ? "interrupt" : "terminated");
     printf("==> Gracefully shutting down agent...\n");
     fflush(stdout);
-    shut_down(a);
+    shut_down_leaving(a, signum == SIGINT ? a->leave_on_interrupt
+                                          : a->leave_on_terminate);
 }
 
 static void on_sighup(uv_signal_t *h, int signum)
@@ -279,18 +339,30 @@ static void rpc_node_allocs(void *ctx,
 
 /* ------------------------------------------------------ gossip keyring */
 
-static int keyring_list(void *ctx, char ***keys, size_t *n, struct err *err)
+static int keyring_list(void *ctx,
+                        char ***keys,
+                        int **counts,
+                        size_t *n,
+                        int *nodes,
+                        struct err *err)
 {
     struct agent *a = ctx;
     size_t count = seal_keyring_count(a->keyring);
 
     (void)err;
+    if (a->mesh != NULL) {
+        *n = agent_mesh_keyring_list(a->mesh, keys, counts, nodes);
+        return 0;
+    }
     *keys = xcalloc(count ? count : 1, sizeof(char *));
+    *counts = xcalloc(count ? count : 1, sizeof(int));
     for (size_t i = 0; i < count; i++) {
         (*keys)[i] = xmalloc(SEAL_KEY_B64_SIZE);
         seal_key_encode(seal_keyring_key(a->keyring, i), (*keys)[i]);
+        (*counts)[i] = 1;
     }
     *n = count;
+    *nodes = 1;
     return 0;
 }
 
@@ -318,6 +390,13 @@ static int keyring_change(void *ctx,
     }
     if (rc == 0)
         rc = seal_keyring_save(a->keyring, a->data_dir, err);
+    /* Every other member does the same once it hears of it. */
+    if (rc == 0 && a->mesh != NULL)
+        agent_mesh_keyring_changed(a->mesh,
+                                   op == HTTP_KEYRING_INSTALL ? "install"
+                                   : op == HTTP_KEYRING_USE   ? "use"
+                                                              : "remove",
+                                   key);
     if (rc == 0)
         log_info(&a->lg, "gossip keyring: %s done, %zu key(s)",
                  op == HTTP_KEYRING_INSTALL ? "install"
@@ -421,14 +500,211 @@ static void serve_forward(struct rpc_call *call,
     http_fwd_req_release(&r);
 }
 
+/* ------------------------------------------------------------ mesh */
+
+/* The mesh's servers of our region, beside the -servers given. */
+static void servers_from_mesh(void *arg, const char *const *addrs, size_t n)
+{
+    struct agent *a = arg;
+    const char **list;
+    size_t k = 0;
+    struct err err = ERR_INIT;
+
+    if (a->rpc_client == NULL)
+        return;
+    list = xcalloc(n + a->n_conf_servers + 1, sizeof(*list));
+    for (size_t i = 0; i < n; i++)
+        list[k++] = addrs[i];
+    for (size_t i = 0; i < a->n_conf_servers; i++) {
+        bool have = false;
+
+        for (size_t j = 0; j < k && !have; j++)
+            have = strcmp(list[j], a->conf_servers[i]) == 0;
+        if (!have)
+            list[k++] = a->conf_servers[i];
+    }
+    log_info(&a->lg, "servers: %zu from the mesh, %zu in all", n, k);
+    if (k > 0 && rpc_client_set_servers(a->rpc_client, list, k, &err) != 0)
+        log_warn(&a->lg, "servers from the mesh: %s", err.msg);
+    free(list);
+}
+
+static void services_to_mesh(void *arg, const struct catalog_node_set *set)
+{
+    struct agent *a = arg;
+
+    if (a->mesh != NULL)
+        agent_mesh_publish_services(a->mesh, set);
+}
+
+static json_t *mesh_members(void *ctx)
+{
+    struct agent *a = ctx;
+
+    return a->mesh ? agent_mesh_members(a->mesh) : json_array();
+}
+
+static void mesh_join(void *ctx,
+                      const char *const *addrs,
+                      size_t n,
+                      void (*done)(void *arg, int joined, const char *error),
+                      void *arg)
+{
+    struct agent *a = ctx;
+
+    if (a->mesh == NULL) {
+        done(arg, 0, "the agent is not in a mesh");
+        return;
+    }
+    agent_mesh_join(a->mesh, addrs, n, done, arg);
+}
+
+static int mesh_force_leave(void *ctx, const char *name, struct err *err)
+{
+    struct agent *a = ctx;
+
+    if (a->mesh == NULL)
+        return err_set(err, ERR_STATE, "the agent is not in a mesh");
+    return agent_mesh_force_leave(a->mesh, name, err);
+}
+
+static const struct http_mesh_ops mesh_ops = {mesh_members, mesh_join,
+                                              mesh_force_leave};
+
+/* Fills in the timings: the profile, then each knob the config gives. */
+static void gossip_config(const struct agent_config *cfg, bool dev,
+                          struct swim_config *sc)
+{
+    const struct agent_gossip_config *g = &cfg->gossip;
+    const char *p = g->profile ? g->profile : dev ? "local" : "lan";
+
+    swim_config_default(sc, strcmp(p, "wan") == 0     ? SWIM_PROFILE_WAN
+                            : strcmp(p, "local") == 0 ? SWIM_PROFILE_LOCAL
+                                                      : SWIM_PROFILE_LAN);
+    if (g->probe_interval_ns)
+        sc->probe_interval_ms = (uint64_t)(g->probe_interval_ns / 1000000);
+    if (g->probe_timeout_ns)
+        sc->probe_timeout_ms = (uint64_t)(g->probe_timeout_ns / 1000000);
+    if (g->gossip_interval_ns)
+        sc->gossip_interval_ms = (uint64_t)(g->gossip_interval_ns / 1000000);
+    if (g->push_pull_interval_ns)
+        sc->push_pull_interval_ms =
+            (uint64_t)(g->push_pull_interval_ns / 1000000);
+    if (g->reap_ns)
+        sc->reap_ms = (uint64_t)(g->reap_ns / 1000000);
+    if (g->reclaim_ns)
+        sc->reclaim_ms = (uint64_t)(g->reclaim_ns / 1000000);
+    if (g->gossip_nodes)
+        sc->gossip_nodes = (uint32_t)g->gossip_nodes;
+    if (g->suspicion_mult)
+        sc->suspicion_mult = (uint32_t)g->suspicion_mult;
+    if (g->suspicion_max_mult)
+        sc->suspicion_max_mult = (uint32_t)g->suspicion_max_mult;
+    if (g->retransmit_mult)
+        sc->retransmit_mult = (uint32_t)g->retransmit_mult;
+    if (g->indirect_checks)
+        sc->indirect_checks = (uint32_t)g->indirect_checks;
+}
+
+/* "host" or "host:port" -> "ip:port", resolving a name once. */
+static char *join_addr(const char *s)
+{
+    char host[256], *colon;
+    const char *port = "4648";
+    struct addrinfo hints, *res = NULL;
+    char ip[INET6_ADDRSTRLEN];
+    char *out;
+
+    snprintf(host, sizeof(host), "%s", s);
+    colon = strrchr(host, ':');
+    if (colon != NULL && strchr(host, ']') == NULL &&
+        strchr(host, ':') == colon) {
+        *colon = '\0';
+        port = colon + 1;
+    }
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_INET;
+    if (getaddrinfo(host, NULL, &hints, &res) != 0 || res == NULL)
+        return xstrdup(s); /* the core reports it as unreachable */
+    inet_ntop(AF_INET, &((struct sockaddr_in *)res->ai_addr)->sin_addr, ip,
+              sizeof(ip));
+    freeaddrinfo(res);
+    out = xasprintf("%s:%s", ip, port);
+    return out;
+}
+
+static int start_mesh(struct agent *a,
+                      const struct agent_config *cfg,
+                      const char *node,
+                      const char *bind,
+                      const char *region,
+                      const char *dc,
+                      bool dev,
+                      uint16_t port,
+                      struct err *err)
+{
+    struct agent_mesh_config mc;
+    char *name, *rpc_addr = NULL, **join, **retry;
+    const char *adv = strcmp(bind, "0.0.0.0") == 0 ? "127.0.0.1" : bind;
+    int rc;
+
+    memset(&mc, 0, sizeof(mc));
+    /* Server members are <node>.<region>, as Nomad's Serf names them. */
+    name = a->server ? xasprintf("%s.%s", node, region) : xstrdup(node);
+    if (a->rpc_server != NULL)
+        rpc_addr = xasprintf("%s:%u", adv, rpc_server_port(a->rpc_server));
+    join = xcalloc((size_t)cfg->nstart_join + 1, sizeof(*join));
+    for (int i = 0; i < cfg->nstart_join; i++)
+        join[i] = join_addr(cfg->start_join[i]);
+    retry = xcalloc((size_t)cfg->nretry_join + 1, sizeof(*retry));
+    for (int i = 0; i < cfg->nretry_join; i++)
+        retry[i] = join_addr(cfg->retry_join[i]);
+    mc.name = name;
+    mc.bind_ip = bind;
+    mc.port = port;
+    mc.advertise_ip = cfg->advertise_serf;
+    gossip_config(cfg, dev, &mc.swim);
+    mc.keyring = a->keyring;
+    mc.data_dir = a->data_dir;
+    mc.server = a->server != NULL;
+    mc.region = region;
+    mc.datacenter = dc;
+    mc.build = CARAVAN_VERSION;
+    mc.node_id = a->client ? client_node_id(a->client) : NULL;
+    mc.rpc_addr = rpc_addr;
+    mc.join = (const char *const *)join;
+    mc.n_join = (size_t)cfg->nstart_join;
+    mc.retry_join = (const char *const *)retry;
+    mc.n_retry_join = (size_t)cfg->nretry_join;
+    mc.retry_interval_ms = (uint64_t)(cfg->retry_interval_ns / 1000000);
+    mc.retry_max = cfg->retry_max > 0 ? cfg->retry_max : 0;
+    mc.catalog = a->client ? client_catalog_rw(a->client) : NULL;
+    mc.hub = a->client ? client_catalog_watch(a->client) : NULL;
+    mc.servers_changed = servers_from_mesh;
+    mc.arg = a;
+    rc = agent_mesh_start(&a->loop, &mc, &a->mesh, err);
+    for (int i = 0; i < cfg->nstart_join; i++)
+        free(join[i]);
+    free(join);
+    for (int i = 0; i < cfg->nretry_join; i++)
+        free(retry[i]);
+    free(retry);
+    free(rpc_addr);
+    free(name);
+    if (rc == 0 && a->client != NULL)
+        client_on_services(a->client, services_to_mesh, a);
+    return rc;
+}
+
 int agent_main(int argc, char **argv)
 {
     bool dev = false, server = false, client = false, log_json = false;
     const char *data_dir = NULL, *bind = NULL, *region = NULL, *dc = NULL,
                *node = NULL, *log_level = NULL, *flag_log_level,
-               *encrypt = NULL;
-    int64_t http_port = -1, rpc_port = -1;
-    struct flag_list config_paths = {NULL, 0}, servers = {NULL, 0};
+               *encrypt = NULL, *retry_interval = NULL;
+    int64_t http_port = -1, rpc_port = -1, serf_port = -1, retry_max = -1;
+    struct flag_list config_paths = {NULL, 0}, servers = {NULL, 0},
+                     join = {NULL, 0}, retry_join = {NULL, 0};
     struct agent_config cfg;
     struct flag flags[] = {
         {"config", FLAG_STRLIST, &config_paths, "config file or directory"},
@@ -446,6 +722,11 @@ int agent_main(int argc, char **argv)
         {"servers", FLAG_STRLIST, &servers, "server addresses (client)"},
         {"rpc-port", FLAG_INT, &rpc_port, "RPC port"},
         {"encrypt", FLAG_STRING, &encrypt, "gossip encryption key"},
+        {"join", FLAG_STRLIST, &join, "agent to join"},
+        {"retry-join", FLAG_STRLIST, &retry_join, "agent to join, retried"},
+        {"retry-interval", FLAG_STRING, &retry_interval, "join retry interval"},
+        {"retry-max", FLAG_INT, &retry_max, "join attempts"},
+        {"serf-port", FLAG_INT, &serf_port, "gossip port"},
     };
     struct agent a;
     struct server_config scfg;
@@ -523,11 +804,51 @@ int agent_main(int argc, char **argv)
         free(list);
     }
     flag_list_release(&servers);
+    /* -join and -retry-join add to what the files say. */
+    for (size_t i = 0; i < join.n; i++) {
+        cfg.start_join = xrealloc(cfg.start_join, (size_t)(cfg.nstart_join + 1) *
+                                                      sizeof(char *));
+        cfg.start_join[cfg.nstart_join++] = xstrdup(join.items[i]);
+    }
+    for (size_t i = 0; i < retry_join.n; i++) {
+        cfg.retry_join = xrealloc(cfg.retry_join, (size_t)(cfg.nretry_join + 1) *
+                                                      sizeof(char *));
+        cfg.retry_join[cfg.nretry_join++] = xstrdup(retry_join.items[i]);
+    }
+    flag_list_release(&join);
+    flag_list_release(&retry_join);
+    if (retry_interval != NULL) {
+        int64_t ns;
+
+        if (duration_parse(retry_interval, &ns, &err) != 0 || ns <= 0) {
+            fprintf(stderr, "Invalid -retry-interval \"%s\": want a duration "
+                            "such as 30s\n",
+                    retry_interval);
+            agent_config_release(&cfg);
+            return 1;
+        }
+        cfg.retry_interval_ns = ns;
+    }
+    if (retry_max >= 0)
+        cfg.retry_max = (int)retry_max;
+    if (serf_port > 65535) {
+        fprintf(stderr, "Invalid -serf-port %lld: must be 0..65535\n",
+                (long long)serf_port);
+        agent_config_release(&cfg);
+        return 1;
+    }
+    if (serf_port < 0)
+        serf_port = cfg.serf_port > 0 ? cfg.serf_port : dev ? 0 : 4648;
+    a.leave_on_interrupt = cfg.leave_on_interrupt == 1;
+    a.leave_on_terminate = cfg.leave_on_terminate == 1;
     if (rpc_port < 0)
         rpc_port = cfg.rpc_port > 0 ? cfg.rpc_port : 4647;
-    if (client && !dev && !server && cfg.nservers == 0) {
+    if (client && !dev && !server && cfg.nservers == 0 &&
+        cfg.nstart_join == 0 && cfg.nretry_join == 0) {
         fprintf(stderr, "A client-only agent needs its servers: -servers "
-                        "host:port[,...] or client { servers = [...] }\n");
+                        "host:port[,...], client { servers = [...] }, or an "
+                        "agent to join (-join, -retry-join) that knows "
+                        "them\n");
         agent_config_release(&cfg);
         return 1;
     }
@@ -674,6 +995,8 @@ int agent_main(int argc, char **argv)
                                  rpc_node_allocs, rpc_alloc_update};
 
         if (a.server == NULL) {
+            a.conf_servers = cfg.servers;
+            a.n_conf_servers = (size_t)cfg.nservers;
             rc = rpc_client_new(&a.loop, (const char *const *)cfg.servers,
                                 (size_t)cfg.nservers, &a.rpc_client, &err);
             if (rc != 0) {
@@ -711,9 +1034,17 @@ int agent_main(int argc, char **argv)
         hcfg.forward = forward_to_servers;
         hcfg.forward_ctx = &a;
     }
+    hcfg.mesh = &mesh_ops;
+    hcfg.mesh_ctx = &a;
     rc = http_api_start(&a.loop, a.server, &hcfg, &a.http, &err);
     if (rc != 0) {
         fprintf(stderr, "==> Error starting agent: HTTP: %s\n", err.msg);
+        goto fail;
+    }
+    rc = start_mesh(&a, &cfg, node, bind, region, dc, dev,
+                    (uint16_t)serf_port, &err);
+    if (rc != 0) {
+        fprintf(stderr, "==> Error starting agent: gossip: %s\n", err.msg);
         goto fail;
     }
     printf("==> Caravan agent configuration:\n\n");

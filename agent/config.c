@@ -19,6 +19,15 @@ void agent_config_init(struct agent_config *c)
     memset(c, 0, sizeof(*c));
     c->log_json = c->server_enabled = c->client_enabled = -1;
     c->raw_exec_enabled = -1;
+    c->leave_on_interrupt = c->leave_on_terminate = -1;
+    c->retry_max = -1;
+}
+
+static void free_list(char **v, int n)
+{
+    for (int i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
 }
 
 void agent_config_release(struct agent_config *c)
@@ -35,6 +44,10 @@ void agent_config_release(struct agent_config *c)
     for (int i = 0; i < c->nservers; i++)
         free(c->servers[i]);
     free(c->servers);
+    free(c->advertise_serf);
+    free_list(c->start_join, c->nstart_join);
+    free_list(c->retry_join, c->nretry_join);
+    free(c->gossip.profile);
     for (int i = 0; i < c->nloaded; i++)
         free(c->loaded[i]);
     free(c->loaded);
@@ -164,6 +177,189 @@ static int apply_server_gc(struct agent_config *c,
     return 0;
 }
 
+/* A list of strings (or one string) appended to *list. */
+static int add_list(char ***list, int *n, const json_t *v, const char *file,
+                    const char *what, struct err *err)
+{
+    size_t i;
+    json_t *e;
+
+    if (v == NULL)
+        return 0;
+    if (json_is_string(v)) {
+        *list = xrealloc(*list, (size_t)(*n + 1) * sizeof(char *));
+        (*list)[(*n)++] = xstrdup(json_string_value(v));
+        return 0;
+    }
+    if (!json_is_array(v))
+        return err_set(err, ERR_INVALID, "%s: %s must be a list of addresses",
+                       file, what);
+    json_array_foreach(v, i, e)
+    {
+        if (!json_is_string(e))
+            return err_set(err, ERR_INVALID,
+                           "%s: %s must be a list of addresses", file, what);
+        *list = xrealloc(*list, (size_t)(*n + 1) * sizeof(char *));
+        (*list)[(*n)++] = xstrdup(json_string_value(e));
+    }
+    return 0;
+}
+
+static int get_duration(const json_t *v, int64_t *dst, const char *file,
+                        const char *what, struct err *err)
+{
+    int64_t ns;
+
+    if (v == NULL)
+        return 0;
+    if (!json_is_string(v) ||
+        duration_parse(json_string_value(v), &ns, err) != 0 || ns <= 0) {
+        err_clear(err);
+        return err_set(err, ERR_INVALID,
+                       "%s: %s must be a positive duration such as \"30s\"",
+                       file, what);
+    }
+    *dst = ns;
+    return 0;
+}
+
+static int get_count(const json_t *v, int64_t *dst, const char *file,
+                     const char *what, struct err *err)
+{
+    if (v == NULL)
+        return 0;
+    if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+        json_integer_value(v) > 1000)
+        return err_set(err, ERR_INVALID,
+                       "%s: %s must be a whole number from 1 to 1000", file,
+                       what);
+    *dst = json_integer_value(v);
+    return 0;
+}
+
+/*
+ * The gossip mesh: ports.serf, advertise.serf, leave_on_*, the join
+ * settings Nomad reads (server_join in server and client, and the older
+ * server.start_join/retry_join), and our own gossip { } timings.
+ */
+static int apply_mesh(struct agent_config *c, const json_t *o,
+                      const char *file, struct err *err)
+{
+    const json_t *v, *g = json_object_get(o, "gossip");
+    static const char *const blocks[] = {"server", "client"};
+
+    v = json_object_get(json_object_get(o, "ports"), "serf");
+    if (v != NULL) {
+        if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+            json_integer_value(v) > 65535)
+            return err_set(err, ERR_INVALID,
+                           "%s: ports.serf must be a port number", file);
+        c->serf_port = json_integer_value(v);
+    }
+    set_str(&c->advertise_serf,
+            json_object_get(json_object_get(o, "advertise"), "serf"));
+    set_bool(&c->leave_on_interrupt, json_object_get(o, "leave_on_interrupt"));
+    set_bool(&c->leave_on_terminate, json_object_get(o, "leave_on_terminate"));
+    for (int b = 0; b < 2; b++) {
+        const json_t *blk = json_object_get(o, blocks[b]);
+        const json_t *sj = json_object_get(blk, "server_join");
+
+        for (int pass = 0; pass < 2; pass++) {
+            const json_t *at = pass == 0 ? sj : blk;
+            int64_t max = -1;
+
+            if (at == NULL)
+                continue;
+            if (add_list(&c->start_join, &c->nstart_join,
+                         json_object_get(at, "start_join"), file,
+                         "start_join", err) != 0 ||
+                add_list(&c->retry_join, &c->nretry_join,
+                         json_object_get(at, "retry_join"), file,
+                         "retry_join", err) != 0 ||
+                get_duration(json_object_get(at, "retry_interval"),
+                             &c->retry_interval_ns, file, "retry_interval",
+                             err) != 0)
+                return err->code;
+            v = json_object_get(at, "retry_max");
+            if (v != NULL) {
+                if (!json_is_integer(v) || json_integer_value(v) < 0)
+                    return err_set(err, ERR_INVALID,
+                                   "%s: retry_max must be a whole number",
+                                   file);
+                max = json_integer_value(v);
+                c->retry_max = (int)max;
+            }
+        }
+    }
+    if (g == NULL)
+        return 0;
+    v = json_object_get(g, "profile");
+    if (v != NULL) {
+        const char *p = json_string_value(v);
+
+        if (p == NULL || (strcmp(p, "lan") != 0 && strcmp(p, "wan") != 0 &&
+                          strcmp(p, "local") != 0))
+            return err_set(err, ERR_INVALID,
+                           "%s: gossip.profile must be \"lan\", \"wan\" or "
+                           "\"local\"",
+                           file);
+        set_str(&c->gossip.profile, v);
+    }
+    if (get_duration(json_object_get(g, "probe_interval"),
+                     &c->gossip.probe_interval_ns, file,
+                     "gossip.probe_interval", err) != 0 ||
+        get_duration(json_object_get(g, "probe_timeout"),
+                     &c->gossip.probe_timeout_ns, file, "gossip.probe_timeout",
+                     err) != 0 ||
+        get_duration(json_object_get(g, "gossip_interval"),
+                     &c->gossip.gossip_interval_ns, file,
+                     "gossip.gossip_interval", err) != 0 ||
+        get_duration(json_object_get(g, "push_pull_interval"),
+                     &c->gossip.push_pull_interval_ns, file,
+                     "gossip.push_pull_interval", err) != 0 ||
+        get_duration(json_object_get(g, "reap_time"), &c->gossip.reap_ns, file,
+                     "gossip.reap_time", err) != 0 ||
+        get_duration(json_object_get(g, "reclaim_time"), &c->gossip.reclaim_ns,
+                     file, "gossip.reclaim_time", err) != 0 ||
+        get_count(json_object_get(g, "gossip_nodes"), &c->gossip.gossip_nodes,
+                  file, "gossip.gossip_nodes", err) != 0 ||
+        get_count(json_object_get(g, "suspicion_mult"),
+                  &c->gossip.suspicion_mult, file, "gossip.suspicion_mult",
+                  err) != 0 ||
+        get_count(json_object_get(g, "suspicion_max_mult"),
+                  &c->gossip.suspicion_max_mult, file,
+                  "gossip.suspicion_max_mult", err) != 0 ||
+        get_count(json_object_get(g, "retransmit_mult"),
+                  &c->gossip.retransmit_mult, file, "gossip.retransmit_mult",
+                  err) != 0 ||
+        get_count(json_object_get(g, "indirect_checks"),
+                  &c->gossip.indirect_checks, file, "gossip.indirect_checks",
+                  err) != 0)
+        return err->code;
+    {
+        static const char *const known[] = {
+            "profile",        "probe_interval",  "probe_timeout",
+            "gossip_interval", "push_pull_interval", "reap_time",
+            "reclaim_time",   "gossip_nodes",    "suspicion_mult",
+            "suspicion_max_mult", "retransmit_mult", "indirect_checks",
+            NULL};
+        const char *key;
+        json_t *x;
+
+        json_object_foreach((json_t *)g, key, x)
+        {
+            bool ok = false;
+
+            for (const char *const *k = known; *k; k++)
+                ok = ok || strcmp(*k, key) == 0;
+            if (!ok)
+                return err_set(err, ERR_INVALID,
+                               "%s: gossip: unexpected key %s", file, key);
+        }
+    }
+    return 0;
+}
+
 static int apply(struct agent_config *c, const json_t *o, const char *file,
                  struct err *err)
 {
@@ -171,7 +367,7 @@ static int apply(struct agent_config *c, const json_t *o, const char *file,
         "data_dir", "bind_addr", "region", "datacenter", "name",
         "log_level", "log_json", "server", "client", "ports", "plugin",
         "advertise", "addresses", "leave_on_interrupt", "leave_on_terminate",
-        "enable_debug", "disable_update_check", NULL};
+        "enable_debug", "disable_update_check", "gossip", NULL};
     const char *key;
     json_t *v;
 
@@ -241,6 +437,8 @@ static int apply(struct agent_config *c, const json_t *o, const char *file,
                                  json_object_get(o, "plugin"), "raw_exec"),
                                  "config"),
                              "enabled"));
+    if (apply_mesh(c, o, file, err) != 0)
+        return err->code;
     return apply_server_gc(c, json_object_get(o, "server"), file, err);
 }
 

@@ -38,6 +38,25 @@ struct agent_config
     char *encrypt;                /* server { encrypt }: gossip key, base64 */
     char **servers;               /* client { servers = [...] } */
     int nservers;
+    /* the gossip mesh */
+    int64_t serf_port;      /* ports { serf }, 0 unset */
+    char *advertise_serf;   /* advertise { serf = "ip[:port]" } */
+    int leave_on_interrupt; /* -1 unset */
+    int leave_on_terminate; /* -1 unset */
+    char **start_join;      /* server_join { start_join } (and -join) */
+    int nstart_join;
+    char **retry_join;      /* server_join { retry_join } */
+    int nretry_join;
+    int64_t retry_interval_ns; /* 0 unset */
+    int retry_max;             /* -1 unset */
+    struct agent_gossip_config
+    {
+        char *profile; /* "lan", "wan", "local" */
+        int64_t probe_interval_ns, probe_timeout_ns, gossip_interval_ns,
+            push_pull_interval_ns, reap_ns, reclaim_ns; /* 0 unset */
+        int64_t gossip_nodes, suspicion_mult, suspicion_max_mult,
+            retransmit_mult, indirect_checks; /* 0 unset */
+    } gossip;
     char **loaded; /* files read, for the banner */
     int nloaded;
     char **paths; /* as given to agent_config_load(): what a reload reads */

@@ -437,6 +437,13 @@ static void fail_call(struct pcall *p, int rc, const char *msg)
     free(p);
 }
 
+/* The address last dialled, for messages. */
+static const char *cur_addr(const struct rpc_client *c)
+{
+    return c->naddrs ? c->addrs[(c->next + c->naddrs - 1) % c->naddrs]
+                     : "(none)";
+}
+
 /* The calls on a lost connection fail; the unsent ones wait for the next. */
 static void client_conn_lost(struct rpc_client *c, const char *why)
 {
@@ -445,7 +452,7 @@ static void client_conn_lost(struct rpc_client *c, const char *why)
 
     if (c->connected)
         log_warn(&c->lg, "connection to %s lost: %s",
-                 c->addrs[(c->next + c->naddrs - 1) % c->naddrs], why);
+                 cur_addr(c), why);
     snprintf(msg, sizeof(msg), "rpc: connection to the server lost: %s", why);
     c->connected = false;
     c->conn = NULL;
@@ -484,7 +491,7 @@ static void on_connect(uv_connect_t *req, int status)
     }
     if (status < 0) {
         log_debug(&c->lg, "connecting to %s: %s",
-                  c->addrs[(c->next + c->naddrs - 1) % c->naddrs],
+                  cur_addr(c),
                   uv_strerror(status));
         client_conn_lost(c, uv_strerror(status));
         conn_close(conn);
@@ -497,7 +504,7 @@ static void on_connect(uv_connect_t *req, int status)
     }
     c->connected = true;
     log_info(&c->lg, "connected to server %s",
-             c->addrs[(c->next + c->naddrs - 1) % c->naddrs]);
+             cur_addr(c));
     send_unsent(c);
 }
 
@@ -533,8 +540,64 @@ static void tick(uv_timer_t *t)
         if (p->deadline <= now)
             fail_call(p, ERR_TIMEOUT, "rpc: call timed out");
     }
-    if (c->conn == NULL && now >= c->retry_at && !list_empty(&c->pending))
+    if (c->conn == NULL && now >= c->retry_at && !list_empty(&c->pending) &&
+        c->naddrs > 0)
         client_connect(c);
+}
+
+/* Parses every address first, so a bad one changes nothing. */
+static int parse_all(const char *const *addrs,
+                     size_t n,
+                     char ***out_addrs,
+                     struct sockaddr_storage **out_sa,
+                     struct err *err)
+{
+    char **a = xcalloc(n ? n : 1, sizeof(*a));
+    struct sockaddr_storage *sa = xcalloc(n ? n : 1, sizeof(*sa));
+
+    for (size_t i = 0; i < n; i++) {
+        if (parse_addr(addrs[i], &sa[i]) != 0) {
+            err_set(err, ERR_INVALID,
+                    "invalid server address \"%s\": want ip:port", addrs[i]);
+            for (size_t k = 0; k < i; k++)
+                free(a[k]);
+            free(a);
+            free(sa);
+            return ERR_INVALID;
+        }
+        a[i] = xstrdup(addrs[i]);
+    }
+    *out_addrs = a;
+    *out_sa = sa;
+    return 0;
+}
+
+int rpc_client_set_servers(struct rpc_client *c,
+                           const char *const *addrs,
+                           size_t n,
+                           struct err *err)
+{
+    char **a;
+    struct sockaddr_storage *sa;
+    bool same = n == c->naddrs;
+
+    for (size_t i = 0; same && i < n; i++)
+        same = strcmp(addrs[i], c->addrs[i]) == 0;
+    if (same)
+        return 0;
+    if (parse_all(addrs, n, &a, &sa, err) != 0)
+        return ERR_INVALID;
+    for (size_t i = 0; i < c->naddrs; i++)
+        free(c->addrs[i]);
+    free(c->addrs);
+    free(c->sa);
+    c->addrs = a;
+    c->sa = sa;
+    c->naddrs = n;
+    c->next = 0;
+    /* Reconnect at once: the one we had may have just gone. */
+    c->retry_at = 0;
+    return 0;
 }
 
 int rpc_client_new(uv_loop_t *loop,
@@ -546,25 +609,12 @@ int rpc_client_new(uv_loop_t *loop,
     struct rpc_client *c;
 
     *out = NULL;
-    if (n == 0)
-        return err_set(err, ERR_INVALID, "no server addresses");
     c = xcalloc(1, sizeof(*c));
-    c->sa = xcalloc(n, sizeof(*c->sa));
-    c->addrs = xcalloc(n, sizeof(*c->addrs));
-    c->naddrs = n;
-    for (size_t i = 0; i < n; i++) {
-        c->addrs[i] = xstrdup(addrs[i]);
-        if (parse_addr(addrs[i], &c->sa[i]) != 0) {
-            err_set(err, ERR_INVALID,
-                    "invalid server address \"%s\": want ip:port", addrs[i]);
-            for (size_t k = 0; k <= i; k++)
-                free(c->addrs[k]);
-            free(c->addrs);
-            free(c->sa);
-            free(c);
-            return ERR_INVALID;
-        }
+    if (parse_all(addrs, n, &c->addrs, &c->sa, err) != 0) {
+        free(c);
+        return ERR_INVALID;
     }
+    c->naddrs = n;
     c->loop = loop;
     c->next_seq = 1;
     list_init(&c->pending);

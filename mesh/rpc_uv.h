@@ -61,7 +61,8 @@ typedef void (*rpc_result_cb)(void *arg,
 
 /*
  * addrs are "ip:port" (IPv4, IPv6 in brackets, or "localhost:port");
- * ERR_INVALID names the first that is not.
+ * ERR_INVALID names the first that is not. With none yet, calls wait
+ * (within their timeout) for rpc_client_set_servers().
  */
 int rpc_client_new(uv_loop_t *loop,
                    const char *const *addrs,
@@ -75,6 +76,14 @@ void rpc_client_call(struct rpc_client *c,
                      uint64_t timeout_ms,
                      rpc_result_cb cb,
                      void *arg);
+/*
+ * Replaces the server list (as the mesh learns servers come and go);
+ * the next connection goes to the new list. A bad address changes nothing.
+ */
+int rpc_client_set_servers(struct rpc_client *c,
+                           const char *const *addrs,
+                           size_t n,
+                           struct err *err);
 /* Fails what is pending with ERR_CANCELED, closes, then cb. */
 void rpc_client_close(struct rpc_client *c, void (*cb)(void *arg), void *arg);
 

@@ -1079,3 +1079,32 @@ const struct swim_stats *swim_stats(const struct swim *s)
 {
     return &s->stats;
 }
+
+/* ------------------------------------------------------------ operator */
+
+int swim_force_leave(struct swim *s, uint64_t now_ms, const char *name)
+{
+    struct member *m = swim__find(s, name, strlen(name));
+    struct swim_msg msg;
+
+    if (m == NULL || m == s->self)
+        return ERR_NOT_FOUND;
+    if (m->state == SWIM_MEMBER_LEFT)
+        return 0;
+    if (m->state != SWIM_MEMBER_DEAD && m->state != SWIM_MEMBER_SUSPECT)
+        return ERR_STATE;
+    /* A leave in its own name: what the member would have said. */
+    memset(&msg, 0, sizeof(msg));
+    msg.type = SWIM_MSG_DEAD;
+    msg.name = sstr(m->name);
+    msg.incarnation = m->incarnation;
+    msg.from = sstr(m->name);
+    swim__on_dead(s, now_ms, &msg);
+    return 0;
+}
+
+void swim_records_version_floor(struct swim *s, uint64_t version)
+{
+    if (s->self->records.version < version)
+        s->self->records.version = version;
+}

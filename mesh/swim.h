@@ -340,6 +340,21 @@ size_t swim_records(struct swim *s,
                     const char *name,
                     const struct swim_record **out);
 
+/*
+ * Operator's force-leave: a failed (dead or suspect) member is marked as
+ * having left, with a broadcast, so its records go at once. 0 when done
+ * or already left, ERR_NOT_FOUND for an unknown name (or ourselves),
+ * ERR_STATE for an alive member (it would refute anyway).
+ */
+int swim_force_leave(struct swim *s, uint64_t now_ms, const char *name);
+
+/*
+ * Our record versions continue from at least version: an agent restarted
+ * on the same name passes, say, the wall clock in microseconds, so its
+ * new records outrank what its earlier run published.
+ */
+void swim_records_version_floor(struct swim *s, uint64_t version);
+
 /* The local member, then every other member we know, in table order. */
 size_t swim_member_count(const struct swim *s);
 /* Member i in [0, count); borrowed until the next call that takes now_ms. */

@@ -11,7 +11,7 @@ allowed_ours() {
     local f=$1 h=$2
     case $h in config.h) return 0 ;; */../* | ../* | ./*) return 1 ;; esac
     case $f in
-    agent/main.c | agent/agent.c | agent/agent.h | agent/config.* | agent/reload.*) return 0 ;;
+    agent/main.c | agent/agent.c | agent/agent.h | agent/agent_mesh.* | agent/config.* | agent/reload.*) return 0 ;;
     tests/*) return 0 ;;
     lib/*) [[ $h == lib/* ]] ;;
     mesh/*) [[ $h == lib/* || $h == mesh/* ]] ;;

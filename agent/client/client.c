@@ -656,6 +656,21 @@ const struct catalog *client_catalog(const struct client *c)
     return client_services_catalog(c->services);
 }
 
+struct catalog *client_catalog_rw(struct client *c)
+{
+    return client_services_catalog_rw(c->services);
+}
+
+void client_on_services(struct client *c,
+                        void (*fn)(void *arg,
+                                   const struct catalog_node_set *set),
+                        void *arg)
+{
+    client_services_on_publish(c->services, fn, arg);
+    /* What was set up before we were asked goes out now. */
+    refresh_services(c);
+}
+
 struct watch_hub *client_catalog_watch(struct client *c)
 {
     return client_services_hub(c->services);

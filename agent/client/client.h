@@ -83,6 +83,14 @@ const char *client_node_id(const struct client *c);
 /* The services of this client's tasks (read-only; loop thread only). */
 struct catalog;
 const struct catalog *client_catalog(const struct client *c);
+/* The same catalogue, writable: other nodes' sets go into it. */
+struct catalog *client_catalog_rw(struct client *c);
+/* fn gets this node's service set whenever it changes (mesh records). */
+struct catalog_node_set;
+void client_on_services(struct client *c,
+                        void (*fn)(void *arg,
+                                   const struct catalog_node_set *set),
+                        void *arg);
 /* Watchers of the catalogue's answers (blocking queries, templates). */
 struct watch_hub;
 struct watch_hub *client_catalog_watch(struct client *c);

@@ -26,6 +26,8 @@ struct client_services
     uint64_t version;
     struct catalog_node_set set;  /* being built */
     struct buf last;              /* the encoding of the set applied last */
+    void (*publish)(void *arg, const struct catalog_node_set *set);
+    void *publish_arg;
 };
 
 struct deleted
@@ -197,8 +199,14 @@ void client_services_commit(struct client_services *cs, int64_t now_ms)
     catalog_node_set_encode(&cs->set, &enc);
     if (cs->version == 0 || enc.len != cs->last.len ||
         memcmp(enc.data, cs->last.data, enc.len) != 0) {
-        cs->set.version = ++cs->version;
+        /* Versions from the wall clock outrank an earlier run's sets. */
+        cs->version = (uint64_t)now_ms * 1000 > cs->version
+                          ? (uint64_t)now_ms * 1000
+                          : cs->version + 1;
+        cs->set.version = cs->version;
         catalog_apply(cs->cat, &cs->set, now_ms);
+        if (cs->publish != NULL)
+            cs->publish(cs->publish_arg, &cs->set);
         buf_release(&cs->last);
         cs->last = enc;
     } else {
@@ -248,6 +256,23 @@ int client_services_delete(struct client_services *cs,
         map_put(&cs->deleted, id, d);
     }
     return 0;
+}
+
+void client_services_on_publish(struct client_services *cs,
+                                void (*fn)(void *arg,
+                                           const struct catalog_node_set *set),
+                                void *arg)
+{
+    cs->publish = fn;
+    cs->publish_arg = arg;
+    /* The next commit publishes, changed or not. */
+    buf_release(&cs->last);
+    cs->last = (struct buf)BUF_INIT;
+}
+
+struct catalog *client_services_catalog_rw(struct client_services *cs)
+{
+    return cs->cat;
 }
 
 struct watch_hub *client_services_hub(struct client_services *cs)

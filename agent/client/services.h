@@ -23,6 +23,15 @@ void client_services_add(struct client_services *cs, const struct alloc *a);
 /* Applies the set at the next version when it differs from the last. */
 void client_services_commit(struct client_services *cs, int64_t now_ms);
 const struct catalog *client_services_catalog(const struct client_services *cs);
+/* Called with the node's set each time a commit changes it (to publish
+ * it into the mesh); the set is borrowed for the call. */
+struct catalog_node_set;
+void client_services_on_publish(struct client_services *cs,
+                                void (*fn)(void *arg,
+                                           const struct catalog_node_set *set),
+                                void *arg);
+/* The catalogue itself, for what feeds other nodes' sets into it. */
+struct catalog *client_services_catalog_rw(struct client_services *cs);
 /* Woken after every commit that moved an answer (discovery/watch.h). */
 struct watch_hub *client_services_hub(struct client_services *cs);
 /*

@@ -1535,6 +1535,8 @@ int http_api_start(uv_loop_t *loop,
     api->forward_ctx = cfg->forward_ctx;
     api->keyring = cfg->keyring;
     api->keyring_ctx = cfg->keyring_ctx;
+    api->mesh = cfg->mesh;
+    api->mesh_ctx = cfg->mesh_ctx;
     api->datacenter = xstrdup(cfg->datacenter ? cfg->datacenter : "dc1");
     api->httpd = httpd_new(loop, &hc);
     for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
@@ -1563,6 +1565,8 @@ int http_api_start(uv_loop_t *loop,
     /* Every agent answers for its own gossip keyring. */
     if (rc == 0 && api->keyring != NULL)
         rc = api_keyring_routes_add(api, err);
+    if (rc == 0 && api->mesh != NULL)
+        rc = api_members_routes_add(api, err);
     /* Whatever else a client-only agent is asked goes to its servers. */
     if (rc == 0 && srv == NULL && api->forward != NULL)
         rc = httpd_route(api->httpd, "* /v1/*", forward_route, api, err);

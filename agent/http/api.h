@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <jansson.h>
 #include <uv.h>
 
 struct client;
@@ -80,13 +81,32 @@ enum http_keyring_op {
 struct http_keyring_ops
 {
     /* Fills *keys (heap array of heap strings, primary first; the caller
-     * frees both) and *n. */
-    int (*list)(void *ctx, char ***keys, size_t *n, struct err *err);
+     * frees both), *counts (how many members hold each; heap) and *n, and
+     * *nodes with the number of members asked. */
+    int (*list)(void *ctx,
+                char ***keys,
+                int **counts,
+                size_t *n,
+                int *nodes,
+                struct err *err);
     /* Applies op to key and persists the keyring; errors name why. */
     int (*change)(void *ctx,
                   enum http_keyring_op op,
                   const char *key,
                   struct err *err);
+};
+
+/* The gossip mesh, as /v1/agent/members, join and force-leave reach it. */
+struct http_mesh_ops
+{
+    /* Nomad's Members list (new reference). */
+    json_t *(*members)(void *ctx);
+    void (*join)(void *ctx,
+                 const char *const *addrs,
+                 size_t n,
+                 void (*done)(void *arg, int joined, const char *error),
+                 void *arg);
+    int (*force_leave)(void *ctx, const char *name, struct err *err);
 };
 
 struct http_api_config
@@ -103,6 +123,9 @@ struct http_api_config
     /* /v1/agent/keyring/...; NULL: those routes are not served. */
     const struct http_keyring_ops *keyring;
     void *keyring_ctx;
+    /* /v1/agent/members, join, force-leave; NULL: not served. */
+    const struct http_mesh_ops *mesh;
+    void *mesh_ctx;
 };
 
 /*

@@ -36,6 +36,8 @@ struct http_api
     void *forward_ctx;
     const struct http_keyring_ops *keyring;
     void *keyring_ctx;
+    const struct http_mesh_ops *mesh;
+    void *mesh_ctx;
     void (*close_cb)(void *arg);
     void *close_arg;
 };
@@ -119,6 +121,7 @@ int api_node_routes(struct http_api *api, struct err *err);
 
 int api_routes_periodic(struct http_api *api, struct err *err);
 int api_routes_services(struct http_api *api, struct err *err);
+int api_members_routes_add(struct http_api *api, struct err *err);
 /* Passes req on through api->forward (a client-only agent's servers). */
 void api_forward(struct http_api *api, struct httpd_req *req);
 

@@ -6,9 +6,9 @@
  *     PUT|POST /v1/agent/keyring/use      {"Key":"<base64>"}
  *     PUT|POST /v1/agent/keyring/remove   {"Key":"<base64>"}
  *
- * They act on this agent's keyring only: spreading a change to every
- * member (Nomad answers for the whole cluster, with NumNodes and the
- * count of members holding each key) waits for the gossip mesh.
+ * A change made on one agent spreads to every member of the mesh; the
+ * list counts, for each key, the alive members holding it (NumNodes: how
+ * many are alive), as Nomad answers for the whole cluster.
  */
 #include <jansson.h>
 #include <stdlib.h>
@@ -17,10 +17,10 @@
 #include "agent/http/api_int.h"
 #include "lib/err.h"
 
-static json_t *keyring_response(json_t *keys)
+static json_t *keyring_response(json_t *keys, int nodes)
 {
     return json_pack("{s:{},s:o,s:i}", "Messages", "Keys", keys, "NumNodes",
-                     1);
+                     nodes);
 }
 
 static void get_list(struct httpd_req *req, void *arg)
@@ -28,20 +28,23 @@ static void get_list(struct httpd_req *req, void *arg)
     struct http_api *api = arg;
     struct err err = ERR_INIT;
     char **keys = NULL;
+    int *counts = NULL, nodes = 1;
     size_t n = 0;
     json_t *v, *k;
 
-    if (api->keyring->list(api->keyring_ctx, &keys, &n, &err) != 0) {
+    if (api->keyring->list(api->keyring_ctx, &keys, &counts, &n, &nodes,
+                           &err) != 0) {
         httpd_respond_err(req, &err);
         return;
     }
     k = json_object();
     for (size_t i = 0; i < n; i++) {
-        json_object_set_new(k, keys[i], json_integer(1));
+        json_object_set_new(k, keys[i], json_integer(counts[i]));
         free(keys[i]);
     }
     free(keys);
-    v = keyring_response(k);
+    free(counts);
+    v = keyring_response(k, nodes);
     httpd_respond_json(req, 200, v);
     json_decref(v);
 }
@@ -80,7 +83,7 @@ static void change(struct httpd_req *req, struct http_api *api,
         httpd_respond_err(req, &err);
         return;
     }
-    v = keyring_response(json_object());
+    v = keyring_response(json_object(), 1);
     httpd_respond_json(req, 200, v);
     json_decref(v);
 }
