@@ -21,6 +21,8 @@
 #include "agent/reload.h"
 #include "agent/server/endpoints.h"
 #include "agent/server/server.h"
+#include "discovery/catalog.h"
+#include "discovery/watch.h"
 #include "agent/client/rpc_remote.h"
 #include "mesh/rpc_uv.h"
 #include "mesh/seal.h"
@@ -47,6 +49,9 @@ struct agent
     struct rpc_client *rpc_client; /* client only: our servers */
     struct seal_keyring *keyring; /* gossip keys; in the data dir's file */
     struct agent_mesh *mesh;      /* every agent is a member */
+    /* Without a client, the agent keeps its own replica of the catalogue. */
+    struct catalog *own_catalog;
+    struct watch_hub *own_hub;
     char **conf_servers;          /* -servers, kept beside the mesh's */
     size_t n_conf_servers;
     bool leave_on_interrupt, leave_on_terminate;
@@ -678,8 +683,8 @@ static int start_mesh(struct agent *a,
     mc.n_retry_join = (size_t)cfg->nretry_join;
     mc.retry_interval_ms = (uint64_t)(cfg->retry_interval_ns / 1000000);
     mc.retry_max = cfg->retry_max > 0 ? cfg->retry_max : 0;
-    mc.catalog = a->client ? client_catalog_rw(a->client) : NULL;
-    mc.hub = a->client ? client_catalog_watch(a->client) : NULL;
+    mc.catalog = a->client ? client_catalog_rw(a->client) : a->own_catalog;
+    mc.hub = a->client ? client_catalog_watch(a->client) : a->own_hub;
     mc.servers_changed = servers_from_mesh;
     mc.arg = a;
     rc = agent_mesh_start(&a->loop, &mc, &a->mesh, err);
@@ -733,7 +738,7 @@ int agent_main(int argc, char **argv)
     struct http_api_config hcfg;
     struct err err = ERR_INIT;
     enum log_level level;
-    char host[256];
+    char host[256], leader[128];
     int first, rc;
 
     memset(&a, 0, sizeof(a));
@@ -1036,6 +1041,18 @@ int agent_main(int argc, char **argv)
     }
     hcfg.mesh = &mesh_ops;
     hcfg.mesh_ctx = &a;
+    if (a.client == NULL) {
+        a.own_catalog = catalog_new(60000);
+        a.own_hub = watch_hub_new(a.own_catalog);
+    }
+    hcfg.catalog = a.client ? client_catalog(a.client) : a.own_catalog;
+    hcfg.catalog_hub = a.client ? client_catalog_watch(a.client) : a.own_hub;
+    if (a.rpc_server != NULL) {
+        snprintf(leader, sizeof(leader), "%s:%u",
+                 strcmp(bind, "0.0.0.0") == 0 ? "127.0.0.1" : bind,
+                 rpc_server_port(a.rpc_server));
+        hcfg.leader_addr = leader;
+    }
     rc = http_api_start(&a.loop, a.server, &hcfg, &a.http, &err);
     if (rc != 0) {
         fprintf(stderr, "==> Error starting agent: HTTP: %s\n", err.msg);
@@ -1106,6 +1123,8 @@ out:
     if (a.remove_data_dir)
         remove_tree(a.data_dir);
     seal_keyring_free(a.keyring);
+    watch_hub_free(a.own_hub);
+    catalog_free(a.own_catalog);
     free(a.data_dir);
     agent_config_release(&cfg);
     return rc == 0 ? 0 : 1;

@@ -2,6 +2,7 @@
 #include "agent/cli/cli.h"
 #include "agent/cli/cmd_jobops.h"
 #include "agent/cli/cmd_deployment.h"
+#include "agent/cli/cmd_members.h"
 #include "agent/cli/cmd_operator.h"
 #include "agent/cli/cmd_status.h"
 
@@ -60,6 +61,8 @@ static const struct cli_command commands[] = {
      cli_help_job_validate, cli_cmd_job_validate, 0},
     {"logs", "Streams the logs of a task.", cli_help_alloc_logs,
      cli_cmd_alloc_logs, 0},
+    {"members", "Display the agents of the gossip mesh", cli_help_members,
+     cli_cmd_members, 0},
     {"node", "Interact with nodes", NULL, run_parent, 1},
     {"node drain", "Toggle drain mode on a given node", cli_help_node_drain,
      cli_cmd_node_drain, 0},
@@ -77,6 +80,13 @@ static const struct cli_command commands[] = {
      cli_cmd_job_plan, 1},
     {"run", "Run a new job or update an existing job", cli_help_job_run,
      cli_cmd_job_run, 1},
+    {"server", "Interact with servers", NULL, run_parent, 1},
+    {"server force-leave", "Force a server into the 'left' state",
+     cli_help_server_force_leave, cli_cmd_server_force_leave, 0},
+    {"server join", "Join server nodes together", cli_help_server_join,
+     cli_cmd_server_join, 0},
+    {"server members", "Display a list of the known servers and their status",
+     cli_help_server_members, cli_cmd_server_members, 0},
     {"service", "Interact with registered services", NULL, run_parent, 1},
     {"service delete", "Deregister a registered Caravan service",
      cli_help_service_delete, cli_cmd_service_delete, 0},

@@ -1109,7 +1109,10 @@ static void get_peers(struct httpd_req *req, void *arg)
     char addr[64];
     json_t *v;
 
-    snprintf(addr, sizeof(addr), "127.0.0.1:%u", httpd_port(api->httpd));
+    if (api->leader_addr != NULL)
+        snprintf(addr, sizeof(addr), "%s", api->leader_addr);
+    else
+        snprintf(addr, sizeof(addr), "127.0.0.1:%u", httpd_port(api->httpd));
     v = json_pack("[s]", addr);
     httpd_respond_json(req, 200, v);
     json_decref(v);
@@ -1537,6 +1540,9 @@ int http_api_start(uv_loop_t *loop,
     api->keyring_ctx = cfg->keyring_ctx;
     api->mesh = cfg->mesh;
     api->mesh_ctx = cfg->mesh_ctx;
+    api->leader_addr = cfg->leader_addr ? xstrdup(cfg->leader_addr) : NULL;
+    api->catalog = cfg->catalog;
+    api->catalog_hub = cfg->catalog_hub;
     api->datacenter = xstrdup(cfg->datacenter ? cfg->datacenter : "dc1");
     api->httpd = httpd_new(loop, &hc);
     for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
@@ -1560,7 +1566,7 @@ int http_api_start(uv_loop_t *loop,
     /* The client's own routes answer on any agent with a client. */
     if (rc == 0)
         rc = api_client_routes_add(api, err);
-    if (rc == 0 && api->client != NULL)
+    if (rc == 0 && api->catalog != NULL)
         rc = api_routes_services(api, err);
     /* Every agent answers for its own gossip keyring. */
     if (rc == 0 && api->keyring != NULL)
@@ -1607,6 +1613,7 @@ static void httpd_closed(void *arg)
     free(api->region);
     free(api->host);
     free(api->datacenter);
+    free(api->leader_addr);
     free(api);
 }
 

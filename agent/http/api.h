@@ -12,7 +12,9 @@
 #include <uv.h>
 
 struct client;
+struct catalog;
 struct err;
+struct watch_hub;
 struct http_api;
 struct server;
 
@@ -123,6 +125,13 @@ struct http_api_config
     /* /v1/agent/keyring/...; NULL: those routes are not served. */
     const struct http_keyring_ops *keyring;
     void *keyring_ctx;
+    /* The service catalogue /v1/service(s) read, and the watchers its
+     * blocking queries wait on (NULL: no catalogue, empty answers). */
+    const struct catalog *catalog;
+    struct watch_hub *catalog_hub;
+    /* The server's RPC "ip:port" for /v1/status/leader; NULL: the HTTP
+     * address (a -dev agent has no RPC listener). */
+    const char *leader_addr;
     /* /v1/agent/members, join, force-leave; NULL: not served. */
     const struct http_mesh_ops *mesh;
     void *mesh_ctx;

@@ -38,6 +38,9 @@ struct http_api
     void *keyring_ctx;
     const struct http_mesh_ops *mesh;
     void *mesh_ctx;
+    char *leader_addr;
+    const struct catalog *catalog;
+    struct watch_hub *catalog_hub;
     void (*close_cb)(void *arg);
     void *close_arg;
 };

@@ -49,7 +49,7 @@ static json_t *names_of(const struct catalog *cat, const char *ns,
 
 static void answer_services(struct http_api *api, struct httpd_req *req)
 {
-    const struct catalog *cat = client_catalog(api->client);
+    const struct catalog *cat = api->catalog;
     const char *want = httpd_req_namespace(req);
     json_t *out = json_array();
     uint64_t index = catalog_index(cat), ignored;
@@ -93,7 +93,7 @@ static json_t *registration(const struct catalog_service *s)
 
 static void answer_service(struct http_api *api, struct httpd_req *req)
 {
-    const struct catalog *cat = client_catalog(api->client);
+    const struct catalog *cat = api->catalog;
     const char *name = httpd_req_param(req, "name");
     const char *choose = httpd_query_get(req, "choose");
     struct catalog_filter f = {httpd_query_get(req, "tag"), NULL, 0};
@@ -197,8 +197,8 @@ static void serve(struct http_api *api, struct httpd_req *req, bool one_name)
     struct err err = ERR_INIT;
     struct parked *p;
 
-    if (api->client == NULL) {
-        /* A server without a client holds no registrations of its own. */
+    if (api->catalog == NULL) {
+        /* An agent without a catalogue answers as an empty one. */
         json_t *empty = json_array();
 
         set_index(req, 1);
@@ -210,7 +210,7 @@ static void serve(struct http_api *api, struct httpd_req *req, bool one_name)
         httpd_respond_err(req, &err);
         return;
     }
-    cat = client_catalog(api->client);
+    cat = api->catalog;
     if (one_name)
         now = catalog_name_index(cat, ns, name ? name : "");
     else
@@ -227,7 +227,7 @@ static void serve(struct http_api *api, struct httpd_req *req, bool one_name)
     p->api = api;
     p->req = req;
     p->one_name = one_name;
-    p->watch = watch_new(client_catalog_watch(api->client), parked_woken, p);
+    p->watch = watch_new(api->catalog_hub, parked_woken, p);
     if (!one_name)
         watch_add(p->watch, strcmp(ns, "*") == 0 ? NULL : ns, NULL);
     else if (strcmp(ns, "*") == 0)

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # A server agent and two client agents on 127.0.0.1, talking mesh/rpc:
-# both nodes register; a job's allocs run on them; a client killed with
+# the clients join the server's gossip mesh (c1 also names the server
+# with -servers; c2 and c3 learn it from the mesh alone); both nodes
+# register; a job's allocs run on them; a client killed with
 # -9 misses its heartbeats, its node goes down, its alloc is lost and its
 # replacement waits (distinct_hosts) until a third client joins; garbage
 # sent to the RPC port harms nothing; a restarted server gets its clients
@@ -10,6 +12,7 @@
 
 HTTP=$(free_port)
 RPC=$(free_port)
+SERF=$(free_port)
 MARK=caravan-cluster-$$
 cat >"$T_TMP/server.hcl" <<'HCL'
 server {
@@ -26,13 +29,18 @@ plugin "raw_exec" {
 HCL
 start_server() {
     "$CARAVAN" agent -server -data-dir "$T_TMP/server" -bind 127.0.0.1 \
-        -http-port "$HTTP" -rpc-port "$RPC" -config "$T_TMP/server.hcl" \
+        -http-port "$HTTP" -rpc-port "$RPC" -serf-port "$SERF" \
+        -config "$T_TMP/server.hcl" \
         >>"$T_TMP/server.log" 2>&1 &
     SERVER=$!
 }
 start_client() { # name [http port]
+    local servers=
+    [ "$1" = c1 ] && servers="-servers 127.0.0.1:$RPC"
+    # shellcheck disable=SC2086
     "$CARAVAN" agent -client -data-dir "$T_TMP/$1" -bind 127.0.0.1 \
-        -http-port "${2:-$(free_port)}" -servers "127.0.0.1:$RPC" -node "$1" \
+        -http-port "${2:-$(free_port)}" $servers -serf-port 0 \
+        -join "127.0.0.1:$SERF" -node "$1" \
         -config "$T_TMP/client.hcl" >>"$T_TMP/$1.log" 2>&1 &
 }
 start_server
