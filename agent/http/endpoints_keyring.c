@@ -1,10 +1,10 @@
 /*
  * The gossip keyring endpoints (Nomad's /v1/agent/keyring/...):
  *
- *     GET      /v1/agent/keyring/list     {"Messages":{},"Keys":{"<key>":1},"NumNodes":1}
- *     PUT|POST /v1/agent/keyring/install  {"Key":"<base64>"}
- *     PUT|POST /v1/agent/keyring/use      {"Key":"<base64>"}
- *     PUT|POST /v1/agent/keyring/remove   {"Key":"<base64>"}
+ *     GET /v1/agent/keyring/list
+ *         {"Messages":{},"Keys":{"<key>":1},"NumNodes":1}
+ *     PUT|POST /v1/agent/keyring/install|use|remove
+ *         {"Key":"<base64>"}
  *
  * They act on this agent's keyring only: spreading a change to every
  * member (Nomad answers for the whole cluster, with NumNodes and the
@@ -19,8 +19,7 @@
 
 static json_t *keyring_response(json_t *keys)
 {
-    return json_pack("{s:{},s:o,s:i}", "Messages", "Keys", keys, "NumNodes",
-                     1);
+    return json_pack("{s:{},s:o,s:i}", "Messages", "Keys", keys, "NumNodes", 1);
 }
 
 static void get_list(struct httpd_req *req, void *arg)
@@ -46,7 +45,8 @@ static void get_list(struct httpd_req *req, void *arg)
     json_decref(v);
 }
 
-static void change(struct httpd_req *req, struct http_api *api,
+static void change(struct httpd_req *req,
+                   struct http_api *api,
                    enum http_keyring_op op)
 {
     struct err err = ERR_INIT;
@@ -108,8 +108,8 @@ int api_keyring_routes_add(struct http_api *api, struct err *err)
         rc = api_routes_add(api, "PUT|POST /v1/agent/keyring/install",
                             put_install, err);
     if (rc == 0)
-        rc = api_routes_add(api, "PUT|POST /v1/agent/keyring/use", put_use,
-                            err);
+        rc =
+            api_routes_add(api, "PUT|POST /v1/agent/keyring/use", put_use, err);
     if (rc == 0)
         rc = api_routes_add(api, "PUT|POST /v1/agent/keyring/remove",
                             put_remove, err);
