@@ -44,6 +44,11 @@ static void warn_fixed(const struct agent_config *old,
                      "agent restarts",
                      fixed[i].name);
     }
+    /* The key only seeds a new keyring file; it is never logged. */
+    if (str_changed(old->encrypt, now->encrypt))
+        log_warn(lg, "reload: server.encrypt changed, but the keyring file "
+                     "in the data dir rules: change keys with 'caravan "
+                     "operator gossip keyring'");
 }
 
 /* Applies log_level; the line goes out at the more verbose of the two. */

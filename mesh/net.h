@@ -96,11 +96,11 @@ struct net_config
     /* Borrowed, may be NULL (plaintext); must outlive the net. Changes to
      * it (rotation) apply to the next packet. */
     struct seal_keyring *keyring;
-    size_t max_packet_bytes;     /* 0: NET_MAX_PACKET */
-    size_t max_frame_bytes;      /* 0: NET_MAX_FRAME */
-    uint64_t stream_timeout_ms;  /* accepting side; 0: NET_STREAM_TIMEOUT_MS */
-    net_packet_cb on_packet;     /* may be NULL: packets are dropped */
-    net_stream_cb on_stream;     /* may be NULL: streams are closed */
+    size_t max_packet_bytes;    /* 0: NET_MAX_PACKET */
+    size_t max_frame_bytes;     /* 0: NET_MAX_FRAME */
+    uint64_t stream_timeout_ms; /* accepting side; 0: NET_STREAM_TIMEOUT_MS */
+    net_packet_cb on_packet;    /* may be NULL: packets are dropped */
+    net_stream_cb on_stream;    /* may be NULL: streams are closed */
     void *arg;
 };
 
@@ -108,19 +108,19 @@ struct net_config
 struct net_stats
 {
     uint64_t packets_sent;
-    uint64_t packets_received;   /* delivered to on_packet */
-    uint64_t packets_refused;    /* did not open under the keyring */
-    uint64_t packets_too_big;    /* over max_packet_bytes, either way */
+    uint64_t packets_received; /* delivered to on_packet */
+    uint64_t packets_refused;  /* did not open under the keyring */
+    uint64_t packets_too_big;  /* over max_packet_bytes, either way */
     uint64_t packets_send_failed;
-    uint64_t fault_dropped;      /* packets and exchanges */
+    uint64_t fault_dropped; /* packets and exchanges */
     uint64_t fault_delayed;
     uint64_t exchanges_started;
     uint64_t exchanges_failed;
     uint64_t streams_accepted;
-    uint64_t streams_refused;    /* NET_MAX_STREAMS open already */
-    uint64_t streams_ended;      /* accepted or refused, closed and freed */
-    uint64_t frames_refused;     /* did not open under the keyring */
-    uint64_t frames_too_big;     /* length over the limit, either side */
+    uint64_t streams_refused; /* NET_MAX_STREAMS open already */
+    uint64_t streams_ended;   /* accepted or refused, closed and freed */
+    uint64_t frames_refused;  /* did not open under the keyring */
+    uint64_t frames_too_big;  /* length over the limit, either side */
 };
 
 /*

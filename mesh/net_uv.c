@@ -86,7 +86,7 @@ struct net
     struct buf plain; /* scratch for opened packets */
     uint16_t port;
     int open_handles;
-    int live; /* exchanges and accepted streams not freed yet */
+    int live;     /* exchanges and accepted streams not freed yet */
     int nstreams; /* accepted streams not freed yet */
     bool closing;
     void (*close_cb)(void *arg);
@@ -171,13 +171,15 @@ static void from_sockaddr(const struct sockaddr *sa, struct net_addr *a)
 /* The largest sealed body a peer may send for a plaintext limit. */
 static size_t sealed_limit(const struct net *n, size_t plain_limit)
 {
-    return plain_limit +
-           (n->kr != NULL && seal_keyring_is_enabled(n->kr) ? SEAL_OVERHEAD
-                                                            : 0);
+    return plain_limit + (n->kr != NULL && seal_keyring_is_enabled(n->kr)
+                              ? SEAL_OVERHEAD
+                              : 0);
 }
 
 /* Appends one frame holding msg, sealed, to out. */
-static void frame_build(struct net *n, const void *msg, size_t len,
+static void frame_build(struct net *n,
+                        const void *msg,
+                        size_t len,
                         struct buf *out)
 {
     size_t at = out->len;
@@ -200,7 +202,9 @@ static void frame_build(struct net *n, const void *msg, size_t len,
  * 0 for "not yet", ERR_TOO_BIG when its length is over limit (known from
  * the header alone, before anything is allocated for the body).
  */
-static int frame_peek(const struct buf *in, size_t limit, const char **body,
+static int frame_peek(const struct buf *in,
+                      size_t limit,
+                      const char **body,
                       size_t *len)
 {
     const uint8_t *p = (const uint8_t *)in->data;
@@ -218,8 +222,12 @@ static int frame_peek(const struct buf *in, size_t limit, const char **body,
     return 1;
 }
 
-static int open_msg(struct net *n, enum seal_context ctx, const void *data,
-                    size_t len, struct buf *out, struct err *err)
+static int open_msg(struct net *n,
+                    enum seal_context ctx,
+                    const void *data,
+                    size_t len,
+                    struct buf *out,
+                    struct err *err)
 {
     if (n->kr == NULL) {
         buf_append(out, data, len);
@@ -252,7 +260,8 @@ static struct fault *fault_find(struct net *n, const struct net_addr *to)
 }
 
 /* Whether to drop what goes to to now; *delay_ms the extra wait. */
-static bool fault_decide(struct net *n, const struct net_addr *to,
+static bool fault_decide(struct net *n,
+                         const struct net_addr *to,
                          uint64_t *delay_ms)
 {
     const struct fault *f = n->nfaults ? fault_find(n, to) : NULL;
@@ -278,8 +287,9 @@ void net_fault_set(struct net *n,
     size_t i;
 
     for (i = 0; i < n->nfaults; i++) {
-        if (to == NULL ? n->faults[i].any
-                       : !n->faults[i].any && net_addr_equal(&n->faults[i].to, to))
+        if (to == NULL
+                ? n->faults[i].any
+                : !n->faults[i].any && net_addr_equal(&n->faults[i].to, to))
             break;
     }
     if (delay_ms == 0 && drop <= 0) {
@@ -321,7 +331,8 @@ static void udp_sent(uv_udp_send_t *req, int status)
 }
 
 /* Sends data (taken) to sa now. */
-static void udp_send_now(struct net *n, const struct sockaddr_storage *sa,
+static void udp_send_now(struct net *n,
+                         const struct sockaddr_storage *sa,
                          struct buf *data)
 {
     struct udp_send *s = xcalloc(1, sizeof(*s));
@@ -352,8 +363,8 @@ static void delay_timer_fired(uv_timer_t *t)
     list_for_each_entry_safe(d, tmp, &n->delayed, struct delayed_packet, node)
     {
         if (d->due_ms > now) {
-            uv_timer_start(&n->delay_timer, delay_timer_fired,
-                           d->due_ms - now, 0);
+            uv_timer_start(&n->delay_timer, delay_timer_fired, d->due_ms - now,
+                           0);
             return;
         }
         list_del(&d->node);
@@ -363,8 +374,10 @@ static void delay_timer_fired(uv_timer_t *t)
 }
 
 /* Queues data (taken) for sa after delay_ms, keeping due-time order. */
-static void udp_send_later(struct net *n, const struct sockaddr_storage *sa,
-                           struct buf *data, uint64_t delay_ms)
+static void udp_send_later(struct net *n,
+                           const struct sockaddr_storage *sa,
+                           struct buf *data,
+                           uint64_t delay_ms)
 {
     struct delayed_packet *d = xcalloc(1, sizeof(*d)), *at;
     struct list_node *before = &n->delayed;
@@ -479,7 +492,9 @@ static void exchange_closed(uv_handle_t *h)
 }
 
 /* Ends x once: the user hears rc, then the handles close. */
-static void exchange_finish(struct exchange *x, int rc, const void *reply,
+static void exchange_finish(struct exchange *x,
+                            int rc,
+                            const void *reply,
                             size_t len)
 {
     if (x->finished)
@@ -548,10 +563,9 @@ static void exchange_connected(uv_connect_t *req, int status)
     }
     b = uv_buf_init(x->out.data, (unsigned)x->out.len);
     x->write.data = x;
-    if (uv_write(&x->write, (uv_stream_t *)&x->tcp, &b, 1,
-                 exchange_written) != 0 ||
-        uv_read_start((uv_stream_t *)&x->tcp, alloc_chunk, exchange_read) !=
-            0)
+    if (uv_write(&x->write, (uv_stream_t *)&x->tcp, &b, 1, exchange_written) !=
+            0 ||
+        uv_read_start((uv_stream_t *)&x->tcp, alloc_chunk, exchange_read) != 0)
         exchange_finish(x, ERR_IO, NULL, 0);
 }
 
@@ -575,8 +589,8 @@ static void exchange_delay_over(uv_timer_t *t)
 {
     struct exchange *x = t->data;
 
-    uv_timer_start(&x->timer, exchange_timed_out,
-                   x->timeout_ms - x->delay_ms, 0);
+    uv_timer_start(&x->timer, exchange_timed_out, x->timeout_ms - x->delay_ms,
+                   0);
     exchange_connect(x);
 }
 
@@ -672,7 +686,8 @@ static void stream_timed_out(uv_timer_t *t)
 }
 
 /* Hands the one request up; what else the peer sends is ignored. */
-static void stream_deliver(struct net_stream_req *r, const char *body,
+static void stream_deliver(struct net_stream_req *r,
+                           const char *body,
                            size_t len)
 {
     struct net *n = r->n;
@@ -746,8 +761,7 @@ void net_stream_reply(struct net_stream_req *r, const void *data, size_t len)
     frame_build(n, data, len, &r->out);
     b = uv_buf_init(r->out.data, (unsigned)r->out.len);
     r->write.data = r;
-    if (uv_write(&r->write, (uv_stream_t *)&r->tcp, &b, 1, stream_written) !=
-        0)
+    if (uv_write(&r->write, (uv_stream_t *)&r->tcp, &b, 1, stream_written) != 0)
         stream_close(r);
 }
 
@@ -791,22 +805,23 @@ static void stream_accept(uv_stream_t *listener, int status)
  * Binds a UDP and a TCP socket on one port. With port 0 the kernel picks
  * the UDP port, which may be taken for TCP: then try another.
  */
-static int bind_pair(const struct sockaddr_storage *want, int *udp_fd,
-                     int *tcp_fd, uint16_t *port)
+static int bind_pair(const struct sockaddr_storage *want,
+                     int *udp_fd,
+                     int *tcp_fd,
+                     uint16_t *port)
 {
     int rc = 0;
 
     for (int attempt = 0; attempt < BIND_ATTEMPTS; attempt++) {
         struct sockaddr_storage sa = *want;
         socklen_t len = sizeof(sa);
-        socklen_t salen = sa.ss_family == AF_INET6
-                              ? sizeof(struct sockaddr_in6)
-                              : sizeof(struct sockaddr_in);
+        socklen_t salen = sa.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                                   : sizeof(struct sockaddr_in);
         int one = 1;
-        int u = socket(sa.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                       0);
-        int t = socket(sa.ss_family,
-                       SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        int u =
+            socket(sa.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        int t =
+            socket(sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
         if (u == -1 || t == -1) {
             rc = -errno;
@@ -875,10 +890,10 @@ int net_start(struct uv_loop_s *loop,
     uint16_t port = 0;
 
     *out = NULL;
-    snprintf(spec, sizeof(spec),
-             strchr(cfg->bind_ip ? cfg->bind_ip : "", ':') ? "[%s]:%u"
-                                                          : "%s:%u",
-             cfg->bind_ip ? cfg->bind_ip : "0.0.0.0", cfg->port);
+    snprintf(
+        spec, sizeof(spec),
+        strchr(cfg->bind_ip ? cfg->bind_ip : "", ':') ? "[%s]:%u" : "%s:%u",
+        cfg->bind_ip ? cfg->bind_ip : "0.0.0.0", cfg->port);
     if (net_addr_parse(spec, &bind_addr, err) != 0)
         return err_wrap(err, "mesh: bind address");
     to_sockaddr(&bind_addr, &sa);
@@ -889,13 +904,13 @@ int net_start(struct uv_loop_s *loop,
     n = xcalloc(1, sizeof(*n));
     n->loop = loop;
     n->kr = cfg->keyring;
-    n->max_packet = cfg->max_packet_bytes ? cfg->max_packet_bytes
-                                          : NET_MAX_PACKET;
+    n->max_packet =
+        cfg->max_packet_bytes ? cfg->max_packet_bytes : NET_MAX_PACKET;
     if (n->max_packet > sizeof(n->rbuf) - SEAL_OVERHEAD)
         n->max_packet = sizeof(n->rbuf) - SEAL_OVERHEAD;
     n->max_frame = cfg->max_frame_bytes ? cfg->max_frame_bytes : NET_MAX_FRAME;
-    n->stream_timeout_ms = cfg->stream_timeout_ms ? cfg->stream_timeout_ms
-                                                  : NET_STREAM_TIMEOUT_MS;
+    n->stream_timeout_ms =
+        cfg->stream_timeout_ms ? cfg->stream_timeout_ms : NET_STREAM_TIMEOUT_MS;
     n->on_packet = cfg->on_packet;
     n->on_stream = cfg->on_stream;
     n->arg = cfg->arg;

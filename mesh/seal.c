@@ -127,8 +127,7 @@ size_t seal_keyring_count(const struct seal_keyring *kr)
     return kr->n;
 }
 
-const struct seal_key *seal_keyring_key(const struct seal_keyring *kr,
-                                        size_t i)
+const struct seal_key *seal_keyring_key(const struct seal_keyring *kr, size_t i)
 {
     assert(i < kr->n);
     return &kr->keys[i];
@@ -266,9 +265,9 @@ void seal_keyring_seal(struct seal_keyring *kr,
     p = (uint8_t *)out->data + out->len;
     p[0] = SEAL_VERSION;
     randombytes_buf(p + 1, SEAL_NONCE_BYTES);
-    crypto_aead_xchacha20poly1305_ietf_encrypt(
-        p + 1 + SEAL_NONCE_BYTES, &clen, msg, len, ad, sizeof(ad), NULL,
-        p + 1, kr->keys[0].bytes);
+    crypto_aead_xchacha20poly1305_ietf_encrypt(p + 1 + SEAL_NONCE_BYTES, &clen,
+                                               msg, len, ad, sizeof(ad), NULL,
+                                               p + 1, kr->keys[0].bytes);
     out->len += 1 + SEAL_NONCE_BYTES + (size_t)clen;
     out->data[out->len] = '\0';
     kr->stats.sealed++;
@@ -368,8 +367,8 @@ int seal_keyring_decode(const void *data,
         if (rc != 0)
             break;
         if (strlen(s) != n) {
-            rc = err_set(err, ERR_INVALID, "key %d: key is not valid base64",
-                         i);
+            rc =
+                err_set(err, ERR_INVALID, "key %d: key is not valid base64", i);
             break;
         }
         rc = seal_keyring_install_b64(kr, s, err);

@@ -15,7 +15,7 @@
  *
  * A sealed message is
  *
- *     version (1 byte, SEAL_VERSION) | nonce (24 bytes) | ciphertext + tag (16 bytes)
+ *     version (1 byte) | nonce (24 bytes) | ciphertext | tag (16 bytes)
  *
  * using XChaCha20-Poly1305 (IETF) with a fresh random nonce per message,
  * so no nonce state is kept or shared. The additional data is the version
@@ -68,11 +68,11 @@ struct seal_key
 /* Counters since the keyring was made; they only grow. */
 struct seal_stats
 {
-    uint64_t sealed;          /* messages sealed under the primary */
-    uint64_t opened;          /* messages that authenticated */
+    uint64_t sealed;            /* messages sealed under the primary */
+    uint64_t opened;            /* messages that authenticated */
     uint64_t opened_nonprimary; /* ... under a key other than the primary */
     uint64_t failed_malformed;  /* too short or an unknown version */
-    uint64_t failed_auth;       /* no installed key opened it (incl. plaintext) */
+    uint64_t failed_auth;       /* no key opened it (plaintext too) */
 };
 
 struct seal_keyring;

@@ -19,7 +19,9 @@
 #include "lib/err.h"
 
 /* Reads at most SEAL_FILE_MAX_BYTES + 1 bytes of fd into b. */
-static int read_bounded(int fd, struct buf *b, const char *path,
+static int read_bounded(int fd,
+                        struct buf *b,
+                        const char *path,
                         struct err *err)
 {
     for (;;) {
@@ -108,8 +110,8 @@ int seal_keyring_save(const struct seal_keyring *kr,
                       struct err *err)
 {
     char *path = xasprintf("%s/%s", dir, SEAL_FILE_NAME);
-    char *tmp = xasprintf("%s/.%s.tmp.%ld", dir, SEAL_FILE_NAME,
-                          (long)getpid());
+    char *tmp =
+        xasprintf("%s/.%s.tmp.%ld", dir, SEAL_FILE_NAME, (long)getpid());
     struct buf b = BUF_INIT;
     const char *what = "write";
     int fd, rc;

@@ -90,12 +90,15 @@ static int list(struct api_client *c)
     }
     printf("Key\n");
     json_object_foreach(json_object_get(r, "Keys"), key, v)
+    {
         printf("%s\n", key);
+    }
     json_decref(r);
     return 0;
 }
 
-static int change(struct api_client *c, enum keyring_action act,
+static int change(struct api_client *c,
+                  enum keyring_action act,
                   const char *key)
 {
     static const char *const banner[] = {
@@ -172,11 +175,11 @@ int cli_cmd_operator_keyring(const struct cli_command *cmd,
                                               : "Only a single action is "
                                                 "allowed");
     if (act == ACT_NONE) {
-        act = gen ? ACT_GENERATE
-              : lst ? ACT_LIST
+        act = gen       ? ACT_GENERATE
+              : lst     ? ACT_LIST
               : install ? ACT_INSTALL
-              : use ? ACT_USE
-                    : ACT_REMOVE;
+              : use     ? ACT_USE
+                        : ACT_REMOVE;
         key = install ? install : use ? use : remove_key;
         if (argc - first != 0)
             return cli_arg_error(cmd, "This command takes no arguments");
@@ -185,8 +188,9 @@ int cli_cmd_operator_keyring(const struct cli_command *cmd,
             return cli_arg_error(cmd, "This command takes no arguments");
     } else {
         if (argc - first != 1)
-            return cli_arg_error(cmd, "This command requires one argument: "
-                                      "<key>");
+            return cli_arg_error(cmd,
+                                 "This command requires one argument: "
+                                 "<key>");
         key = argv[first];
     }
     if (act == ACT_GENERATE)

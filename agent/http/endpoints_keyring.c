@@ -1,10 +1,10 @@
 /*
  * The gossip keyring endpoints (Nomad's /v1/agent/keyring/...):
  *
- *     GET      /v1/agent/keyring/list     {"Messages":{},"Keys":{"<key>":1},"NumNodes":1}
- *     PUT|POST /v1/agent/keyring/install  {"Key":"<base64>"}
- *     PUT|POST /v1/agent/keyring/use      {"Key":"<base64>"}
- *     PUT|POST /v1/agent/keyring/remove   {"Key":"<base64>"}
+ *     GET /v1/agent/keyring/list
+ *         {"Messages":{},"Keys":{"<key>":<members>},"NumNodes":<members>}
+ *     PUT|POST /v1/agent/keyring/install|use|remove
+ *         {"Key":"<base64>"}
  *
  * A change made on one agent spreads to every member of the mesh; the
  * list counts, for each key, the alive members holding it (NumNodes: how
@@ -49,7 +49,8 @@ static void get_list(struct httpd_req *req, void *arg)
     json_decref(v);
 }
 
-static void change(struct httpd_req *req, struct http_api *api,
+static void change(struct httpd_req *req,
+                   struct http_api *api,
                    enum http_keyring_op op)
 {
     struct err err = ERR_INIT;
@@ -111,8 +112,8 @@ int api_keyring_routes_add(struct http_api *api, struct err *err)
         rc = api_routes_add(api, "PUT|POST /v1/agent/keyring/install",
                             put_install, err);
     if (rc == 0)
-        rc = api_routes_add(api, "PUT|POST /v1/agent/keyring/use", put_use,
-                            err);
+        rc =
+            api_routes_add(api, "PUT|POST /v1/agent/keyring/use", put_use, err);
     if (rc == 0)
         rc = api_routes_add(api, "PUT|POST /v1/agent/keyring/remove",
                             put_remove, err);

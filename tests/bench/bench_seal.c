@@ -64,12 +64,14 @@ int main(void)
     memset(k.bytes, 1, sizeof(k.bytes));
     seal_keyring_install(tx, &k, NULL);
     old = run(tx, rx, n);
-    printf("seal+open of a %d-byte packet, primary key: %.0f per second "
-           "(target >= 100000 per second)\n",
-           NET_MAX_PACKET, same);
-    printf("seal+open of a %d-byte packet, third key of the ring: %.0f per "
-           "second (target >= 50000 per second)\n",
-           NET_MAX_PACKET, old);
+    printf(
+        "seal+open of a %d-byte packet, primary key: %.0f per second "
+        "(target >= 100000 per second)\n",
+        NET_MAX_PACKET, same);
+    printf(
+        "seal+open of a %d-byte packet, third key of the ring: %.0f per "
+        "second (target >= 50000 per second)\n",
+        NET_MAX_PACKET, old);
     seal_keyring_free(tx);
     seal_keyring_free(rx);
     return 0;

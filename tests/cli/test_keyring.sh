@@ -90,6 +90,14 @@ start_agent -config "$T_TMP/agent.hcl"
 t_ok $? "agent with server.encrypt is up"
 t_run "list" 0 $KR list
 t_contains "holds the configured key" "$T_OUT" "$K3"
+# Another key in the file and a reload: a warning, and the keyring stays.
+printf 'server {\n  encrypt = "%s"\n}\n' "$K1" >"$T_TMP/agent.hcl"
+kill -HUP "$AGENT"
+wait_until 50 grep -q "server.encrypt changed" "$T_TMP/agent.log"
+t_ok $? "a reload warns that the keyring file rules"
+t_ok $(! grep -q -e "$K1" -e "$K3" "$T_TMP/agent.log"; echo $?) "no key is ever logged"
+t_run "list after reload" 0 $KR list
+t_contains "still the first key" "$T_OUT" "$K3"
 stop_agent
 
 # A bad key stops the start, saying why.

@@ -31,7 +31,7 @@ struct end
     int streams;
     struct net_stream_req *held; /* answered later by the test */
     bool hold;
-    size_t reply_len;            /* 0: echo "re:" + request */
+    size_t reply_len; /* 0: echo "re:" + request */
 };
 
 struct world
@@ -45,17 +45,19 @@ struct world
     int closed;
 };
 
-#define RUN_UNTIL(w, cond)                                                    \
-    do {                                                                      \
-        for (int spin_ = 0; spin_ < 5000 && !(cond); spin_++) {               \
-            uv_run(&(w)->loop, UV_RUN_NOWAIT);                                \
-            if (!(cond))                                                      \
-                usleep(1000);                                                 \
-        }                                                                     \
-        ck_assert_msg((cond), "timed out waiting for " #cond);               \
+#define RUN_UNTIL(w, cond)                                      \
+    do {                                                        \
+        for (int spin_ = 0; spin_ < 5000 && !(cond); spin_++) { \
+            uv_run(&(w)->loop, UV_RUN_NOWAIT);                  \
+            if (!(cond))                                        \
+                usleep(1000);                                   \
+        }                                                       \
+        ck_assert_msg((cond), "timed out waiting for " #cond);  \
     } while (0)
 
-static void on_packet(void *arg, const struct net_addr *from, const void *data,
+static void on_packet(void *arg,
+                      const struct net_addr *from,
+                      const void *data,
                       size_t len)
 {
     struct end *e = arg;
@@ -66,8 +68,11 @@ static void on_packet(void *arg, const struct net_addr *from, const void *data,
     e->last_at_ms = uv_now(the_loop);
 }
 
-static void on_stream(void *arg, struct net_stream_req *req,
-                      const struct net_addr *from, const void *data, size_t len)
+static void on_stream(void *arg,
+                      struct net_stream_req *req,
+                      const struct net_addr *from,
+                      const void *data,
+                      size_t len)
 {
     struct end *e = arg;
     char reply[300];
@@ -106,7 +111,6 @@ static void closed(void *arg)
     ((struct world *)arg)->closed++;
 }
 
-
 /* Starts endpoint i; key 0 is plaintext, else a keyring of that byte. */
 static void start_end(struct world *w, int i, uint8_t key, size_t max_frame)
 {
@@ -129,8 +133,7 @@ static void start_end(struct world *w, int i, uint8_t key, size_t max_frame)
     cfg.on_packet = on_packet;
     cfg.on_stream = on_stream;
     cfg.arg = e;
-    ck_assert_msg(net_start(&w->loop, &cfg, &e->net, &err) == 0, "%s",
-                  err.msg);
+    ck_assert_msg(net_start(&w->loop, &cfg, &e->net, &err) == 0, "%s", err.msg);
     ck_assert_uint_ne(net_port(e->net), 0);
 }
 
@@ -178,8 +181,9 @@ START_TEST(addresses_parse_and_print)
     ck_assert_str_eq(s, "[::1]:4648");
     ck_assert(!net_addr_equal(&a, &b));
     ck_assert_int_eq(net_addr_parse("node1:4648", &a, &err), ERR_INVALID);
-    ck_assert_str_eq(err.msg, "invalid address \"node1:4648\": want ip:port "
-                              "or [ipv6]:port");
+    ck_assert_str_eq(err.msg,
+                     "invalid address \"node1:4648\": want ip:port "
+                     "or [ipv6]:port");
     ck_assert_int_eq(net_addr_parse("10.0.0.1:70000", &a, &err), ERR_INVALID);
     ck_assert_int_eq(net_addr_parse("10.0.0.1", &a, &err), ERR_INVALID);
     ck_assert_int_eq(net_addr_parse("::1:80", &a, &err), ERR_INVALID);

@@ -33,8 +33,10 @@ static struct seal_keyring *ring_with(uint8_t v)
 }
 
 /* Seals msg on a and opens it on b; returns open's rc, out the message. */
-static int send_msg(struct seal_keyring *a, struct seal_keyring *b,
-                    const char *msg, struct buf *out)
+static int send_msg(struct seal_keyring *a,
+                    struct seal_keyring *b,
+                    const char *msg,
+                    struct buf *out)
 {
     struct buf wire = BUF_INIT;
     struct err err = ERR_INIT;
@@ -106,18 +108,18 @@ START_TEST(refusals_are_counted)
 
         memset(fake, 'x', sizeof(fake));
         fake[0] = SEAL_VERSION;
-        ck_assert_int_eq(seal_keyring_open(b, SEAL_PACKET, fake, sizeof(fake),
-                                           &out, &err),
-                         ERR_MALFORMED);
+        ck_assert_int_eq(
+            seal_keyring_open(b, SEAL_PACKET, fake, sizeof(fake), &out, &err),
+            ERR_MALFORMED);
         ck_assert_uint_eq(seal_keyring_stats(b).failed_auth, 2);
     }
     /* Each byte flipped in turn, and every truncation, fail. */
     seal_keyring_seal(a, SEAL_PACKET, msg, strlen(msg), &wire);
     for (size_t i = 0; i < wire.len; i++) {
         wire.data[i] ^= 0x20;
-        ck_assert_int_eq(seal_keyring_open(a, SEAL_PACKET, wire.data, wire.len,
-                                           &out, &err),
-                         ERR_MALFORMED);
+        ck_assert_int_eq(
+            seal_keyring_open(a, SEAL_PACKET, wire.data, wire.len, &out, &err),
+            ERR_MALFORMED);
         wire.data[i] ^= 0x20;
     }
     for (size_t n = 0; n < wire.len; n++)
@@ -171,16 +173,16 @@ START_TEST(rotation_keeps_both_sides_talking)
 
     fixed_key(&old_key, 1);
     fixed_key(&new_key, 2);
-#define BOTH_WAYS()                                                          \
-    do {                                                                     \
-        for (int from = 0; from < 2; from++) {                               \
-            buf_reset(&out);                                                 \
-            ck_assert_msg(send_msg(kr[from], kr[1 - from], "gossip", &out) == \
-                              0,                                             \
-                          "step %d: %d to %d failed", step, from, 1 - from); \
-            ck_assert_str_eq(buf_str(&out), "gossip");                       \
-        }                                                                    \
-        step++;                                                              \
+#define BOTH_WAYS()                                                    \
+    do {                                                               \
+        for (int from = 0; from < 2; from++) {                         \
+            buf_reset(&out);                                           \
+            ck_assert_msg(                                             \
+                send_msg(kr[from], kr[1 - from], "gossip", &out) == 0, \
+                "step %d: %d to %d failed", step, from, 1 - from);     \
+            ck_assert_str_eq(buf_str(&out), "gossip");                 \
+        }                                                              \
+        step++;                                                        \
     } while (0)
     BOTH_WAYS();
     ck_assert_int_eq(seal_keyring_install(kr[0], &new_key, &err), 0);
@@ -325,8 +327,7 @@ START_TEST(keyring_file_format)
                      ERR_INVALID);
     ck_assert_str_eq(err.msg,
                      "keyring file: key 0: key size must be 32 bytes, got 3");
-    ck_assert_int_eq(seal_keyring_decode("[1]", 3, &back, &err),
-                     ERR_MALFORMED);
+    ck_assert_int_eq(seal_keyring_decode("[1]", 3, &back, &err), ERR_MALFORMED);
     ck_assert_int_eq(seal_keyring_decode("[] x", 4, &back, &err),
                      ERR_MALFORMED);
     buf_release(&b);
@@ -348,8 +349,8 @@ START_TEST(keyring_file_in_data_dir)
     snprintf(path, sizeof(path), "%s/%s", dir, SEAL_FILE_NAME);
     ck_assert_int_eq(seal_keyring_load(dir, &kr, &err), ERR_NOT_FOUND);
     /* A bad -encrypt fails even before anything is written. */
-    ck_assert_int_eq(
-        seal_keyring_open_dir(dir, "short", &kr, &created, &err), ERR_INVALID);
+    ck_assert_int_eq(seal_keyring_open_dir(dir, "short", &kr, &created, &err),
+                     ERR_INVALID);
     ck_assert_int_eq(stat(path, &st), -1);
     /* First start with -encrypt: the file is made, 0600. */
     ck_assert_int_eq(seal_keyring_open_dir(dir, k1, &kr, &created, &err), 0);
