@@ -656,7 +656,8 @@ void rpc_client_call(struct rpc_client *c,
     list_add_tail(&c->pending, &p->node);
     if (c->connected)
         send_unsent(c);
-    else if (c->conn == NULL && uv_now(c->loop) >= c->retry_at)
+    else if (c->conn == NULL && uv_now(c->loop) >= c->retry_at &&
+             c->naddrs > 0)
         client_connect(c);
 }
 
