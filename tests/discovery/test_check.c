@@ -194,11 +194,73 @@ START_TEST(config_from_jobspec)
 }
 END_TEST
 
+static const char *const bad_spec =
+    "job \"j\" {\n"
+    "  group \"g\" {\n"
+    "    network { port \"http\" {} }\n"
+    "    service {\n"
+    "      provider = \"nomad\"\n"
+    "      name = \"web\"\n"
+    "      port = \"http\"\n"
+    "      check {\n"
+    "        name = \"c1\"\n"
+    "        type = \"http\"\n"
+    "        path = \"http://example.com/health\"\n"
+    "        protocol = \"gopher\"\n"
+    "        address_mode = \"auto\"\n"
+    "        interval = \"1s\"\n"
+    "        timeout = \"1s\"\n"
+    "        success_before_passing = -1\n"
+    "        failures_before_critical = -2\n"
+    "        on_update = \"sometimes\"\n"
+    "        check_restart {\n"
+    "          limit = -1\n"
+    "          grace = \"-5s\"\n"
+    "        }\n"
+    "      }\n"
+    "    }\n"
+    "    task \"t\" {\n"
+    "      driver = \"raw_exec\"\n"
+    "      config { command = \"/bin/true\" }\n"
+    "    }\n"
+    "  }\n"
+    "}\n";
+
+START_TEST(validation_names_bad_check_fields)
+{
+    static const char *const want[] = {
+        "Check c1 invalid",
+        "http type must have a relative http path",
+        "invalid protocol (\"gopher\"), must be one of http, https",
+        "invalid address_mode \"auto\" - auto only valid for services",
+        "success_before_passing must be non-negative",
+        "failures_before_critical must be non-negative",
+        "on_update must be \"require_healthy\", \"ignore_warnings\", or "
+        "\"ignore\"; got \"sometimes\"",
+        "limit must be greater than or equal to 0 but found -1",
+        "grace period must be greater than or equal to 0 but found",
+    };
+    struct job *job = NULL;
+    struct err err = ERR_INIT;
+
+    ck_assert_msg(jobspec_parse(bad_spec, strlen(bad_spec), "t.hcl", NULL,
+                                &job, &err) == 0,
+                  "%s", err.msg);
+    job_canonicalize(job);
+    ck_assert_int_eq(job_validate(job, &err), ERR_INVALID);
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+        ck_assert_msg(strstr(err.msg, want[i]) != NULL, "missing \"%s\" in:\n%s",
+                      want[i], err.msg);
+    job_free(job);
+}
+END_TEST
+
 static Suite *check_suite(void)
 {
     Suite *s = suite_create("check");
     TCase *tc = test_tcase("check");
 
+    tcase_add_test(tc, validation_names_bad_check_fields);
     tcase_add_test(tc, results_table);
     tcase_add_test(tc, worst_of_statuses);
     tcase_add_test(tc, config_from_jobspec);
