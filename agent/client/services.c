@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/client/checks.h"
 #include "discovery/catalog.h"
 #include "lib/alloc.h"
 #include "lib/buf.h"
@@ -19,7 +20,14 @@ struct client_services
     uint64_t version;
     struct catalog_node_set set;  /* being built */
     struct buf last;              /* the encoding of the set applied last */
+    struct client_checks *checks; /* borrowed; NULL: checks are not run */
 };
+
+void client_services_set_checks(struct client_services *cs,
+                                struct client_checks *cc)
+{
+    cs->checks = cc;
+}
 
 struct client_services *client_services_new(const char *node_id,
                                             const char *datacenter)
@@ -49,6 +57,8 @@ void client_services_begin(struct client_services *cs)
 {
     catalog_node_set_release(&cs->set);
     memset(&cs->set, 0, sizeof(cs->set));
+    if (cs->checks != NULL)
+        client_checks_begin(cs->checks);
 }
 
 static const struct task_state *state_of(const struct alloc *a,
@@ -68,9 +78,33 @@ static bool running(const struct alloc *a, const char *task)
            strcmp(st->state, "running") == 0;
 }
 
+/*
+ * A registration with checks waits for their first results; after that
+ * it carries the health they give. False: hold it back for now.
+ */
+static bool checked(struct client_services *cs,
+                    const struct alloc *a,
+                    const char *task,
+                    const struct service *svc,
+                    struct catalog_service *s)
+{
+    struct client_checks_health h;
+    struct client_checks_reg reg = {s->id, a, task, svc, s->address, s->port};
+
+    if (svc->nchecks == 0 || cs->checks == NULL)
+        return true;
+    if (!client_checks_want(cs->checks, &reg, &h))
+        return false;
+    s->health = h.health;
+    s->health_output = xstrdup(h.output);
+    s->health_checked_unix_ms = h.checked_unix_ms;
+    return true;
+}
+
 static void add_one(struct client_services *cs,
                     const struct alloc *a,
                     const char *owner,
+                    const char *task,
                     const struct service *svc)
 {
     struct catalog_service *s;
@@ -104,8 +138,12 @@ static void add_one(struct client_services *cs,
                              : port && port->host_ip ? port->host_ip
                                                      : "127.0.0.1");
     s->port = port ? port->value : 0;
-    /* No checks yet: a running task's service counts as passing. */
+    /* Without checks a running task's service counts as passing. */
     s->health = CATALOG_HEALTH_PASSING;
+    if (!checked(cs, a, task, svc, s)) {
+        catalog_service_release(s);
+        cs->set.n_services--;
+    }
 }
 
 void client_services_add(struct client_services *cs, const struct alloc *a)
@@ -129,11 +167,11 @@ void client_services_add(struct client_services *cs, const struct alloc *a)
             continue;
         any = true;
         for (size_t k = 0; k < t->nservices; k++)
-            add_one(cs, a, t->name, &t->services[k]);
+            add_one(cs, a, t->name, t->name, &t->services[k]);
     }
     /* A group's services live while any of its tasks runs. */
     for (size_t k = 0; any && k < g->nservices; k++)
-        add_one(cs, a, g->name, &g->services[k]);
+        add_one(cs, a, g->name, NULL, &g->services[k]);
 }
 
 static int by_id(const void *x, const void *y)
@@ -147,6 +185,8 @@ void client_services_commit(struct client_services *cs, int64_t now_ms)
 {
     struct buf enc = BUF_INIT;
 
+    if (cs->checks != NULL)
+        client_checks_end(cs->checks);
     cs->set.node_id = xstrdup(cs->node_id);
     if (cs->set.n_services > 1)
         qsort(cs->set.services, cs->set.n_services, sizeof(*cs->set.services),
@@ -170,4 +210,32 @@ void client_services_commit(struct client_services *cs, int64_t now_ms)
 const struct catalog *client_services_catalog(const struct client_services *cs)
 {
     return cs->cat;
+}
+
+static size_t count_checked(const struct service *svcs, size_t n)
+{
+    size_t count = 0;
+
+    for (size_t i = 0; i < n; i++)
+        if (svcs[i].nchecks > 0 && svcs[i].provider != NULL &&
+            strcmp(svcs[i].provider, "nomad") == 0)
+            count++;
+    return count;
+}
+
+size_t client_services_checked(const struct alloc *a)
+{
+    size_t count = 0;
+
+    for (size_t i = 0; a->job != NULL && i < a->job->ngroups; i++) {
+        const struct task_group *g = &a->job->groups[i];
+
+        if (strcmp(model_str(g->name), model_str(a->task_group)) != 0)
+            continue;
+        count += count_checked(g->services, g->nservices);
+        for (size_t k = 0; k < g->ntasks; k++)
+            count += count_checked(g->tasks[k].services,
+                                   g->tasks[k].nservices);
+    }
+    return count;
 }

@@ -7,9 +7,11 @@
 #ifndef CARAVAN_AGENT_CLIENT_SERVICES_H
 #define CARAVAN_AGENT_CLIENT_SERVICES_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct alloc;
+struct client_checks;
 struct catalog;
 struct client_services;
 
@@ -22,5 +24,14 @@ void client_services_add(struct client_services *cs, const struct alloc *a);
 /* Applies the set at the next version when it differs from the last. */
 void client_services_commit(struct client_services *cs, int64_t now_ms);
 const struct catalog *client_services_catalog(const struct client_services *cs);
+/*
+ * Runs the checks of registrations that have some through cc (borrowed;
+ * NULL stops doing so): such a registration appears once its checks have
+ * all run, with their health.
+ */
+void client_services_set_checks(struct client_services *cs,
+                                struct client_checks *cc);
+/* How many provider = "nomad" services of a's group have checks. */
+size_t client_services_checked(const struct alloc *a);
 
 #endif
