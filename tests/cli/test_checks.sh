@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# Service checks on a dev agent: a raw_exec task serving HTTP (python3's
+# standard library) with an http and a tcp check. Its registration shows
+# passing in /v1/service/:name and `service info -verbose`; when the
+# server answers 500 the health turns critical and check_restart restarts
+# the task; when it answers 200 again the health is passing again.
+. "$(dirname "$0")/lib.sh"
+
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=$(command -v python3)
+
+start_dev_agent
+
+FLAG="$T_TMP/fail"
+cat >"$T_TMP/server.py" <<'PYEOF'
+import http.server, os, sys
+
+flag = sys.argv[1]
+
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        bad = os.path.exists(flag)
+        body = b"broken\n" if bad else b"fine\n"
+        self.send_response(500 if bad else 200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+port = int(os.environ["NOMAD_PORT_http"])
+http.server.ThreadingHTTPServer(("127.0.0.1", port), H).serve_forever()
+PYEOF
+
+cat >"$T_TMP/chk.nomad.hcl" <<HCL
+job "chk" {
+  group "g" {
+    network {
+      port "http" {}
+    }
+    update {
+      min_healthy_time = "1s"
+    }
+    restart {
+      attempts = 10
+      interval = "10m"
+      delay    = "1s"
+      mode     = "fail"
+    }
+    task "web" {
+      driver = "raw_exec"
+      config {
+        command = "$PY"
+        args    = ["$T_TMP/server.py", "$FLAG"]
+      }
+      service {
+        name     = "chk-web"
+        port     = "http"
+        provider = "nomad"
+        check {
+          name     = "http-ok"
+          type     = "http"
+          path     = "/health"
+          interval = "1s"
+          timeout  = "1s"
+          check_restart {
+            limit = 3
+            grace = "1s"
+          }
+        }
+        check {
+          name     = "tcp-up"
+          type     = "tcp"
+          interval = "1s"
+          timeout  = "1s"
+        }
+      }
+    }
+  }
+}
+HCL
+
+t_run "run a job with checks" 0 "$CARAVAN" job run -detach "$T_TMP/chk.nomad.hcl"
+passing() { api_check "$API/service/chk-web" 'length == 1 and .[0].Health == "passing"'; }
+wait_until 300 passing
+t_ok $? "its registration turns up passing"
+REG=$(curl -sf "$API/service/chk-web")
+t_contains "with the check's output" "$(jq -r '.[0].HealthOutput' <<<"$REG")" "200 OK"
+t_ok $([ "$(jq -r '.[0].HealthCheckedUnixMs' <<<"$REG")" -gt 0 ]; echo $?) "and when it was checked"
+t_run "service info -verbose" 0 "$CARAVAN" service info -verbose chk-web
+t_contains "shows the health" "$T_OUT" "passing"
+t_contains "under its name" "$T_OUT" "Health"
+
+ALLOC=$(curl -sf "$API/job/chk/allocations" | jq -r '.[0].ID')
+healthy() { api_check "$API/allocation/$ALLOC" '.DeploymentStatus.Healthy == true'; }
+wait_until 300 healthy
+t_ok $? "the deployment sees the alloc healthy once its checks pass"
+
+restarts() { curl -sf "$API/allocation/$ALLOC" | jq -r '.TaskStates.web.Restarts'; }
+t_eq "no restarts yet" "$(restarts)" "0"
+
+touch "$FLAG"
+critical() { api_check "$API/service/chk-web" 'length == 1 and .[0].Health == "critical"'; }
+wait_until 300 critical
+t_ok $? "a 500 turns it critical"
+t_contains "the output says why" "$(curl -sf "$API/service/chk-web" | jq -r '.[0].HealthOutput')" "500"
+
+restarted() { [ "$(restarts)" -ge 1 ]; }
+wait_until 300 restarted
+t_ok $? "check_restart restarts the task"
+t_run "alloc status" 0 "$CARAVAN" alloc status "$ALLOC"
+t_contains "with the check's reason" "$T_OUT" 'healthcheck: check "http-ok" unhealthy'
+
+rm -f "$FLAG"
+wait_until 300 passing
+t_ok $? "a 200 again: passing again"
+
+t_run "stop the job" 0 "$CARAVAN" job stop -detach chk
+gone() { [ "$(curl -sf "$API/service/chk-web")" = "[]" ]; }
+wait_until 150 gone
+t_ok $? "its registration goes with it"
+done_testing
