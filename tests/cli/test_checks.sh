@@ -120,4 +120,21 @@ t_run "stop the job" 0 "$CARAVAN" job stop -detach chk
 gone() { [ "$(curl -sf "$API/service/chk-web")" = "[]" ]; }
 wait_until 150 gone
 t_ok $? "its registration goes with it"
+
+# A job whose check never passes: the alloc is not reported healthy (its
+# tasks run fine), so the deployment marks it unhealthy at the deadline.
+SICK="$T_TMP/sick"
+touch "$SICK"
+sed -e 's/job "chk"/job "sick"/' -e 's/"chk-web"/"sick-web"/' \
+    -e "s|$FLAG|$SICK|" -e 's/min_healthy_time = "1s"/min_healthy_time = "1s"\n      healthy_deadline = "4s"/' \
+    -e 's/limit = 3/limit = 0/' "$T_TMP/chk.nomad.hcl" >"$T_TMP/sick.nomad.hcl"
+t_run "run a job whose check fails" 0 "$CARAVAN" job run -detach "$T_TMP/sick.nomad.hcl"
+sick_critical() { api_check "$API/service/sick-web" 'length == 1 and .[0].Health == "critical"'; }
+wait_until 300 sick_critical
+t_ok $? "its registration is critical"
+SICK_ALLOC=$(curl -sf "$API/job/sick/allocations" | jq -r '.[0].ID')
+unhealthy() { api_check "$API/allocation/$SICK_ALLOC" '.DeploymentStatus.Healthy == false'; }
+wait_until 300 unhealthy
+t_ok $? "its alloc ends unhealthy, not healthy"
+t_eq "while its task runs" "$(curl -sf "$API/allocation/$SICK_ALLOC" | jq -r '.TaskStates.web.State')" "running"
 done_testing
