@@ -173,3 +173,50 @@ struct check_step check_state_result(struct check_state *st,
     st->next_run_ms = now_ms + st->cfg.interval_ms;
     return out;
 }
+
+/* ---------------------------------------------------------- http results */
+
+enum check_status check_http_status(long code)
+{
+    if (code >= 200 && code < 300)
+        return CHECK_PASSING;
+    if (code == 429)
+        return CHECK_WARNING;
+    return CHECK_CRITICAL;
+}
+
+static bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+bool check_http_reason(const char *line, size_t len, char *out, size_t size)
+{
+    size_t i = 5, k = 0;
+
+    /* "HTTP/" version SP 3DIGIT [SP reason] CRLF */
+    if (size == 0 || len < 5 || memcmp(line, "HTTP/", 5) != 0)
+        return false;
+    while (i < len && line[i] != ' ')
+        i++;
+    if (i + 4 > len || !is_digit(line[i + 1]) || !is_digit(line[i + 2]) ||
+        !is_digit(line[i + 3]))
+        return false;
+    i += 4;
+    if (i < len && line[i] == ' ')
+        i++;
+    while (i < len && line[i] != '\r' && line[i] != '\n' && k + 1 < size) {
+        unsigned char c = (unsigned char)line[i++];
+
+        out[k++] = c < 0x20 || c == 0x7f ? ' ' : (char)c;
+    }
+    out[k] = '\0';
+    return true;
+}
+
+void check_output_sanitize(char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            *s = ' ';
+}

@@ -36,6 +36,7 @@
 #define CARAVAN_DISCOVERY_CHECK_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct err;
@@ -111,5 +112,23 @@ struct check_step
 struct check_step check_state_result(struct check_state *st,
                                      enum check_status result,
                                      int64_t now_ms);
+
+/* ------------------------------------------------------------ http results */
+
+/* What an http check's response status means: 2xx passing, 429 warning
+ * (Consul's reading, which Nomad follows), anything else critical. */
+enum check_status check_http_status(long code);
+
+/*
+ * The reason phrase of an HTTP status line ("HTTP/1.1 429 Too Many
+ * Requests\r\n" -> "Too Many Requests") into out (NUL-terminated,
+ * truncated to size - 1, control bytes made spaces). Returns false, out
+ * untouched, for a line that is not a status line. line comes from the
+ * checked server: any bytes, not NUL-terminated.
+ */
+bool check_http_reason(const char *line, size_t len, char *out, size_t size);
+
+/* Replaces control bytes of s (NUL-terminated) with spaces, in place. */
+void check_output_sanitize(char *s);
 
 #endif

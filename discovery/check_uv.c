@@ -392,30 +392,10 @@ static size_t on_body(char *data, size_t size, size_t n, void *userp)
 static size_t on_header(char *data, size_t size, size_t n, void *userp)
 {
     struct check_probe *p = userp;
-    size_t len = size * n, i = 0, k = 0;
+    size_t len = size * n;
 
-    if (len < 5 || memcmp(data, "HTTP/", 5) != 0)
-        return len;
-    while (i < len && data[i] != ' ')
-        i++;
-    i++; /* the space before the code */
-    while (i < len && data[i] != ' ' && data[i] != '\r')
-        i++;
-    if (i < len && data[i] == ' ')
-        i++;
-    while (i < len && data[i] != '\r' && data[i] != '\n' &&
-           k + 1 < sizeof(p->reason))
-        p->reason[k++] = data[i++];
-    p->reason[k] = '\0';
+    check_http_reason(data, len, p->reason, sizeof(p->reason));
     return len;
-}
-
-/* Printable output: control bytes of a body become spaces. */
-static void sanitize(char *s)
-{
-    for (; *s; s++)
-        if ((unsigned char)*s < 0x20 || *s == 0x7f)
-            *s = ' ';
 }
 
 static void http_done(struct check_probe *p, CURLcode rc)
@@ -429,11 +409,8 @@ static void http_done(struct check_probe *p, CURLcode rc)
         return;
     }
     curl_easy_getinfo(p->easy, CURLINFO_RESPONSE_CODE, &code);
-    sanitize(p->resp);
-    set_result(p,
-               code >= 200 && code < 300 ? CHECK_PASSING
-               : code == 429             ? CHECK_WARNING
-                                         : CHECK_CRITICAL,
+    check_output_sanitize(p->resp);
+    set_result(p, check_http_status(code),
                "HTTP %s %s: %ld %s Output: %s", p->method, p->url, code,
                p->reason, p->resp);
     finish(p);

@@ -255,12 +255,47 @@ START_TEST(validation_names_bad_check_fields)
 }
 END_TEST
 
+START_TEST(http_status_and_reason)
+{
+    static const struct
+    {
+        const char *line;
+        bool ok;
+        const char *reason;
+    } lines[] = {
+        {"HTTP/1.1 200 OK\r\n", true, "OK"},
+        {"HTTP/1.1 429 Too Many Requests\r\n", true, "Too Many"},
+        {"HTTP/2 500\r\n", true, ""},
+        {"HTTP/1.0 503 Bad\x01" "Byte\r\n", true, "Bad Byte"},
+        {"Content-Length: 4\r\n", false, NULL},
+        {"HTTP/1.1 20", false, NULL},
+        {"HTTP/1.1 abc OK\r\n", false, NULL},
+    };
+    char out[9];
+
+    ck_assert_int_eq(check_http_status(200), CHECK_PASSING);
+    ck_assert_int_eq(check_http_status(204), CHECK_PASSING);
+    ck_assert_int_eq(check_http_status(429), CHECK_WARNING);
+    ck_assert_int_eq(check_http_status(301), CHECK_CRITICAL);
+    ck_assert_int_eq(check_http_status(500), CHECK_CRITICAL);
+    ck_assert_int_eq(check_http_status(0), CHECK_CRITICAL);
+    for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+        strcpy(out, "-");
+        ck_assert_msg(check_http_reason(lines[i].line, strlen(lines[i].line),
+                                        out, sizeof(out)) == lines[i].ok,
+                      "%s", lines[i].line);
+        ck_assert_str_eq(out, lines[i].ok ? lines[i].reason : "-");
+    }
+}
+END_TEST
+
 static Suite *check_suite(void)
 {
     Suite *s = suite_create("check");
     TCase *tc = test_tcase("check");
 
     tcase_add_test(tc, validation_names_bad_check_fields);
+    tcase_add_test(tc, http_status_and_reason);
     tcase_add_test(tc, results_table);
     tcase_add_test(tc, worst_of_statuses);
     tcase_add_test(tc, config_from_jobspec);
