@@ -1474,6 +1474,7 @@ static void follow_deployment(struct alloc_runner *ar, const struct alloc *a)
     }
     ar->health_set = false;
     ar->health_armed = false;
+    ar->health_wait_checks = false;
     if (ar->health_open)
         uv_timer_stop(&ar->health);
     track_health(ar);

@@ -16,204 +16,14 @@
 #include "lib/err.h"
 #include "lib/model/job.h"
 #include "lib/model/types.h"
+#include "tests/harness/http_stub.h"
 #include "tests/harness/test.h"
-
-/* ------------------------------------------------------------ server */
-
-struct conn
-{
-    uv_tcp_t tcp; /* tcp.data == this */
-    struct server *srv;
-    char req[4096];
-    size_t len;
-    bool answered;
-    struct conn *next;
-};
-
-struct server
-{
-    uv_tcp_t listen;
-    int port;
-    struct conn *conns;
-    int open_conns;  /* accepted and not yet closed */
-    int closed_conns; /* closed by the peer or us */
-    int status_for_ok; /* what /ok answers: lets a test flip it */
-};
-
-static void conn_closed(uv_handle_t *h)
-{
-    struct conn *c = h->data;
-    struct server *s = c->srv;
-
-    for (struct conn **pp = &s->conns; *pp; pp = &(*pp)->next)
-        if (*pp == c) {
-            *pp = c->next;
-            break;
-        }
-    s->open_conns--;
-    s->closed_conns++;
-    free(c);
-}
-
-static void conn_close(struct conn *c)
-{
-    if (!uv_is_closing((uv_handle_t *)&c->tcp))
-        uv_close((uv_handle_t *)&c->tcp, conn_closed);
-}
-
-struct wreq
-{
-    uv_write_t w;
-    char buf[8192];
-    struct conn *c;
-};
-
-static void written(uv_write_t *w, int status)
-{
-    struct wreq *r = (struct wreq *)w;
-
-    (void)status;
-    conn_close(r->c);
-    free(r);
-}
-
-static void answer(struct conn *c, int code, const char *reason,
-                   const char *body)
-{
-    struct wreq *r = xcalloc(1, sizeof(*r));
-    uv_buf_t b;
-
-    snprintf(r->buf, sizeof(r->buf),
-             "HTTP/1.1 %d %s\r\nContent-Length: %zu\r\nConnection: close"
-             "\r\n\r\n%s",
-             code, reason, strlen(body), body);
-    r->c = c;
-    b = uv_buf_init(r->buf, (unsigned)strlen(r->buf));
-    uv_write(&r->w, (uv_stream_t *)&c->tcp, &b, 1, written);
-}
-
-/* Answers once the head (and a Content-Length body) is in. */
-static void maybe_answer(struct conn *c)
-{
-    char *end = strstr(c->req, "\r\n\r\n");
-    const char *cl;
-    size_t want = 0;
-    char path[64] = "";
-
-    if (end == NULL || c->answered)
-        return;
-    cl = strstr(c->req, "Content-Length: ");
-    if (cl != NULL && cl < end)
-        want = (size_t)atoi(cl + 16);
-    if ((size_t)(end + 4 - c->req) + want > c->len)
-        return;
-    c->answered = true;
-    sscanf(c->req, "%*s %63s", path);
-    if (strcmp(path, "/ok") == 0)
-        answer(c, c->srv->status_for_ok,
-               c->srv->status_for_ok == 200 ? "OK" : "Internal Server Error",
-               "fine\n");
-    else if (strcmp(path, "/busy") == 0)
-        answer(c, 429, "Too Many Requests", "later");
-    else if (strcmp(path, "/broken") == 0)
-        answer(c, 500, "Internal Server Error", "oops");
-    else if (strcmp(path, "/echo") == 0) {
-        char body[4200];
-
-        /* The request as received, minus line ends, as the body. */
-        snprintf(body, sizeof(body), "%s", c->req);
-        for (char *p = body; *p; p++)
-            if (*p == '\r' || *p == '\n')
-                *p = '|';
-        answer(c, 200, "OK", body);
-    }
-    /* "/slow": never answers; the client must give up. */
-}
-
-static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b)
-{
-    struct conn *c = h->data;
-
-    (void)hint;
-    *b = uv_buf_init(c->req + c->len, (unsigned)(sizeof(c->req) - 1 - c->len));
-}
-
-static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
-{
-    struct conn *c = st->data;
-
-    (void)b;
-    if (n < 0) {
-        conn_close(c);
-        return;
-    }
-    c->len += (size_t)n;
-    c->req[c->len] = '\0';
-    maybe_answer(c);
-}
-
-static void on_connection(uv_stream_t *l, int status)
-{
-    struct server *s = l->data;
-    struct conn *c;
-
-    ck_assert_int_eq(status, 0);
-    c = xcalloc(1, sizeof(*c));
-    c->srv = s;
-    uv_tcp_init(l->loop, &c->tcp);
-    c->tcp.data = c;
-    ck_assert_int_eq(uv_accept(l, (uv_stream_t *)&c->tcp), 0);
-    c->next = s->conns;
-    s->conns = c;
-    s->open_conns++;
-    uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
-}
-
-static void server_start(uv_loop_t *loop, struct server *s)
-{
-    struct sockaddr_in a;
-    struct sockaddr_storage got;
-    int len = sizeof(got);
-
-    memset(s, 0, sizeof(*s));
-    s->status_for_ok = 200;
-    uv_tcp_init(loop, &s->listen);
-    s->listen.data = s;
-    uv_ip4_addr("127.0.0.1", 0, &a); /* the kernel picks a free port */
-    ck_assert_int_eq(uv_tcp_bind(&s->listen, (struct sockaddr *)&a, 0), 0);
-    ck_assert_int_eq(uv_listen((uv_stream_t *)&s->listen, 16, on_connection),
-                     0);
-    uv_tcp_getsockname(&s->listen, (struct sockaddr *)&got, &len);
-    s->port = ntohs(((struct sockaddr_in *)&got)->sin_port);
-}
-
-static void server_stop(struct server *s)
-{
-    while (s->conns != NULL) {
-        struct conn *c = s->conns;
-
-        s->conns = c->next; /* conn_closed finds it gone: fine */
-        conn_close(c);
-    }
-    uv_close((uv_handle_t *)&s->listen, NULL);
-}
-
-/* A port nothing listens on: bound once, then closed. */
-static int closed_port(uv_loop_t *loop)
-{
-    struct server s;
-
-    server_start(loop, &s);
-    server_stop(&s);
-    uv_run(loop, UV_RUN_NOWAIT);
-    return s.port;
-}
 
 /* ------------------------------------------------------------ fixture */
 
 static uv_loop_t loop;
 static struct check_uv_ctx *ctx;
-static struct server srv;
+static struct http_stub srv;
 static uv_timer_t guard;
 static bool expired;
 
@@ -229,7 +39,7 @@ static void setup(void)
 
     ck_assert_int_eq(uv_loop_init(&loop), 0);
     ck_assert_int_eq(check_uv_ctx_new(&loop, &ctx, &err), 0);
-    server_start(&loop, &srv);
+    http_stub_start(&loop, &srv);
     uv_timer_init(&loop, &guard);
     uv_unref((uv_handle_t *)&guard);
     expired = false;
@@ -247,7 +57,7 @@ static void on_ctx_closed(void *arg)
 static void teardown(void)
 {
     ctx_closed = false;
-    server_stop(&srv);
+    http_stub_stop(&srv);
     check_uv_ctx_close(ctx, on_ctx_closed, NULL);
     uv_close((uv_handle_t *)&guard, NULL);
     uv_run(&loop, UV_RUN_DEFAULT);
@@ -348,7 +158,7 @@ END_TEST
 
 START_TEST(http_refused_is_critical)
 {
-    struct check_probe_spec s = http_spec("/ok", closed_port(&loop));
+    struct check_probe_spec s = http_spec("/ok", http_stub_closed_port(&loop));
     struct check_probe_result r = probe(&s);
 
     ck_assert_int_eq(r.status, CHECK_CRITICAL);
@@ -404,7 +214,7 @@ START_TEST(tcp_up_and_down)
 
     ck_assert_int_eq(r.status, CHECK_PASSING);
     ck_assert_msg(strstr(r.output, "Success") != NULL, "%s", r.output);
-    s.port = closed_port(&loop);
+    s.port = http_stub_closed_port(&loop);
     r = probe(&s);
     ck_assert_int_eq(r.status, CHECK_CRITICAL);
     ck_assert_msg(strstr(r.output, "refused") != NULL, "%s", r.output);
