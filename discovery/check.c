@@ -62,11 +62,15 @@ int check_config_from_model(const struct service_check *c,
     out->interval_ms = ns_to_ms(c->interval_ns);
     out->timeout_ms = ns_to_ms(c->timeout_ns);
     if (out->interval_ms <= 0)
-        return err_set(err, ERR_INVALID, "check \"%s\": interval must be "
-                       "positive", model_str(c->name));
+        return err_set(err, ERR_INVALID,
+                       "check \"%s\": interval must be "
+                       "positive",
+                       model_str(c->name));
     if (out->timeout_ms <= 0)
-        return err_set(err, ERR_INVALID, "check \"%s\": timeout must be "
-                       "positive", model_str(c->name));
+        return err_set(err, ERR_INVALID,
+                       "check \"%s\": timeout must be "
+                       "positive",
+                       model_str(c->name));
     if (init[0] == '\0')
         out->initial = CHECK_PENDING;
     else if (strcmp(init, "passing") == 0)
@@ -76,8 +80,10 @@ int check_config_from_model(const struct service_check *c,
     else if (strcmp(init, "critical") == 0)
         out->initial = CHECK_CRITICAL;
     else
-        return err_set(err, ERR_INVALID, "check \"%s\": invalid initial "
-                       "check state (%s)", model_str(c->name), init);
+        return err_set(err, ERR_INVALID,
+                       "check \"%s\": invalid initial "
+                       "check state (%s)",
+                       model_str(c->name), init);
     out->success_before_passing = count_or_zero(c->success_before_passing);
     out->failures_before_critical = count_or_zero(c->failures_before_critical);
     out->failures_before_warning = count_or_zero(c->failures_before_warning);
@@ -89,8 +95,10 @@ int check_config_from_model(const struct service_check *c,
     if (out->success_before_passing < 0 || out->failures_before_critical < 0 ||
         out->failures_before_warning < 0 || out->restart_limit < 0 ||
         out->restart_grace_ms < 0)
-        return err_set(err, ERR_INVALID, "check \"%s\": counts and grace "
-                       "must be non-negative", model_str(c->name));
+        return err_set(err, ERR_INVALID,
+                       "check \"%s\": counts and grace "
+                       "must be non-negative",
+                       model_str(c->name));
     return 0;
 }
 
@@ -136,9 +144,9 @@ static bool restart_due(struct check_state *st,
                         enum check_status result,
                         int64_t now_ms)
 {
-    bool unhealthy = result == CHECK_CRITICAL ||
-                     (result == CHECK_WARNING &&
-                      !st->cfg.restart_ignore_warnings);
+    bool unhealthy =
+        result == CHECK_CRITICAL ||
+        (result == CHECK_WARNING && !st->cfg.restart_ignore_warnings);
 
     if (st->cfg.restart_limit <= 0)
         return false;

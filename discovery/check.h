@@ -82,9 +82,9 @@ struct check_state
 {
     struct check_config cfg;
     enum check_status status;
-    int64_t successes;   /* in a row */
-    int64_t failures;    /* in a row */
-    int64_t unhealthy;   /* in a row after grace, for check_restart */
+    int64_t successes; /* in a row */
+    int64_t failures;  /* in a row */
+    int64_t unhealthy; /* in a row after grace, for check_restart */
     int64_t grace_until_ms;
     int64_t next_run_ms; /* when the next probe starts */
     int64_t runs;        /* results seen */

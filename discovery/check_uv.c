@@ -3,10 +3,10 @@
  *
  * A probe's life:
  *
- *   start ──▶ tcp: connecting ──connected/refused──▶ finish ──▶ closing ──▶ freed
- *        │              └──────timer (timeout)─────▶ finish
- *        ├──▶ http: in curl's multi ──CURLMSG_DONE──▶ finish
- *        └──▶ bad spec: timer(0) ───────────────────▶ finish
+ *   start ──▶ tcp: connecting ──connected/refused──▶ finish ──▶ closing ──▶
+ * freed │              └──────timer (timeout)─────▶ finish ├──▶ http: in curl's
+ * multi ──CURLMSG_DONE──▶ finish └──▶ bad spec: timer(0) ───────────────────▶
+ * finish
  *
  * finish delivers the result once (unless cancelled), then closes the
  * probe's handles; the memory goes in the last close callback, so a
@@ -55,8 +55,8 @@ struct check_probe
     struct check_uv_ctx *ctx;
     check_probe_cb cb;
     void *arg;
-    bool done; /* result delivered or probe cancelled */
-    int open;       /* uv handles not yet closed */
+    bool done;        /* result delivered or probe cancelled */
+    int open;         /* uv handles not yet closed */
     uv_timer_t timer; /* tcp timeout, or a deferred result */
     int64_t timeout_ms;
     struct check_probe_result res;
@@ -410,9 +410,8 @@ static void http_done(struct check_probe *p, CURLcode rc)
     }
     curl_easy_getinfo(p->easy, CURLINFO_RESPONSE_CODE, &code);
     check_output_sanitize(p->resp);
-    set_result(p, check_http_status(code),
-               "HTTP %s %s: %ld %s Output: %s", p->method, p->url, code,
-               p->reason, p->resp);
+    set_result(p, check_http_status(code), "HTTP %s %s: %ld %s Output: %s",
+               p->method, p->url, code, p->reason, p->resp);
     finish(p);
 }
 
@@ -433,7 +432,8 @@ static void check_multi_info(struct check_uv_ctx *ctx)
     }
 }
 
-static void header_lines(const struct check_header *h, size_t n,
+static void header_lines(const struct check_header *h,
+                         size_t n,
                          struct curl_slist **out)
 {
     for (size_t i = 0; i < n; i++) {
@@ -455,8 +455,7 @@ static void http_start(struct check_probe *p, const struct check_probe_spec *s)
 
     p->method = xstrdup(s->method && s->method[0] ? s->method : "GET");
     p->url = xasprintf("%s://%s%s%s:%d%s%s", proto, v6 ? "[" : "", s->address,
-                       v6 ? "]" : "", s->port, path[0] == '/' ? "" : "/",
-                       path);
+                       v6 ? "]" : "", s->port, path[0] == '/' ? "" : "/", path);
     e = p->easy = curl_easy_init();
     if (e == NULL) {
         set_result(p, CHECK_CRITICAL, "HTTP %s %s: curl_easy_init failed",
@@ -564,8 +563,7 @@ static void schedule(struct check_uv *c)
     int64_t now = (int64_t)uv_now(c->ctx->loop);
     int64_t delay = c->st.next_run_ms - now;
 
-    uv_timer_start(&c->timer, run_probe, (uint64_t)(delay > 0 ? delay : 0),
-                   0);
+    uv_timer_start(&c->timer, run_probe, (uint64_t)(delay > 0 ? delay : 0), 0);
 }
 
 static void probe_done(void *arg, const struct check_probe_result *r)
@@ -576,8 +574,7 @@ static void probe_done(void *arg, const struct check_probe_result *r)
 
     c->probe = NULL;
     uv_update_time(c->ctx->loop);
-    step = check_state_result(&c->st, r->status,
-                              (int64_t)uv_now(c->ctx->loop));
+    step = check_state_result(&c->st, r->status, (int64_t)uv_now(c->ctx->loop));
     ev.status = c->st.status;
     ev.changed = step.changed;
     ev.restart = step.restart;

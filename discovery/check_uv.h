@@ -76,8 +76,7 @@ void check_uv_ctx_close(struct check_uv_ctx *ctx,
 
 /* ---------------------------------------------------------------- probes */
 
-typedef void (*check_probe_cb)(void *arg,
-                               const struct check_probe_result *r);
+typedef void (*check_probe_cb)(void *arg, const struct check_probe_result *r);
 
 /*
  * Starts one probe; cb runs exactly once with its result (never from

@@ -159,16 +159,15 @@ static char *fingerprint(const struct client_checks_reg *reg)
     for (size_t i = 0; i < reg->svc->nchecks; i++) {
         const struct service_check *c = &reg->svc->checks[i];
 
-        buf_printf(&b, "|%s,%s,%s,%s,%s,%s,%s,%lld,%lld,%d,%s,%lld,%lld,%lld",
-                   model_str(c->name), model_str(c->type),
-                   model_str(c->port_label), model_str(c->path),
-                   model_str(c->method), model_str(c->protocol),
-                   model_str(c->body), (long long)c->interval_ns,
-                   (long long)c->timeout_ns, c->tls_skip_verify,
-                   model_str(c->on_update),
-                   (long long)c->success_before_passing,
-                   (long long)c->failures_before_critical,
-                   (long long)c->failures_before_warning);
+        buf_printf(
+            &b, "|%s,%s,%s,%s,%s,%s,%s,%lld,%lld,%d,%s,%lld,%lld,%lld",
+            model_str(c->name), model_str(c->type), model_str(c->port_label),
+            model_str(c->path), model_str(c->method), model_str(c->protocol),
+            model_str(c->body), (long long)c->interval_ns,
+            (long long)c->timeout_ns, c->tls_skip_verify,
+            model_str(c->on_update), (long long)c->success_before_passing,
+            (long long)c->failures_before_critical,
+            (long long)c->failures_before_warning);
         for (size_t h = 0; h < c->nheaders; h++)
             for (size_t k = 0; k < c->headers[h].values.n; k++)
                 buf_printf(&b, ",%s=%s", c->headers[h].name,
@@ -209,8 +208,8 @@ static struct reg *reg_start(struct client_checks *cc,
             .nheaders = c->nheaders,
             .tls_skip_verify = c->tls_skip_verify,
         };
-        const char *task = c->task_name && c->task_name[0] ? c->task_name
-                                                           : reg->task;
+        const char *task =
+            c->task_name && c->task_name[0] ? c->task_name : reg->task;
 
         if (check_config_from_model(c, &cfg, &err) != 0) {
             log_warn(&cc->lg, "service %s: %s", reg->id, err.msg);

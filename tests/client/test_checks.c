@@ -95,9 +95,9 @@ static struct alloc *make_alloc(int port)
     struct job *job = NULL;
     struct err err = ERR_INIT;
 
-    ck_assert_msg(jobspec_parse(spec, strlen(spec), "j.hcl", NULL, &job,
-                                &err) == 0,
-                  "%s", err.msg);
+    ck_assert_msg(
+        jobspec_parse(spec, strlen(spec), "j.hcl", NULL, &job, &err) == 0, "%s",
+        err.msg);
     job_canonicalize(job);
     x->id = xstrdup(ALLOC_ID);
     x->job = job;
@@ -172,8 +172,8 @@ static const struct catalog_service *web(void)
     const struct catalog_service *s;
     struct catalog_filter f = {NULL, NULL, 0};
     uint64_t index;
-    size_t n = catalog_lookup(client_services_catalog(cs), "default", "web",
-                              &f, &list, &index);
+    size_t n = catalog_lookup(client_services_catalog(cs), "default", "web", &f,
+                              &list, &index);
 
     ck_assert_uint_le(n, 1);
     s = n ? list[0] : NULL;

@@ -29,11 +29,13 @@ struct row
     int64_t step_ms; /* time between results */
 };
 
-#define CFG(...)                                             \
-    {                                                        \
+#define CFG(...)                                            \
+    {                                                       \
         .interval_ms = 1000, .timeout_ms = 500, __VA_ARGS__ \
     }
 
+/* One row per line reads as a table; clang-format would split them. */
+/* clang-format off */
 static const struct row rows[] = {
     {"first result is taken as it is", CFG(.initial = N), {P}, {P}, ".", 1,
      1000},
@@ -83,6 +85,7 @@ static const struct row rows[] = {
      CFG(.restart_limit = 1, .failures_before_critical = 3),
      {P, C, C, C}, {P, P, P, C}, "...r", 4, 1000},
 };
+/* clang-format on */
 
 START_TEST(results_table)
 {
@@ -171,8 +174,9 @@ START_TEST(config_from_jobspec)
     struct check_config cfg;
     const struct service *svc;
 
-    ck_assert_msg(jobspec_parse(spec, strlen(spec), "t.hcl", NULL, &job, &err) == 0,
-                  "%s", err.msg);
+    ck_assert_msg(
+        jobspec_parse(spec, strlen(spec), "t.hcl", NULL, &job, &err) == 0, "%s",
+        err.msg);
     job_canonicalize(job);
     ck_assert_msg(job_validate(job, &err) == 0, "%s", err.msg);
     svc = &job->groups[0].tasks[0].services[0];
@@ -243,14 +247,14 @@ START_TEST(validation_names_bad_check_fields)
     struct job *job = NULL;
     struct err err = ERR_INIT;
 
-    ck_assert_msg(jobspec_parse(bad_spec, strlen(bad_spec), "t.hcl", NULL,
-                                &job, &err) == 0,
+    ck_assert_msg(jobspec_parse(bad_spec, strlen(bad_spec), "t.hcl", NULL, &job,
+                                &err) == 0,
                   "%s", err.msg);
     job_canonicalize(job);
     ck_assert_int_eq(job_validate(job, &err), ERR_INVALID);
     for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
-        ck_assert_msg(strstr(err.msg, want[i]) != NULL, "missing \"%s\" in:\n%s",
-                      want[i], err.msg);
+        ck_assert_msg(strstr(err.msg, want[i]) != NULL,
+                      "missing \"%s\" in:\n%s", want[i], err.msg);
     job_free(job);
 }
 END_TEST
@@ -266,7 +270,9 @@ START_TEST(http_status_and_reason)
         {"HTTP/1.1 200 OK\r\n", true, "OK"},
         {"HTTP/1.1 429 Too Many Requests\r\n", true, "Too Many"},
         {"HTTP/2 500\r\n", true, ""},
-        {"HTTP/1.0 503 Bad\x01" "Byte\r\n", true, "Bad Byte"},
+        {"HTTP/1.0 503 Bad\x01"
+         "Byte\r\n",
+         true, "Bad Byte"},
         {"Content-Length: 4\r\n", false, NULL},
         {"HTTP/1.1 20", false, NULL},
         {"HTTP/1.1 abc OK\r\n", false, NULL},

@@ -162,8 +162,8 @@ START_TEST(http_refused_is_critical)
     struct check_probe_result r = probe(&s);
 
     ck_assert_int_eq(r.status, CHECK_CRITICAL);
-    ck_assert_msg(strstr(r.output, "HTTP GET http://127.0.0.1:") != NULL,
-                  "%s", r.output);
+    ck_assert_msg(strstr(r.output, "HTTP GET http://127.0.0.1:") != NULL, "%s",
+                  r.output);
 }
 END_TEST
 
@@ -223,10 +223,8 @@ END_TEST
 
 START_TEST(bad_specs_answer_critical)
 {
-    struct check_probe_spec s = {.type = "tcp",
-                                 .address = "not-an-ip",
-                                 .port = 1,
-                                 .timeout_ms = 100};
+    struct check_probe_spec s = {
+        .type = "tcp", .address = "not-an-ip", .port = 1, .timeout_ms = 100};
     struct check_probe_result r = probe(&s);
 
     ck_assert_int_eq(r.status, CHECK_CRITICAL);
@@ -265,7 +263,8 @@ struct watch
     bool stopped;
 };
 
-static void check_cb(void *arg, struct check_uv *c,
+static void check_cb(void *arg,
+                     struct check_uv *c,
                      const struct check_uv_event *ev)
 {
     struct watch *w = arg;
@@ -285,9 +284,8 @@ static void check_cb(void *arg, struct check_uv *c,
 START_TEST(running_check_follows_the_server_and_restarts)
 {
     struct check_probe_spec s = http_spec("/ok", srv.port);
-    struct check_config cfg = {.interval_ms = 20,
-                               .timeout_ms = 1000,
-                               .restart_limit = 2};
+    struct check_config cfg = {
+        .interval_ms = 20, .timeout_ms = 1000, .restart_limit = 2};
     struct watch w = {.stop_after = 6};
 
     check_uv_start(ctx, &s, &cfg, check_cb, &w);
@@ -299,7 +297,7 @@ START_TEST(running_check_follows_the_server_and_restarts)
         uv_run(&loop, UV_RUN_ONCE);
     ck_assert(w.stopped);
     ck_assert_int_eq(w.last, CHECK_CRITICAL);
-    ck_assert_int_eq(w.changes, 2); /* pending -> passing -> critical */
+    ck_assert_int_eq(w.changes, 2);  /* pending -> passing -> critical */
     ck_assert_int_eq(w.restarts, 2); /* results 3+4 and 5+6 */
 }
 END_TEST

@@ -9,7 +9,6 @@
 
 #include "lib/alloc.h"
 
-
 struct http_stub_conn
 {
     uv_tcp_t tcp; /* tcp.data == this */
@@ -19,7 +18,6 @@ struct http_stub_conn
     bool answered;
     struct http_stub_conn *next;
 };
-
 
 static void conn_closed(uv_handle_t *h)
 {
@@ -58,7 +56,9 @@ static void written(uv_write_t *w, int status)
     free(r);
 }
 
-static void answer(struct http_stub_conn *c, int code, const char *reason,
+static void answer(struct http_stub_conn *c,
+                   int code,
+                   const char *reason,
                    const char *body)
 {
     struct wreq *r = xcalloc(1, sizeof(*r));
@@ -189,4 +189,3 @@ int http_stub_closed_port(uv_loop_t *loop)
     uv_run(loop, UV_RUN_NOWAIT);
     return s.port;
 }
-
