@@ -409,6 +409,7 @@ static void http_done(struct check_probe *p, CURLcode rc)
         return;
     }
     curl_easy_getinfo(p->easy, CURLINFO_RESPONSE_CODE, &code);
+    p->res.http_code = (int)code;
     check_output_sanitize(p->resp);
     set_result(p, check_http_status(code), "HTTP %s %s: %ld %s Output: %s",
                p->method, p->url, code, p->reason, p->resp);
@@ -579,6 +580,7 @@ static void probe_done(void *arg, const struct check_probe_result *r)
     ev.changed = step.changed;
     ev.restart = step.restart;
     ev.output = r->output;
+    ev.http_code = r->http_code;
     ev.checked_unix_ms = time_wall_unix_ms();
     c->cb(c->arg, c, &ev);
     if (c->stopped) /* the callback stopped it */

@@ -56,6 +56,7 @@ struct check_probe_spec
 struct check_probe_result
 {
     enum check_status status; /* PASSING, WARNING or CRITICAL */
+    int http_code;            /* the response's status; 0: none */
     char output[CHECK_OUTPUT_MAX];
 };
 
@@ -100,6 +101,7 @@ struct check_uv_event
     bool changed;             /* status differs from before */
     bool restart;             /* check_restart asks for a restart */
     const char *output;       /* borrowed for the call */
+    int http_code;            /* http checks: the status; 0: none */
     int64_t checked_unix_ms;  /* wall clock of the result */
 };
 

@@ -7,6 +7,8 @@
 
 #include "discovery/check.h"
 #include "discovery/check_uv.h"
+#include <sodium.h>
+
 #include "lib/alloc.h"
 #include "lib/buf.h"
 #include "lib/err.h"
@@ -26,6 +28,8 @@ struct reg_check
     char *name;
     char *on_update;
     char *task; /* whom check_restart restarts; NULL: nobody */
+    int http_code;
+    int64_t checked_unix_ms; /* of the last result; 0: none yet */
 };
 
 struct reg
@@ -33,6 +37,9 @@ struct reg
     struct client_checks *cc;
     char *id;
     char *alloc_id;
+    char *alloc_name; /* Nomad's "Group" of a check result */
+    char *service_name;
+    char *task_name;   /* NULL for a group service */
     char *fingerprint; /* what the checks were started from */
     bool seen;         /* wanted since client_checks_begin() */
     struct reg_check *checks;
@@ -66,6 +73,9 @@ static void reg_free(struct reg *r)
     free(r->checks);
     free(r->id);
     free(r->alloc_id);
+    free(r->alloc_name);
+    free(r->service_name);
+    free(r->task_name);
     free(r->fingerprint);
     free(r);
 }
@@ -115,6 +125,8 @@ static void check_result(void *arg,
 
     (void)c;
     rc->status = ev->status;
+    rc->http_code = ev->http_code;
+    rc->checked_unix_ms = ev->checked_unix_ms;
     snprintf(rc->output, sizeof(rc->output), "%s", ev->output);
     moved = reg_update(r, ev->checked_unix_ms);
     if (moved)
@@ -189,6 +201,9 @@ static struct reg *reg_start(struct client_checks *cc,
     r->cc = cc;
     r->id = xstrdup(reg->id);
     r->alloc_id = xstrdup(reg->alloc->id);
+    r->alloc_name = xstrdup(model_str(reg->alloc->name));
+    r->service_name = xstrdup(model_str(reg->svc->name));
+    r->task_name = reg->task ? xstrdup(reg->task) : NULL;
     r->fingerprint = fp;
     r->checks = xcalloc(reg->svc->nchecks, sizeof(*r->checks));
     for (size_t i = 0; i < reg->svc->nchecks; i++) {
@@ -357,4 +372,74 @@ bool client_checks_alloc_healthy(const struct client_checks *cc,
                 return false;
     }
     return found >= expected;
+}
+
+/* ------------------------------------------------------------ results */
+
+/* A check's ID: stable for its alloc, registration and name. */
+static void check_id(const struct reg *r,
+                     const struct reg_check *rc,
+                     char hex[33])
+{
+    unsigned char h[16];
+    crypto_generichash_state st;
+
+    crypto_generichash_init(&st, NULL, 0, sizeof(h));
+    crypto_generichash_update(&st, (const unsigned char *)r->id,
+                              strlen(r->id) + 1);
+    crypto_generichash_update(&st, (const unsigned char *)rc->name,
+                              strlen(rc->name));
+    crypto_generichash_final(&st, h, sizeof(h));
+    sodium_bin2hex(hex, 33, h, sizeof(h));
+}
+
+static const char *result_status(enum check_status s)
+{
+    switch (s) {
+    case CHECK_PASSING:
+        return "success";
+    case CHECK_CRITICAL:
+        return "failure";
+    case CHECK_WARNING:
+        return "warning";
+    case CHECK_PENDING:
+        return "pending";
+    }
+    return "pending";
+}
+
+json_t *client_checks_alloc_json(const struct client_checks *cc,
+                                 const char *alloc_id)
+{
+    json_t *out = json_object();
+    struct map_iter it;
+    const char *key;
+    void *v;
+
+    map_iter_init(&it, &cc->regs);
+    while (map_next(&it, &key, &v)) {
+        const struct reg *r = v;
+
+        if (strcmp(r->alloc_id, alloc_id) != 0)
+            continue;
+        for (size_t i = 0; i < r->n; i++) {
+            const struct reg_check *rc = &r->checks[i];
+            char id[33];
+
+            check_id(r, rc, id);
+            json_object_set_new(
+                out, id,
+                json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:s,s:I}", "ID", id,
+                          "Check", rc->name, "Group", r->alloc_name, "Mode",
+                          strcmp(rc->on_update, "ignore") == 0 ? "readiness"
+                                                               : "healthiness",
+                          "Output", rc->output, "Service", r->service_name,
+                          "StatusCode", rc->http_code, "Task",
+                          r->task_name ? r->task_name : "", "Timestamp",
+                          (json_int_t)(rc->checked_unix_ms / 1000)));
+            json_object_set_new(json_object_get(out, id), "Status",
+                                json_string(result_status(rc->status)));
+        }
+    }
+    return out;
 }

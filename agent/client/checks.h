@@ -17,6 +17,7 @@
 #ifndef CARAVAN_AGENT_CLIENT_CHECKS_H
 #define CARAVAN_AGENT_CLIENT_CHECKS_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <uv.h>
@@ -89,5 +90,15 @@ void client_checks_end(struct client_checks *cc);
 bool client_checks_alloc_healthy(const struct client_checks *cc,
                                  const char *alloc_id,
                                  size_t expected);
+
+/*
+ * Nomad's check results of an alloc (GET /v1/client/allocation/:id/checks):
+ * an object of check ID -> {ID, Check, Group, Mode, Output, Service,
+ * Status ("success", "failure", "pending"; Caravan adds "warning"),
+ * StatusCode, Task, Timestamp (unix s)}. A new reference; {} when the
+ * alloc has no running checks.
+ */
+json_t *client_checks_alloc_json(const struct client_checks *cc,
+                                 const char *alloc_id);
 
 #endif

@@ -399,6 +399,20 @@ static void checks_restart(void *arg,
                  task, err.msg);
 }
 
+int client_alloc_checks(struct client *c,
+                        const char *alloc_id,
+                        json_t **out,
+                        struct err *err)
+{
+    *out = NULL;
+    if (map_get(&c->runners, alloc_id) == NULL)
+        return err_set(err, ERR_NOT_FOUND, "Unknown allocation \"%s\"",
+                       alloc_id);
+    *out = c->checks ? client_checks_alloc_json(c->checks, alloc_id)
+                     : json_object();
+    return 0;
+}
+
 static void checks_closed(void *arg)
 {
     struct client *c = arg;

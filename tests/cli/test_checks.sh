@@ -97,6 +97,16 @@ healthy() { api_check "$API/allocation/$ALLOC" '.DeploymentStatus.Healthy == tru
 wait_until 300 healthy
 t_ok $? "the deployment sees the alloc healthy once its checks pass"
 
+CHECKS=$(curl -sf "$API/client/allocation/$ALLOC/checks")
+t_eq "the alloc's check results" "$(jq -r '[.[] | "\(.Check)=\(.Status)"] | sort | join(" ")' <<<"$CHECKS")" "http-ok=success tcp-up=success"
+t_eq "keyed by their IDs" "$(jq -r '[to_entries[] | .key == .value.ID] | all' <<<"$CHECKS")" "true"
+t_eq "http's status code" "$(jq -r '.[] | select(.Check == "http-ok") | .StatusCode' <<<"$CHECKS")" "200"
+t_run "alloc checks" 0 "$CARAVAN" alloc checks "$ALLOC"
+t_contains "counts them" "$T_OUT" "Status of 2 Nomad Service Checks"
+t_contains "names the task" "$T_OUT" "Task       = web"
+t_contains "with the http status" "$T_OUT" "StatusCode = 200"
+t_run "alloc checks of an unknown alloc" 1 "$CARAVAN" alloc checks 00000000
+
 restarts() { curl -sf "$API/allocation/$ALLOC" | jq -r '.TaskStates.web.Restarts'; }
 t_eq "no restarts yet" "$(restarts)" "0"
 

@@ -127,6 +127,7 @@ START_TEST(http_429_is_warning_500_is_critical)
     struct check_probe_result r = probe(&s);
 
     ck_assert_int_eq(r.status, CHECK_WARNING);
+    ck_assert_int_eq(r.http_code, 429);
     ck_assert_msg(strstr(r.output, "429 Too Many Requests") != NULL, "%s",
                   r.output);
     s = http_spec("/broken", srv.port);
