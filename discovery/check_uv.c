@@ -65,6 +65,8 @@ struct check_probe
     uv_tcp_t tcp;
     uv_connect_t conn;
     bool tcp_open;
+    uv_getaddrinfo_t gai; /* a name to resolve first */
+    bool resolving;
     /* http */
     CURL *easy;
     struct curl_slist *headers;
@@ -268,6 +270,8 @@ static void probe_release_http(struct check_probe *p)
 /* Closes what the probe holds; the last close callback frees it. */
 static void probe_close(struct check_probe *p)
 {
+    if (p->resolving) /* best effort: its callback still runs */
+        uv_cancel((uv_req_t *)&p->gai);
     probe_release_http(p);
     uv_timer_stop(&p->timer);
     uv_close((uv_handle_t *)&p->timer, probe_handle_closed);
@@ -346,31 +350,79 @@ static int parse_addr(const char *host, int port, struct sockaddr_storage *ss)
     return uv_ip6_addr(host, port, (struct sockaddr_in6 *)ss);
 }
 
-static void tcp_start(struct check_probe *p, const struct check_probe_spec *s)
+static void tcp_connect(struct check_probe *p, const struct sockaddr *sa)
 {
-    struct sockaddr_storage ss;
     int rc;
 
-    if (parse_addr(s->address, s->port, &ss) != 0) {
-        set_result(p, CHECK_CRITICAL, "TCP connect %s: not a numeric address",
-                   p->target);
-        defer(p);
-        return;
-    }
     uv_tcp_init(p->ctx->loop, &p->tcp);
     p->tcp.data = p;
     p->tcp_open = true;
     p->open++;
     p->conn.data = p;
-    rc = uv_tcp_connect(&p->conn, &p->tcp, (const struct sockaddr *)&ss,
-                        tcp_connected);
+    rc = uv_tcp_connect(&p->conn, &p->tcp, sa, tcp_connected);
     if (rc != 0) {
         set_result(p, CHECK_CRITICAL, "TCP connect %s: %s", p->target,
                    uv_strerror(rc));
         defer(p);
+    }
+}
+
+/*
+ * A name resolved (on libuv's thread pool): connect to its first IPv4
+ * address, else its first address. The pending request holds the probe.
+ */
+static void tcp_resolved(uv_getaddrinfo_t *req,
+                         int status,
+                         struct addrinfo *res)
+{
+    struct check_probe *p = req->data;
+    const struct addrinfo *pick = res;
+
+    p->resolving = false;
+    for (const struct addrinfo *ai = res; ai != NULL; ai = ai->ai_next)
+        if (ai->ai_family == AF_INET) {
+            pick = ai;
+            break;
+        }
+    if (!p->done && (status != 0 || pick == NULL)) {
+        set_result(p, CHECK_CRITICAL, "TCP connect %s: cannot resolve: %s",
+                   p->target, uv_strerror(status ? status : UV_EAI_NONAME));
+        finish(p);
+    } else if (!p->done) {
+        tcp_connect(p, pick->ai_addr);
+    }
+    uv_freeaddrinfo(res);
+    if (--p->open == 0)
+        free(p);
+}
+
+static void tcp_start(struct check_probe *p, const struct check_probe_spec *s)
+{
+    struct sockaddr_storage ss;
+    struct addrinfo hints;
+    char port[16];
+    int rc;
+
+    uv_timer_start(&p->timer, tcp_timed_out, (uint64_t)p->timeout_ms, 0);
+    if (parse_addr(s->address, s->port, &ss) == 0) {
+        tcp_connect(p, (const struct sockaddr *)&ss);
         return;
     }
-    uv_timer_start(&p->timer, tcp_timed_out, (uint64_t)p->timeout_ms, 0);
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    snprintf(port, sizeof(port), "%d", s->port);
+    p->gai.data = p;
+    rc = uv_getaddrinfo(p->ctx->loop, &p->gai, tcp_resolved, s->address, port,
+                        &hints);
+    if (rc != 0) {
+        set_result(p, CHECK_CRITICAL, "TCP connect %s: cannot resolve: %s",
+                   p->target, uv_strerror(rc));
+        defer(p);
+        return;
+    }
+    p->resolving = true;
+    p->open++;
 }
 
 /* ------------------------------------------------------------------ http */

@@ -41,7 +41,7 @@ struct check_probe;
 struct check_probe_spec
 {
     const char *type;    /* "tcp" or "http" */
-    const char *address; /* a numeric IPv4 or IPv6 address */
+    const char *address; /* IPv4, IPv6 or a name (tcp: resolved by libuv) */
     int port;
     const char *protocol; /* "http" (default) or "https" */
     const char *path;     /* http: request path, "/" by default */

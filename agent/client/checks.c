@@ -16,6 +16,7 @@
 #include "lib/map.h"
 #include "lib/model/alloc.h"
 #include "lib/model/job.h"
+#include "lib/time.h"
 
 struct reg;
 
@@ -231,13 +232,15 @@ static struct reg *reg_start(struct client_checks *cc,
             continue;
         }
         rc->reg = r;
-        rc->status = CHECK_PENDING;
+        /* initial_status gives a status before the first result. */
+        rc->status = cfg.initial;
         rc->name = xstrdup(model_str(c->name));
         rc->on_update = xstrdup(model_str(c->on_update));
         rc->task = task ? xstrdup(task) : NULL;
         rc->uv = check_uv_start(cc->ctx, &spec, &cfg, check_result, rc);
         r->n++;
     }
+    reg_update(r, time_wall_unix_ms());
     return r;
 }
 

@@ -5,7 +5,8 @@
  *
  * The registration's health is the worst of its checks (any critical ->
  * critical, else any warning -> warning, else passing). It exists once
- * every check has run; until then the registration is held back. The
+ * every check has a status, from its first result or its initial_status;
+ * until then the registration is held back. The
  * client is told (env.changed) when a registration's health moves, and
  * asked (env.restart) to restart a task when a check_restart block says
  * so.

@@ -257,6 +257,25 @@ START_TEST(checks_stop_with_the_task)
 }
 END_TEST
 
+START_TEST(initial_status_registers_at_once)
+{
+    struct service *svc = &a->job->groups[0].tasks[0].services[0];
+    const struct catalog_service *s;
+
+    free(svc->checks[0].initial_status);
+    svc->checks[0].initial_status = xstrdup("warning");
+    free(svc->checks[1].initial_status);
+    svc->checks[1].initial_status = xstrdup("passing");
+    refresh();
+    s = web();
+    ck_assert_ptr_nonnull(s); /* no result yet: the initial statuses */
+    ck_assert_int_eq(s->health, CATALOG_HEALTH_WARNING);
+    run_until_changes(1); /* the first results: passing */
+    refresh();
+    ck_assert_int_eq(web()->health, CATALOG_HEALTH_PASSING);
+}
+END_TEST
+
 static Suite *client_checks_suite(void)
 {
     Suite *s = suite_create("client_checks");
@@ -266,6 +285,7 @@ static Suite *client_checks_suite(void)
     tcase_add_test(tc, registered_once_checks_ran_with_their_health);
     tcase_add_test(tc, failing_server_turns_critical_and_asks_for_a_restart);
     tcase_add_test(tc, checks_stop_with_the_task);
+    tcase_add_test(tc, initial_status_registers_at_once);
     suite_add_tcase(s, tc);
     return s;
 }

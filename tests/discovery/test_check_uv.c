@@ -222,10 +222,29 @@ START_TEST(tcp_up_and_down)
 }
 END_TEST
 
+START_TEST(tcp_resolves_names)
+{
+    struct check_probe_spec s = {.type = "tcp",
+                                 .address = "localhost",
+                                 .port = srv.port,
+                                 .timeout_ms = 5000};
+    struct check_probe_result r = probe(&s);
+
+    ck_assert_int_eq(r.status, CHECK_PASSING);
+    /* .invalid never resolves (RFC 2606). */
+    s.address = "no-such-host.invalid";
+    r = probe(&s);
+    ck_assert_int_eq(r.status, CHECK_CRITICAL);
+    ck_assert_msg(strstr(r.output, "cannot resolve") != NULL ||
+                      strstr(r.output, "timeout") != NULL,
+                  "%s", r.output);
+}
+END_TEST
+
 START_TEST(bad_specs_answer_critical)
 {
     struct check_probe_spec s = {
-        .type = "tcp", .address = "not-an-ip", .port = 1, .timeout_ms = 100};
+        .type = "tcp", .address = "", .port = 1, .timeout_ms = 100};
     struct check_probe_result r = probe(&s);
 
     ck_assert_int_eq(r.status, CHECK_CRITICAL);
@@ -333,6 +352,7 @@ static Suite *check_uv_suite(void)
     tcase_add_test(tc, http_sends_method_headers_and_body);
     tcase_add_test(tc, https_against_plain_server_is_critical);
     tcase_add_test(tc, tcp_up_and_down);
+    tcase_add_test(tc, tcp_resolves_names);
     tcase_add_test(tc, bad_specs_answer_critical);
     tcase_add_test(tc, cancelled_probe_never_calls_back);
     tcase_add_test(tc, running_check_follows_the_server_and_restarts);
