@@ -51,6 +51,8 @@ struct catalog
     struct map namespaces; /* namespace -> struct ns_entry */
     uint64_t index;
     int64_t tombstone_ttl_ms;
+    catalog_change_fn *on_change;
+    void *on_change_ctx;
 };
 
 /* ------------------------------------------------------------------ values */
@@ -351,6 +353,8 @@ static void reindex(struct catalog *c,
         if (v != NULL) {
             e->modify_index = c->index;
             ns->modify_index = c->index;
+            if (c->on_change != NULL)
+                c->on_change(c->on_change_ctx, ns_name, sep + 1);
         }
         free(ns_name);
     }
@@ -392,6 +396,12 @@ enum catalog_merge catalog_apply(struct catalog *c,
     reindex(c, node, &touched);
     map_release(&touched, NULL);
     return d;
+}
+
+void catalog_on_change(struct catalog *c, catalog_change_fn *fn, void *ctx)
+{
+    c->on_change = fn;
+    c->on_change_ctx = ctx;
 }
 
 size_t catalog_expire(struct catalog *c, int64_t now_ms)

@@ -129,6 +129,15 @@ enum catalog_merge catalog_apply(struct catalog *c,
                                  const struct catalog_node_set *set,
                                  int64_t now_ms);
 
+/*
+ * Called during catalog_apply() for every name whose answer moved, with
+ * the namespace and name (borrowed for the call); watchers hang off it
+ * (discovery/watch.h). It must not change the catalogue.
+ */
+typedef void catalog_change_fn(void *ctx, const char *namespace_,
+                               const char *name);
+void catalog_on_change(struct catalog *c, catalog_change_fn *fn, void *ctx);
+
 /* Forgets tombstones older than the TTL. Returns how many went. */
 size_t catalog_expire(struct catalog *c, int64_t now_ms);
 

@@ -73,6 +73,8 @@ static const struct cli_command commands[] = {
     {"run", "Run a new job or update an existing job", cli_help_job_run,
      cli_cmd_job_run, 1},
     {"service", "Interact with registered services", NULL, run_parent, 1},
+    {"service delete", "Deregister a registered Caravan service",
+     cli_help_service_delete, cli_cmd_service_delete, 0},
     {"service info", "Display an individual Caravan service registration",
      cli_help_service_info, cli_cmd_service_info, 0},
     {"service list", "Display all registered Caravan services",

@@ -239,3 +239,52 @@ out:
     api_client_release(&c);
     return status;
 }
+
+const char cli_help_service_delete[] =
+    "Usage: caravan service delete [options] <service_name> <service_id>\n"
+    "\n"
+    "  Delete a service registration from Caravan's native service discovery.\n"
+    "  The registration comes back when its task registers it again.\n"
+    "\n" CLI_GENERAL_OPTIONS;
+
+int cli_cmd_service_delete(const struct cli_command *cmd, int argc, char **argv)
+{
+    struct cli_api_opts ao = {0};
+    struct flag flags[] = {
+        CLI_API_FLAGS(ao),
+    };
+    struct api_client c;
+    struct api_response resp;
+    struct err err = ERR_INIT;
+    char *name, *id, *path;
+    int first, status, rc;
+
+    status = cli_flags(cmd, flags, sizeof(flags) / sizeof(flags[0]), argc, argv,
+                       &first);
+    if (status >= 0)
+        return status;
+    if (argc - first != 2)
+        return cli_arg_error(cmd, "This command takes two arguments: "
+                                  "<service_name> and <service_id>");
+    cli_api_client(&c, &ao);
+    api_response_init(&resp);
+    name = cli_escape(argv[first]);
+    id = cli_escape(argv[first + 1]);
+    path = xasprintf("/v1/service/%s/%s", name, id);
+    rc = api_request(&c, "DELETE", path, NULL, 0, &resp, &err);
+    if (rc == 0 && resp.status / 100 != 2)
+        rc = api_status_error(&resp, &err);
+    if (rc != 0) {
+        fprintf(stderr, "Error deleting service registration: %s\n", err.msg);
+        status = 1;
+    } else {
+        printf("Successfully deleted service registration\n");
+        status = 0;
+    }
+    free(path);
+    free(name);
+    free(id);
+    api_response_release(&resp);
+    api_client_release(&c);
+    return status;
+}

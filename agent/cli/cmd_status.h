@@ -17,6 +17,9 @@ int cli_cmd_job_stop(const struct cli_command *cmd, int argc, char **argv);
 int cli_cmd_job_dispatch(const struct cli_command *cmd, int argc, char **argv);
 int cli_cmd_service_list(const struct cli_command *cmd, int argc, char **argv);
 int cli_cmd_service_info(const struct cli_command *cmd, int argc, char **argv);
+int cli_cmd_service_delete(const struct cli_command *cmd,
+                           int argc,
+                           char **argv);
 int cli_cmd_job_periodic_force(const struct cli_command *cmd,
                                int argc,
                                char **argv);
@@ -49,6 +52,7 @@ extern const char cli_help_job_periodic_force[];
 extern const char cli_help_job_dispatch[];
 extern const char cli_help_service_list[];
 extern const char cli_help_service_info[];
+extern const char cli_help_service_delete[];
 extern const char cli_help_status[];
 extern const char cli_help_eval_status[];
 extern const char cli_help_eval_list[];

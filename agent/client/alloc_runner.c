@@ -1,7 +1,6 @@
 /* Allocation and task runners (see alloc_runner.h). */
 #include "agent/client/alloc_runner.h"
-#include "agent/client/template_hook.h"
-#include "discovery/catalog_tmpl.h"
+#include "agent/client/template_runner.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -46,6 +45,8 @@ struct task_runner
     bool closing;
     bool recover_lost; /* recovered without its process */
     bool started;      /* started at least once (lifecycle ordering) */
+    bool kill_fails;   /* the kill under way fails the task */
+    struct template_runner *tmpl; /* NULL: the task has no templates */
     enum lifecycle_hook hook;
     struct alloc_runner_sample sample; /* for the stats endpoint */
     char *task_dir;
@@ -77,6 +78,7 @@ struct alloc_runner
 
 static void changed(struct alloc_runner *ar);
 static void start_task(struct task_runner *tr);
+static void make_templates(struct task_runner *tr);
 static void lifecycle_step(struct alloc_runner *ar);
 static void maybe_closed(struct alloc_runner *ar);
 
@@ -707,6 +709,9 @@ static void handle_closed(void *arg)
 
 static void drop_handle(struct task_runner *tr)
 {
+    /* Nothing to re-render for until the next start. */
+    if (tr->tmpl != NULL)
+        template_runner_stop(tr->tmpl);
     if (tr->handle == NULL)
         return;
     tr->ar->open++;
@@ -809,6 +814,7 @@ static void start_task(struct task_runner *tr)
     char *alloc_dir, *local, *secrets, *tmp;
     int rc;
 
+    tr->kill_fails = false;
     if (d == NULL) {
         event(tr, "Driver Failure",
               "failed to start task: driver \"%s\" is "
@@ -833,19 +839,7 @@ static void start_task(struct task_runner *tr)
     build_env(tr, &spec.dirs,
               d->ops->caps.fs_isolation != DRIVER_FS_ISOLATION_NONE, &env);
     /* Templates see the task's environment and may add to it. */
-    {
-        struct catalog_tmpl_opts co = {ar->env.catalog, ar->alloc->namespace,
-                                       NULL, NULL, NULL};
-        struct catalog_tmpl *ct =
-            ar->env.catalog ? catalog_tmpl_new(&co) : NULL;
-        struct tmpl_source svc;
-
-        if (ct != NULL)
-            catalog_tmpl_source(ct, &svc);
-        rc = template_hook_render(t, tr->task_dir, &env, ct ? &svc : NULL,
-                                  &err);
-        catalog_tmpl_free(ct);
-    }
+    rc = tr->tmpl ? template_runner_prestart(tr->tmpl, &env, &err) : 0;
     if (rc != 0) {
         event(tr, "Task Hook Failed", "prestart hook \"template\" failed: %s",
               err.msg);
@@ -948,6 +942,7 @@ static void set_hook(struct task_runner *tr)
 }
 
 static void task_stopped(struct driver_task *t, void *arg);
+static bool is_running(const struct task_runner *tr);
 
 /* Kills one task (or, when it has no process, ends it). */
 static void kill_one(struct task_runner *tr)
@@ -1092,6 +1087,7 @@ struct alloc_runner *alloc_runner_new(const struct alloc_runner_env *env,
         tr->task = &ar->group->tasks[i];
         tr->task_dir = xasprintf("%s/%s", ar->dir, tr->task->name);
         set_hook(tr);
+        make_templates(tr);
         task_state_init(&ar->alloc->task_states[i]);
         ar->alloc->task_states[i].task = xstrdup(tr->task->name);
         set_state(tr, TASK_STATE_PENDING);
@@ -1101,6 +1097,7 @@ struct alloc_runner *alloc_runner_new(const struct alloc_runner_env *env,
 }
 
 static void recover_run(struct alloc_runner *ar);
+static void resume_templates(struct task_runner *tr, const struct driver *d);
 
 void alloc_runner_run(struct alloc_runner *ar)
 {
@@ -1194,6 +1191,7 @@ struct alloc_runner *alloc_runner_recover(const struct alloc_runner_env *env,
         tr->task = &ar->group->tasks[i];
         tr->task_dir = xasprintf("%s/%s", ar->dir, tr->task->name);
         set_hook(tr);
+        make_templates(tr);
         /* A task that never left pending was held back by its lifecycle
          * hook and starts when its turn comes. */
         tr->started = strcmp(model_str(st->state), TASK_STATE_PENDING) != 0 ||
@@ -1210,12 +1208,41 @@ struct alloc_runner *alloc_runner_recover(const struct alloc_runner_env *env,
                      (int)ds.pid);
             tr->started = true; /* whatever state was saved before */
             driver_task_wait(tr->handle, task_exited, tr);
+            resume_templates(tr, d);
             continue;
         }
         tr->handle = NULL;
         tr->recover_lost = true;
     }
     return ar;
+}
+
+/* A reattached task's templates: watched again from what is on disk. */
+static void resume_templates(struct task_runner *tr, const struct driver *d)
+{
+    struct driver_task_dirs dirs;
+    struct strmap env;
+    char *alloc_dir, *local, *secrets, *tmp;
+
+    if (tr->tmpl == NULL)
+        return;
+    alloc_dir = xasprintf("%s/alloc", tr->ar->dir);
+    local = xasprintf("%s/local", tr->task_dir);
+    secrets = xasprintf("%s/secrets", tr->task_dir);
+    tmp = xasprintf("%s/tmp", tr->task_dir);
+    dirs.task_dir = tr->task_dir;
+    dirs.alloc_dir = alloc_dir;
+    dirs.local_dir = local;
+    dirs.secrets_dir = secrets;
+    dirs.tmp_dir = tmp;
+    build_env(tr, &dirs, d->ops->caps.fs_isolation != DRIVER_FS_ISOLATION_NONE,
+              &env);
+    template_runner_resume(tr->tmpl, &env);
+    strmap_release(&env);
+    free(alloc_dir);
+    free(local);
+    free(secrets);
+    free(tmp);
 }
 
 /* Starts what a recovered runner could not reattach to. */
@@ -1256,17 +1283,51 @@ static void task_stopped(struct driver_task *t, void *arg)
     }
     event(tr, "Killed", "Task successfully killed");
     drop_handle(tr);
-    task_dead(tr, false);
+    task_dead(tr, tr->kill_fails);
     changed(tr->ar);
     maybe_closed(tr->ar);
 }
 
-/* A stopped alloc still runs its poststop tasks, after the others. */
+static void shutdown_delay_fired(uv_timer_t *t)
+{
+    struct task_runner *tr = t->data;
+
+    kill_one(tr);
+    changed(tr->ar);
+}
+
+/*
+ * A stopped alloc still runs its poststop tasks, after the others. Its
+ * services are already out of the catalogue (the client drops them as
+ * soon as the alloc is no longer wanted); a task with a shutdown_delay
+ * (its own or its group's, the longer) keeps running that long after,
+ * so callers that looked it up just before can finish.
+ */
 static void kill_tasks(struct alloc_runner *ar)
 {
     for (size_t i = 0; i < ar->ntasks; i++) {
-        if (ar->tasks[i].hook != LIFECYCLE_POSTSTOP)
-            kill_one(&ar->tasks[i]);
+        struct task_runner *tr = &ar->tasks[i];
+        int64_t delay = tr->task->shutdown_delay_ns;
+        char d[32];
+
+        if (tr->hook == LIFECYCLE_POSTSTOP)
+            continue;
+        if (ar->group->shutdown_delay_ns > delay)
+            delay = ar->group->shutdown_delay_ns;
+        if (delay <= 0 || !is_running(tr)) {
+            kill_one(tr);
+            continue;
+        }
+        duration_format(delay, d, sizeof(d));
+        event(tr, "Waiting for shutdown delay",
+              "Waiting for shutdown_delay of %s before killing the task.", d);
+        if (!tr->timer_open) {
+            uv_timer_init(ar->env.loop, &tr->timer);
+            tr->timer.data = tr;
+            tr->timer_open = true;
+        }
+        uv_timer_start(&tr->timer, shutdown_delay_fired,
+                       (uint64_t)(delay / 1000000), 0);
     }
     changed(ar);
 }
@@ -1454,6 +1515,78 @@ int alloc_runner_signal(struct alloc_runner *ar,
     return 0;
 }
 
+/* ------------------------------------------------ template actions */
+
+/* change_mode "restart": not a failure, so the restart policy never sees
+ * it (no restart_decide()). */
+static void tmpl_restart(void *arg, const char *reason)
+{
+    struct task_runner *tr = arg;
+
+    if (tr->ar->stopping || !is_running(tr))
+        return;
+    tr->killing = true;
+    event(tr, "Restart Signaled", "%s", reason);
+    driver_task_stop(tr->handle, restart_stopped, tr);
+    changed(tr->ar);
+}
+
+static void tmpl_signal(void *arg, const char *signame, const char *reason)
+{
+    struct task_runner *tr = arg;
+    struct err err = ERR_INIT;
+    int signo = parse_signal(signame);
+
+    if (tr->ar->stopping || !is_running(tr))
+        return;
+    event(tr, "Signaling", "Task being sent signal %s: %s", signame, reason);
+    if (signo == 0)
+        event(tr, "Signaling", "unknown change_signal \"%s\"", signame);
+    else if (driver_task_signal(tr->handle, signo, &err) != 0)
+        event(tr, "Signaling", "failed to send signal %s: %s", signame,
+              err.msg);
+    changed(tr->ar);
+}
+
+/* Nomad's template hook kills the task as failed: no restart follows. */
+static void tmpl_fail(void *arg, const char *reason)
+{
+    struct task_runner *tr = arg;
+
+    if (tr->ar->stopping || tr->dead || tr->killing)
+        return;
+    event(tr, "Killing", "%s", reason);
+    if (tr->handle == NULL) {
+        task_dead(tr, true);
+    } else {
+        tr->kill_fails = true;
+        tr->killing = true;
+        driver_task_stop(tr->handle, task_stopped, tr);
+    }
+    changed(tr->ar);
+}
+
+static void tmpl_event(void *arg, const char *type, const char *message)
+{
+    struct task_runner *tr = arg;
+
+    event(tr, type, "%s", message);
+    changed(tr->ar);
+}
+
+static const struct template_runner_ops tmpl_ops = {
+    tmpl_restart, tmpl_signal, tmpl_fail, tmpl_event};
+
+static void make_templates(struct task_runner *tr)
+{
+    struct template_runner_env te = {
+        tr->ar->env.loop, tr->ar->env.catalog, tr->ar->env.watch,
+        tr->ar->alloc->namespace, &tmpl_ops, tr};
+
+    if (tr->task->ntemplates > 0)
+        tr->tmpl = template_runner_new(&te, tr->task, tr->task_dir);
+}
+
 /*
  * An in-place update can move a running alloc into a new deployment: its
  * health is measured again, from now, for that one (Nomad's health
@@ -1546,6 +1679,14 @@ static void timer_closed(uv_handle_t *h)
     maybe_closed(tr->ar);
 }
 
+static void templates_closed(void *arg)
+{
+    struct task_runner *tr = arg;
+
+    tr->ar->open--;
+    maybe_closed(tr->ar);
+}
+
 static void free_runner(struct alloc_runner *ar)
 {
     void (*cb)(void *) = ar->close_cb;
@@ -1602,6 +1743,11 @@ void alloc_runner_close(struct alloc_runner *ar,
         struct task_runner *tr = &ar->tasks[i];
 
         tr->closing = true;
+        if (tr->tmpl != NULL) {
+            ar->open++;
+            template_runner_close(tr->tmpl, templates_closed, tr);
+            tr->tmpl = NULL;
+        }
         if (tr->timer_open) {
             uv_timer_stop(&tr->timer);
             ar->open++;

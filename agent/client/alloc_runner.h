@@ -19,6 +19,7 @@ struct driver_task_usage;
 struct node;
 struct alloc_runner;
 struct catalog;
+struct watch_hub;
 
 struct alloc_runner_env
 {
@@ -32,6 +33,8 @@ struct alloc_runner_env
     void *arg;
     /* Answers templates' nomadService lookups; NULL: none. */
     const struct catalog *catalog;
+    /* Wakes templates when an answer they read moves; NULL: never. */
+    struct watch_hub *watch;
     /* Deployment health = "checks": are the alloc's service checks all
      * healthy now? NULL: checks are not considered. */
     bool (*checks_healthy)(void *arg, const struct alloc *a);

@@ -476,9 +476,14 @@ static void allocs_received(void *arg,
                             const struct err *err)
 {
     struct client *c = arg;
-    struct alloc_runner_env env = {c->loop,        c->alloc_root,  c->node,
-                                   driver_by_name, runner_changed, c,
+    struct alloc_runner_env env = {c->loop,
+                                   c->alloc_root,
+                                   c->node,
+                                   driver_by_name,
+                                   runner_changed,
+                                   c,
                                    client_services_catalog(c->services),
+                                   client_services_hub(c->services),
                                    alloc_checks_healthy};
 
     c->watching = false;
@@ -616,9 +621,14 @@ static void registered(void *arg,
 static void recover_one(void *arg, const char *id, const void *data, size_t len)
 {
     struct client *c = arg;
-    struct alloc_runner_env env = {c->loop,        c->alloc_root,  c->node,
-                                   driver_by_name, runner_changed, c,
+    struct alloc_runner_env env = {c->loop,
+                                   c->alloc_root,
+                                   c->node,
+                                   driver_by_name,
+                                   runner_changed,
+                                   c,
                                    client_services_catalog(c->services),
+                                   client_services_hub(c->services),
                                    alloc_checks_healthy};
     json_t *rec = json_loadb(data, len, 0, NULL);
     struct alloc *a = alloc_new();
@@ -730,6 +740,24 @@ int client_new(uv_loop_t *loop,
 const struct catalog *client_catalog(const struct client *c)
 {
     return client_services_catalog(c->services);
+}
+
+struct watch_hub *client_catalog_watch(struct client *c)
+{
+    return client_services_hub(c->services);
+}
+
+int client_service_delete(struct client *c,
+                          const char *namespace_,
+                          const char *name,
+                          const char *id,
+                          struct err *err)
+{
+    if (client_services_delete(c->services, namespace_, name, id) != 0)
+        return err_set(err, ERR_NOT_FOUND,
+                       "service registration not found");
+    refresh_services(c);
+    return 0;
 }
 
 const char *client_node_id(const struct client *c)

@@ -83,6 +83,15 @@ const char *client_node_id(const struct client *c);
 /* The services of this client's tasks (read-only; loop thread only). */
 struct catalog;
 const struct catalog *client_catalog(const struct client *c);
+/* Watchers of the catalogue's answers (blocking queries, templates). */
+struct watch_hub;
+struct watch_hub *client_catalog_watch(struct client *c);
+/* DELETE /v1/service/:name/:id. ERR_NOT_FOUND when it is not there. */
+int client_service_delete(struct client *c,
+                          const char *namespace_,
+                          const char *name,
+                          const char *id,
+                          struct err *err);
 /*
  * The directory of an alloc this client runs or ran (a heap string), or
  * NULL when it has none. Its logs are in alloc/logs/<task>.<stream>.<n>.

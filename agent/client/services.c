@@ -7,6 +7,8 @@
 
 #include "agent/client/checks.h"
 #include "discovery/catalog.h"
+#include "discovery/watch.h"
+#include "lib/map.h"
 #include "lib/alloc.h"
 #include "lib/buf.h"
 #include "lib/model/alloc.h"
@@ -15,12 +17,23 @@
 struct client_services
 {
     struct catalog *cat;
+    struct watch_hub *hub;
+    /* IDs deleted through the API: kept out until the client would
+     * register them again in Nomad (the task restarts or stops).
+     * ID -> struct deleted. */
+    struct map deleted;
     char *node_id;
     char *datacenter;
     uint64_t version;
     struct catalog_node_set set;  /* being built */
     struct buf last;              /* the encoding of the set applied last */
     struct client_checks *checks; /* borrowed; NULL: checks are not run */
+};
+
+struct deleted
+{
+    int64_t started; /* the owner's start time at the delete; -1: unknown */
+    bool seen;       /* produced by the build under way */
 };
 
 void client_services_set_checks(struct client_services *cs,
@@ -36,6 +49,8 @@ struct client_services *client_services_new(const char *node_id,
 
     /* Our own set is never a tombstone that must wait: no expiry needed. */
     cs->cat = catalog_new(60000);
+    cs->hub = watch_hub_new(cs->cat);
+    map_init(&cs->deleted);
     cs->node_id = xstrdup(node_id);
     cs->datacenter = xstrdup(datacenter ? datacenter : "dc1");
     return cs;
@@ -46,6 +61,8 @@ void client_services_free(struct client_services *cs)
     if (cs == NULL)
         return;
     catalog_node_set_release(&cs->set);
+    watch_hub_free(cs->hub);
+    map_release(&cs->deleted, free);
     catalog_free(cs->cat);
     buf_release(&cs->last);
     free(cs->node_id);
@@ -55,6 +72,13 @@ void client_services_free(struct client_services *cs)
 
 void client_services_begin(struct client_services *cs)
 {
+    struct map_iter it;
+    const char *k;
+    void *v;
+
+    map_iter_init(&it, &cs->deleted);
+    while (map_next(&it, &k, &v))
+        ((struct deleted *)v)->seen = false;
     catalog_node_set_release(&cs->set);
     memset(&cs->set, 0, sizeof(cs->set));
     if (cs->checks != NULL)
@@ -105,8 +129,10 @@ static void add_one(struct client_services *cs,
                     const struct alloc *a,
                     const char *owner,
                     const char *task,
+                    int64_t started,
                     const struct service *svc)
 {
+    struct deleted *del;
     struct catalog_service *s;
     const struct alloc_port *port = NULL;
 
@@ -118,11 +144,21 @@ static void add_one(struct client_services *cs,
             port = &a->ports[i];
     cs->set.services = xrealloc(cs->set.services, (cs->set.n_services + 1) *
                                                       sizeof(*s));
+    /* Nomad's ID: _nomad-task-<alloc>-<group or task>-<name>-<label>. */
+    char *id = xasprintf("_nomad-task-%s-%s-%s-%s", a->id, owner, svc->name,
+                         model_str(svc->port_label));
+
+    del = map_get(&cs->deleted, id);
+    if (del != NULL && del->started == -1)
+        del->started = started;
+    if (del != NULL && del->started == started) {
+        del->seen = true;
+        free(id);
+        return;
+    }
     s = &cs->set.services[cs->set.n_services++];
     memset(s, 0, sizeof(*s));
-    /* Nomad's ID: _nomad-task-<alloc>-<group or task>-<name>-<label>. */
-    s->id = xasprintf("_nomad-task-%s-%s-%s-%s", a->id, owner, svc->name,
-                      model_str(svc->port_label));
+    s->id = id;
     s->service_name = xstrdup(svc->name);
     s->namespace_ = xstrdup(a->namespace ? a->namespace : "default");
     s->node_id = xstrdup(cs->node_id);
@@ -150,6 +186,7 @@ void client_services_add(struct client_services *cs, const struct alloc *a)
 {
     const struct task_group *g = NULL;
     bool any = false;
+    int64_t latest = 0;
 
     if (a->job == NULL || alloc_is_terminal(a) ||
         (a->desired_status && strcmp(a->desired_status, "run") != 0))
@@ -162,16 +199,20 @@ void client_services_add(struct client_services *cs, const struct alloc *a)
         return;
     for (size_t i = 0; i < g->ntasks; i++) {
         const struct task *t = &g->tasks[i];
+        int64_t started;
 
         if (!running(a, t->name))
             continue;
+        started = state_of(a, t->name)->started_at_unix_ns;
         any = true;
+        if (started > latest)
+            latest = started;
         for (size_t k = 0; k < t->nservices; k++)
-            add_one(cs, a, t->name, t->name, &t->services[k]);
+            add_one(cs, a, t->name, t->name, started, &t->services[k]);
     }
     /* A group's services live while any of its tasks runs. */
     for (size_t k = 0; any && k < g->nservices; k++)
-        add_one(cs, a, g->name, NULL, &g->services[k]);
+        add_one(cs, a, g->name, NULL, latest, &g->services[k]);
 }
 
 static int by_id(const void *x, const void *y)
@@ -205,6 +246,53 @@ void client_services_commit(struct client_services *cs, int64_t now_ms)
     }
     catalog_node_set_release(&cs->set);
     memset(&cs->set, 0, sizeof(cs->set));
+    /* Deleted registrations that were not produced again are gone. */
+    for (;;) {
+        struct map_iter it;
+        const char *k;
+        void *v;
+        char *drop = NULL;
+
+        map_iter_init(&it, &cs->deleted);
+        while (drop == NULL && map_next(&it, &k, &v))
+            if (!((struct deleted *)v)->seen)
+                drop = xstrdup(k);
+        if (drop == NULL)
+            break;
+        free(map_del(&cs->deleted, drop));
+        free(drop);
+    }
+    watch_hub_run(cs->hub);
+}
+
+int client_services_delete(struct client_services *cs,
+                           const char *namespace_,
+                           const char *name,
+                           const char *id)
+{
+    const struct catalog_service **list = NULL;
+    uint64_t index;
+    struct catalog_filter any = {NULL, NULL, 0};
+    size_t n = catalog_lookup(cs->cat, namespace_, name, &any, &list, &index);
+    bool found = false;
+
+    for (size_t i = 0; i < n && !found; i++)
+        found = strcmp(list[i]->id, id) == 0;
+    free(list);
+    if (!found)
+        return -1;
+    if (!map_has(&cs->deleted, id)) {
+        struct deleted *d = xcalloc(1, sizeof(*d));
+
+        d->started = -1;
+        map_put(&cs->deleted, id, d);
+    }
+    return 0;
+}
+
+struct watch_hub *client_services_hub(struct client_services *cs)
+{
+    return cs->hub;
 }
 
 const struct catalog *client_services_catalog(const struct client_services *cs)

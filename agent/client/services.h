@@ -13,6 +13,7 @@
 struct alloc;
 struct client_checks;
 struct catalog;
+struct watch_hub;
 struct client_services;
 
 struct client_services *client_services_new(const char *node_id,
@@ -24,6 +25,17 @@ void client_services_add(struct client_services *cs, const struct alloc *a);
 /* Applies the set at the next version when it differs from the last. */
 void client_services_commit(struct client_services *cs, int64_t now_ms);
 const struct catalog *client_services_catalog(const struct client_services *cs);
+/* Woken after every commit that moved an answer (discovery/watch.h). */
+struct watch_hub *client_services_hub(struct client_services *cs);
+/*
+ * Takes registration id of name out of the catalogue at the next commit,
+ * until its task stops registering it. -1 when there is no such
+ * registration.
+ */
+int client_services_delete(struct client_services *cs,
+                           const char *namespace_,
+                           const char *name,
+                           const char *id);
 /*
  * Runs the checks of registrations that have some through cc (borrowed;
  * NULL stops doing so): such a registration appears once its checks have

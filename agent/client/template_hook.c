@@ -138,20 +138,20 @@ static int write_atomic(const char *dest, const struct buf *b, mode_t mode,
     return rc;
 }
 
-static int render_one(const struct task_template *tt,
-                      const char *task_dir,
-                      struct strmap *env,
-                      const struct tmpl_source *svc,
-                      struct err *err)
+int template_hook_render_one(const struct task_template *tt,
+                             const char *task_dir,
+                             const struct strmap *env,
+                             const struct tmpl_source *svc,
+                             struct buf *out,
+                             struct tmpl_deps *deps,
+                             struct err *err)
 {
     struct source_ctx ctx = {env, svc};
     struct tmpl_source src = {&ctx, env_lookup, service_lookup,
                               services_lookup};
     struct tmpl_opts opts;
     struct tmpl *t = NULL;
-    struct buf text = BUF_INIT, out = BUF_INIT;
-    char *dest = NULL, *end;
-    long mode = 0644;
+    struct buf text = BUF_INIT;
     int rc;
 
     if (!contained(tt->dest_path))
@@ -159,12 +159,6 @@ static int render_one(const struct task_template *tt,
                        "template destination \"%s\" must be a path inside "
                        "the task directory",
                        model_str(tt->dest_path));
-    if (tt->perms != NULL && tt->perms[0] != '\0') {
-        mode = strtol(tt->perms, &end, 8);
-        if (*end != '\0' || mode < 0 || mode > 07777)
-            return err_set(err, ERR_INVALID, "template %s: invalid perms %s",
-                           tt->dest_path, tt->perms);
-    }
     if (tt->embedded_tmpl != NULL && tt->embedded_tmpl[0] != '\0') {
         buf_puts(&text, tt->embedded_tmpl);
     } else if (tt->source_path != NULL && tt->source_path[0] != '\0') {
@@ -180,7 +174,8 @@ static int render_one(const struct task_template *tt,
         free(path);
         if (rc != 0) {
             err_wrap(err, "template source %s", tt->source_path);
-            goto out;
+            buf_release(&text);
+            return rc;
         }
     }
     memset(&opts, 0, sizeof(opts));
@@ -190,9 +185,32 @@ static int render_one(const struct task_template *tt,
     opts.error_on_missing_key = tri_is_true(tt->err_missing_key);
     rc = tmpl_parse(text.data ? text.data : "", text.len, &opts, &t, err);
     if (rc == 0)
-        rc = tmpl_render(t, &src, NULL, &out, NULL, err);
-    if (rc != 0)
-        goto out;
+        rc = tmpl_render(t, &src, NULL, out, deps, err);
+    tmpl_free(t);
+    buf_release(&text);
+    return rc;
+}
+
+int template_hook_write(const struct task_template *tt,
+                        const char *task_dir,
+                        const struct buf *out,
+                        struct err *err)
+{
+    char *dest = NULL, *end;
+    long mode = 0644;
+    int rc;
+
+    if (!contained(tt->dest_path))
+        return err_set(err, ERR_INVALID,
+                       "template destination \"%s\" must be a path inside "
+                       "the task directory",
+                       model_str(tt->dest_path));
+    if (tt->perms != NULL && tt->perms[0] != '\0') {
+        mode = strtol(tt->perms, &end, 8);
+        if (*end != '\0' || mode < 0 || mode > 07777)
+            return err_set(err, ERR_INVALID, "template %s: invalid perms %s",
+                           tt->dest_path, tt->perms);
+    }
     dest = xasprintf("%s/%s", task_dir, tt->dest_path);
     if (mkdirs(dest) != 0) {
         rc = err_set(err, ERR_IO, "template destination %s: %s",
@@ -201,36 +219,15 @@ static int render_one(const struct task_template *tt,
     }
     rc = check_real_parent(task_dir, dest, err);
     if (rc == 0)
-        rc = write_atomic(dest, &out, (mode_t)mode, err);
+        rc = write_atomic(dest, out, (mode_t)mode, err);
     if (rc == 0 && (tt->uid > 0 || tt->gid > 0) &&
         chown(dest, tt->uid > 0 ? (uid_t)tt->uid : (uid_t)-1,
               tt->gid > 0 ? (gid_t)tt->gid : (gid_t)-1) != 0)
         rc = err_set(err, ERR_IO, "chown %s: %s", tt->dest_path,
                      strerror(errno));
-    if (rc == 0 && tri_is_true(tt->envvars))
-        rc = template_hook_parse_env(out.data ? out.data : "", out.len, env,
-                                     err);
 out:
-    tmpl_free(t);
-    buf_release(&text);
-    buf_release(&out);
     free(dest);
     return rc;
-}
-
-int template_hook_render(const struct task *t,
-                         const char *task_dir,
-                         struct strmap *env,
-                         const struct tmpl_source *svc,
-                         struct err *err)
-{
-    for (size_t i = 0; i < t->ntemplates; i++) {
-        int rc = render_one(&t->templates[i], task_dir, env, svc, err);
-
-        if (rc != 0)
-            return rc;
-    }
-    return 0;
 }
 
 static const char *skip_space(const char *p, const char *end)

@@ -1,7 +1,7 @@
 /*
- * The `template` blocks of a task, rendered into its directory before it
- * starts: data or source, destination kept inside the alloc dir, perms,
- * and `env = true` files merged into the task's environment. Lookups of
+ * One `template` block rendered and written (template_runner.c decides
+ * when): data or source, destination kept inside the alloc dir, perms,
+ * and `env = true` files read into the task's environment. Lookups of
  * `env` read the task's environment; service lookups go to svc.
  */
 #ifndef CARAVAN_AGENT_CLIENT_TEMPLATE_HOOK_H
@@ -9,21 +9,32 @@
 
 #include <stddef.h>
 
+struct buf;
 struct err;
 struct strmap;
 struct task;
+struct task_template;
+struct tmpl_deps;
 struct tmpl_source;
 
 /*
- * Renders every template of t (task_dir: its directory on this host).
- * svc answers nomadService/nomadServices (NULL: no instances anywhere).
- * On failure err names the template and nothing half-written is left.
+ * One template rendered into out, without touching the disk; deps (may
+ * be NULL) gets the lookups it made. Errors name the template.
  */
-int template_hook_render(const struct task *t,
-                         const char *task_dir,
-                         struct strmap *env,
-                         const struct tmpl_source *svc,
-                         struct err *err);
+int template_hook_render_one(const struct task_template *tt,
+                             const char *task_dir,
+                             const struct strmap *env,
+                             const struct tmpl_source *svc,
+                             struct buf *out,
+                             struct tmpl_deps *deps,
+                             struct err *err);
+
+/* Writes out to tt's destination (temp file + rename), with its perms and
+ * owner, refusing a destination that escapes the alloc dir. */
+int template_hook_write(const struct task_template *tt,
+                        const char *task_dir,
+                        const struct buf *out,
+                        struct err *err);
 
 /* KEY=VALUE lines (comments, `export`, quotes) into env, as Nomad reads an
  * `env = true` file. */

@@ -1,6 +1,8 @@
 /*
  * Native service discovery: GET /v1/services and /v1/service/:name,
- * answered from the catalogue of this agent's client.
+ * answered from the catalogue of this agent's client, with blocking
+ * queries (?index=&wait=) woken by a catalogue watcher on exactly the
+ * answer asked for; DELETE /v1/service/:name/:id.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -9,7 +11,9 @@
 
 #include "agent/client/client.h"
 #include "agent/http/api_int.h"
+#include "agent/http/httpd_wait.h"
 #include "discovery/catalog.h"
+#include "discovery/watch.h"
 #include "lib/alloc.h"
 #include "lib/err.h"
 
@@ -43,9 +47,8 @@ static json_t *names_of(const struct catalog *cat, const char *ns,
     return list;
 }
 
-static void get_services(struct httpd_req *req, void *arg)
+static void answer_services(struct http_api *api, struct httpd_req *req)
 {
-    struct http_api *api = arg;
     const struct catalog *cat = client_catalog(api->client);
     const char *want = httpd_req_namespace(req);
     json_t *out = json_array();
@@ -107,9 +110,8 @@ static json_t *registration(const struct catalog_service *s)
                      (json_int_t)s->modify_index), s);
 }
 
-static void get_service(struct httpd_req *req, void *arg)
+static void answer_service(struct http_api *api, struct httpd_req *req)
 {
-    struct http_api *api = arg;
     const struct catalog *cat = client_catalog(api->client);
     const char *name = httpd_req_param(req, "name");
     const char *choose = httpd_query_get(req, "choose");
@@ -149,11 +151,148 @@ static void get_service(struct httpd_req *req, void *arg)
     json_decref(out);
 }
 
+/* ------------------------------------------------------ blocking */
+
+struct parked
+{
+    struct http_api *api;
+    struct httpd_req *req;
+    struct watch *watch;
+    uv_timer_t timer;
+    bool one_name; /* /v1/service/:name, else /v1/services */
+};
+
+static void parked_free(uv_handle_t *h)
+{
+    free(h->data);
+}
+
+static void parked_end(struct parked *p)
+{
+    watch_free(p->watch);
+    p->watch = NULL;
+    uv_timer_stop(&p->timer);
+    uv_close((uv_handle_t *)&p->timer, parked_free);
+}
+
+static void parked_fire(struct parked *p)
+{
+    httpd_req_on_abort(p->req, NULL, NULL);
+    if (p->one_name)
+        answer_service(p->api, p->req);
+    else
+        answer_services(p->api, p->req);
+    parked_end(p);
+}
+
+static void parked_woken(struct watch *w, void *arg)
+{
+    (void)w;
+    parked_fire(arg);
+}
+
+static void parked_timeout(uv_timer_t *t)
+{
+    parked_fire(t->data);
+}
+
+static void parked_aborted(struct httpd_req *req, void *arg)
+{
+    (void)req;
+    parked_end(arg);
+}
+
+/*
+ * Answers now, or with ?index= at or past the answer's index, once the
+ * answer moves (only then: a watcher on this name or namespace) or the
+ * wait runs out.
+ */
+static void serve(struct http_api *api, struct httpd_req *req, bool one_name)
+{
+    const struct catalog *cat;
+    const char *ns = httpd_req_namespace(req);
+    const char *name = httpd_req_param(req, "name");
+    uint64_t min_index, wait_ms, now;
+    struct err err = ERR_INIT;
+    struct parked *p;
+
+    if (api->client == NULL) {
+        /* A server without a client holds no registrations of its own. */
+        json_t *empty = json_array();
+
+        set_index(req, 1);
+        httpd_respond_json(req, 200, empty);
+        json_decref(empty);
+        return;
+    }
+    if (httpd_wait_parse(req, &min_index, &wait_ms, &err) != 0) {
+        httpd_respond_err(req, &err);
+        return;
+    }
+    cat = client_catalog(api->client);
+    if (one_name)
+        now = catalog_name_index(cat, ns, name ? name : "");
+    else
+        now = catalog_index(cat);
+    if (min_index == 0 || (now ? now : 1) > min_index ||
+        (one_name && (name == NULL || name[0] == '\0'))) {
+        if (one_name)
+            answer_service(api, req);
+        else
+            answer_services(api, req);
+        return;
+    }
+    p = xcalloc(1, sizeof(*p));
+    p->api = api;
+    p->req = req;
+    p->one_name = one_name;
+    p->watch = watch_new(client_catalog_watch(api->client), parked_woken, p);
+    if (!one_name)
+        watch_add(p->watch, strcmp(ns, "*") == 0 ? NULL : ns, NULL);
+    else if (strcmp(ns, "*") == 0)
+        watch_add(p->watch, NULL, NULL);
+    else
+        watch_add(p->watch, ns, name);
+    uv_timer_init(api->loop, &p->timer);
+    p->timer.data = p;
+    uv_timer_start(&p->timer, parked_timeout, wait_ms, 0);
+    httpd_req_on_abort(req, parked_aborted, p);
+}
+
+static void get_services(struct httpd_req *req, void *arg)
+{
+    serve(arg, req, false);
+}
+
+static void get_service(struct httpd_req *req, void *arg)
+{
+    serve(arg, req, true);
+}
+
+static void delete_service(struct httpd_req *req, void *arg)
+{
+    struct http_api *api = arg;
+    struct err err = ERR_INIT;
+
+    /* Nomad answers an unknown registration with a 500 and these words. */
+    if (api->client == NULL ||
+        client_service_delete(api->client, httpd_req_namespace(req),
+                              httpd_req_param(req, "name"),
+                              httpd_req_param(req, "id"), &err) != 0) {
+        httpd_respond_error(req, 500, "service registration not found");
+        return;
+    }
+    httpd_respond(req, 200, NULL, NULL, 0);
+}
+
 int api_routes_services(struct http_api *api, struct err *err)
 {
     int rc = api_routes_add(api, "GET /v1/services", get_services, err);
 
     if (rc == 0)
         rc = api_routes_add(api, "GET /v1/service/:name", get_service, err);
+    if (rc == 0)
+        rc = api_routes_add(api, "DELETE /v1/service/:name/:id",
+                            delete_service, err);
     return rc;
 }

@@ -9,6 +9,7 @@
 
 #include "discovery/catalog.h"
 #include "discovery/catalog_tmpl.h"
+#include "discovery/watch.h"
 #include "discovery/template/template.h"
 #include "lib/alloc.h"
 #include "lib/buf.h"
@@ -674,6 +675,135 @@ START_TEST(watchers_rerender_only_when_their_answers_move)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ watch */
+
+struct woken
+{
+    int runs;
+    struct watch *other; /* freed by the callback when set */
+    struct watch *self;
+    bool free_self;
+};
+
+static void on_wake(struct watch *w, void *arg)
+{
+    struct woken *k = arg;
+
+    (void)w;
+    k->runs++;
+    if (k->other != NULL) {
+        watch_free(k->other);
+        k->other = NULL;
+    }
+    if (k->free_self) {
+        watch_free(k->self);
+        k->self = NULL;
+    }
+}
+
+START_TEST(watch_wakes_only_the_answers_that_moved)
+{
+    struct catalog *c = catalog_new(TTL_MS);
+    struct watch_hub *h = watch_hub_new(c);
+    struct woken kr = {0}, kw = {0}, kns = {0}, kall = {0}, kother = {0};
+    struct watch *wr = watch_new(h, on_wake, &kr);
+    struct watch *ww = watch_new(h, on_wake, &kw);
+    struct watch *wns = watch_new(h, on_wake, &kns);
+    struct watch *wall = watch_new(h, on_wake, &kall);
+    struct watch *wother = watch_new(h, on_wake, &kother);
+    static const struct svc_spec redis[] = {
+        {"r1", "redis", NULL, NULL, 6379, NULL, 0},
+    };
+    static const struct svc_spec redis_moved[] = {
+        {"r1", "redis", NULL, NULL, 6380, NULL, 0},
+    };
+    static const struct svc_spec web[] = {
+        {"w1", "web", NULL, NULL, 80, NULL, 0},
+    };
+
+    watch_add(wr, "default", "redis");
+    watch_add(wr, "default", "redis"); /* twice: still woken once */
+    watch_add(ww, "default", "web");
+    watch_add(wns, "default", NULL);
+    watch_add(wall, NULL, NULL);
+    watch_add(wother, "prod", NULL);
+
+    apply(c, "n1", 1, redis, 1, 0);
+    ck_assert_uint_eq(watch_hub_pending(h), 3); /* redis, ns, all */
+    ck_assert_uint_eq(watch_hub_run(h), 3);
+    ck_assert_int_eq(kr.runs, 1);
+    ck_assert_int_eq(kw.runs, 0);
+    ck_assert_int_eq(kns.runs, 1);
+    ck_assert_int_eq(kall.runs, 1);
+    ck_assert_int_eq(kother.runs, 0);
+
+    /* The same set at a newer version moves nothing: nobody wakes. */
+    apply(c, "n1", 2, redis, 1, 0);
+    ck_assert_uint_eq(watch_hub_run(h), 0);
+
+    apply(c, "n2", 1, web, 1, 0);
+    ck_assert_uint_eq(watch_hub_run(h), 3);
+    ck_assert_int_eq(kr.runs, 1);
+    ck_assert_int_eq(kw.runs, 1);
+
+    /* A port move wakes redis's watcher; after clear it no longer does. */
+    apply(c, "n1", 3, redis_moved, 1, 0);
+    ck_assert_uint_eq(watch_hub_run(h), 3);
+    ck_assert_int_eq(kr.runs, 2);
+    watch_clear(wr);
+    apply(c, "n1", 4, redis, 1, 0);
+    watch_hub_run(h);
+    ck_assert_int_eq(kr.runs, 2);
+    ck_assert_int_eq(kns.runs, 4);
+
+    /* A tombstone removes redis: the namespace watchers see it. */
+    tombstone(c, "n1", 5, 0);
+    ck_assert_uint_eq(watch_hub_run(h), 2);
+    ck_assert_int_eq(kother.runs, 0);
+
+    watch_free(wr);
+    watch_free(ww);
+    watch_free(wns);
+    watch_free(wall);
+    watch_free(wother);
+    watch_hub_free(h);
+    catalog_free(c);
+}
+END_TEST
+
+START_TEST(watch_callbacks_may_free_watchers)
+{
+    struct catalog *c = catalog_new(TTL_MS);
+    struct watch_hub *h = watch_hub_new(c);
+    struct woken ka = {0}, kb = {0}, kc = {0};
+    struct watch *wa = watch_new(h, on_wake, &ka);
+    struct watch *wb = watch_new(h, on_wake, &kb);
+    struct watch *wc = watch_new(h, on_wake, &kc);
+    static const struct svc_spec redis[] = {
+        {"r1", "redis", NULL, NULL, 6379, NULL, 0},
+    };
+
+    watch_add(wa, "default", "redis");
+    watch_add(wb, "default", "redis");
+    watch_add(wc, "default", "redis");
+    ka.other = wb; /* a runs first and frees b, which was woken too */
+    kc.self = wc;
+    kc.free_self = true;
+    apply(c, "n1", 1, redis, 1, 0);
+    ck_assert_uint_eq(watch_hub_pending(h), 3);
+    ck_assert_uint_eq(watch_hub_run(h), 2);
+    ck_assert_int_eq(ka.runs, 1);
+    ck_assert_int_eq(kb.runs, 0);
+    ck_assert_int_eq(kc.runs, 1);
+    ck_assert_uint_eq(watch_hub_pending(h), 0);
+    /* The hub frees what is left on it (wa). */
+    watch_hub_free(h);
+    /* The catalogue no longer calls the freed hub. */
+    apply(c, "n1", 2, NULL, 0, 0);
+    catalog_free(c);
+}
+END_TEST
+
 static Suite *catalog_suite(void)
 {
     Suite *s = suite_create("catalog");
@@ -691,6 +821,8 @@ static Suite *catalog_suite(void)
     tcase_add_test(tc, template_renders_from_the_catalogue);
     tcase_add_test(tc, adapter_reuses_unchanged_answers);
     tcase_add_test(tc, watchers_rerender_only_when_their_answers_move);
+    tcase_add_test(tc, watch_wakes_only_the_answers_that_moved);
+    tcase_add_test(tc, watch_callbacks_may_free_watchers);
     suite_add_tcase(s, tc);
     return s;
 }
