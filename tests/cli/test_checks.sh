@@ -110,7 +110,14 @@ t_run "alloc checks of an unknown alloc" 1 "$CARAVAN" alloc checks 00000000
 restarts() { curl -sf "$API/allocation/$ALLOC" | jq -r '.TaskStates.web.Restarts'; }
 t_eq "no restarts yet" "$(restarts)" "0"
 
+# A blocking query parked at the current index wakes with the new health.
+INDEX=$(curl -sf -o /dev/null -D - "$API/service/chk-web" | tr -d '\r' | awk -F': ' 'tolower($1) == "x-nomad-index" {print $2}')
+curl -sf "$API/service/chk-web?index=$INDEX&wait=60s" >"$T_TMP/block.json" &
+BLOCK=$!
 touch "$FLAG"
+wait $BLOCK
+t_ok $? "a blocking query on the service returns"
+t_eq "with the health moved" "$(jq -r '.[0].Health' "$T_TMP/block.json")" "critical"
 critical() { api_check "$API/service/chk-web" 'length == 1 and .[0].Health == "critical"'; }
 wait_until 300 critical
 t_ok $? "a 500 turns it critical"
