@@ -25,7 +25,7 @@ struct http_stub
     int status_for_ok; /* what /ok answers: lets a test flip it */
 };
 
-/* Listens (asserting success); fills s->port. */
+/* Listens (aborting on failure); fills s->port. */
 void http_stub_start(uv_loop_t *loop, struct http_stub *s);
 /* Closes the listener and every connection; run the loop to finish. */
 void http_stub_stop(struct http_stub *s);
