@@ -1391,21 +1391,28 @@ int alloc_runner_check_restart(struct alloc_runner *ar,
                                const char *reason,
                                struct err *err)
 {
+    bool found = false, any = false;
+
     for (size_t i = 0; i < ar->ntasks; i++) {
         struct task_runner *tr = &ar->tasks[i];
 
-        if (strcmp(tr->task->name, task) != 0)
+        if (task != NULL && strcmp(tr->task->name, task) != 0)
             continue;
+        found = true;
         if (ar->stopping || !is_running(tr))
-            return err_set(err, ERR_INVALID, "Task not running");
+            continue;
+        any = true;
         tr->killing = true;
         event(tr, "Restart Signaled", "%s", reason);
         driver_task_stop(tr->handle, check_restart_stopped, tr);
-        changed(ar);
-        return 0;
     }
-    return err_set(err, ERR_NOT_FOUND,
-                   "Could not find task runner for task: %s", task);
+    if (task != NULL && !found)
+        return err_set(err, ERR_NOT_FOUND,
+                       "Could not find task runner for task: %s", task);
+    if (!any)
+        return err_set(err, ERR_INVALID, "Task not running");
+    changed(ar);
+    return 0;
 }
 
 /* ------------------------------------------------ restarts and signals */

@@ -102,11 +102,11 @@ int alloc_runner_restart(struct alloc_runner *ar,
                          bool all,
                          struct err *err);
 /*
- * A check_restart block asks for task to restart: a "Restart Signaled"
- * event with reason, then the task is stopped and goes through its
- * restart policy as a failure (it counts against attempts and may fail
- * the task, as Nomad's check watcher restarts do). ERR_INVALID when the
- * task is not running.
+ * A check_restart block asks for task (NULL: every running task, for a
+ * group service) to restart: a "Restart Signaled" event with reason, then
+ * the task is stopped and goes through its restart policy as a failure
+ * (it counts against attempts and may fail the task, as Nomad's check
+ * watcher restarts do). ERR_INVALID when no such task is running.
  */
 int alloc_runner_check_restart(struct alloc_runner *ar,
                                const char *task,

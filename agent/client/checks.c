@@ -121,7 +121,7 @@ static void check_result(void *arg,
     struct reg *r = rc->reg;
     struct client_checks *cc = r->cc;
     char alloc_id[64], task[256], reason[300];
-    bool restart = ev->restart && rc->task != NULL && cc->env.restart;
+    bool restart = ev->restart && cc->env.restart;
     bool moved;
 
     (void)c;
@@ -137,14 +137,14 @@ static void check_result(void *arg,
                                                        : "critical");
     if (restart) {
         snprintf(alloc_id, sizeof(alloc_id), "%s", r->alloc_id);
-        snprintf(task, sizeof(task), "%s", rc->task);
+        snprintf(task, sizeof(task), "%s", rc->task ? rc->task : "");
         snprintf(reason, sizeof(reason), "healthcheck: check \"%s\" unhealthy",
                  rc->name);
     }
     /* Either call may rebuild the registrations and free r: nothing of it
      * is touched after. */
     if (restart)
-        cc->env.restart(cc->env.arg, alloc_id, task, reason);
+        cc->env.restart(cc->env.arg, alloc_id, task[0] ? task : NULL, reason);
     if (moved && cc->env.changed)
         cc->env.changed(cc->env.arg);
 }

@@ -36,7 +36,8 @@ struct client_checks_env
     /* A registration's health moved (or became known): rebuild the set.
      * Called from the loop, never from inside client_checks_want(). */
     void (*changed)(void *arg);
-    /* A check asks for task of alloc_id to restart (reason for the event). */
+    /* A check asks for task of alloc_id to restart (reason for the event);
+     * task NULL: a group service's check, for every running task. */
     void (*restart)(void *arg,
                     const char *alloc_id,
                     const char *task,

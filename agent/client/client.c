@@ -392,11 +392,11 @@ static void checks_restart(void *arg,
 
     if (c->closing || ar == NULL)
         return;
-    log_info(&c->lg, "alloc %.8s task %s: restarting: %s", alloc_id, task,
-             reason);
+    log_info(&c->lg, "alloc %.8s task %s: restarting: %s", alloc_id,
+             task ? task : "(group)", reason);
     if (alloc_runner_check_restart(ar, task, reason, &err) != 0)
         log_warn(&c->lg, "alloc %.8s task %s: check restart: %s", alloc_id,
-                 task, err.msg);
+                 task ? task : "(group)", err.msg);
 }
 
 int client_alloc_checks(struct client *c,

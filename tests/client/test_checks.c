@@ -79,7 +79,7 @@ static void on_restart(void *arg,
     (void)arg;
     restarts++;
     snprintf(restart_alloc, sizeof(restart_alloc), "%s", alloc_id);
-    snprintf(restart_task, sizeof(restart_task), "%s", task);
+    snprintf(restart_task, sizeof(restart_task), "%s", task ? task : "(group)");
     snprintf(restart_reason, sizeof(restart_reason), "%s", reason);
 }
 
@@ -276,6 +276,27 @@ START_TEST(initial_status_registers_at_once)
 }
 END_TEST
 
+START_TEST(group_service_restart_names_no_task)
+{
+    struct task_group *g = &a->job->groups[0];
+
+    /* The same service, declared on the group instead of the task. */
+    g->services = g->tasks[0].services;
+    g->nservices = g->tasks[0].nservices;
+    g->tasks[0].services = NULL;
+    g->tasks[0].nservices = 0;
+    srv.status_for_ok = 500;
+    refresh();
+    while (restarts < 1 && !expired)
+        uv_run(&loop, UV_RUN_ONCE);
+    ck_assert_int_eq(restarts, 1);
+    ck_assert_str_eq(restart_task, "(group)"); /* every running task */
+    refresh();
+    ck_assert_ptr_nonnull(web());
+    ck_assert_int_eq(web()->health, CATALOG_HEALTH_CRITICAL);
+}
+END_TEST
+
 static Suite *client_checks_suite(void)
 {
     Suite *s = suite_create("client_checks");
@@ -286,6 +307,7 @@ static Suite *client_checks_suite(void)
     tcase_add_test(tc, failing_server_turns_critical_and_asks_for_a_restart);
     tcase_add_test(tc, checks_stop_with_the_task);
     tcase_add_test(tc, initial_status_registers_at_once);
+    tcase_add_test(tc, group_service_restart_names_no_task);
     suite_add_tcase(s, tc);
     return s;
 }
