@@ -432,16 +432,15 @@ json_t *client_checks_alloc_json(const struct client_checks *cc,
             check_id(r, rc, id);
             json_object_set_new(
                 out, id,
-                json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:s,s:I}", "ID", id,
+                json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:s,s:I}", "ID", id,
                           "Check", rc->name, "Group", r->alloc_name, "Mode",
                           strcmp(rc->on_update, "ignore") == 0 ? "readiness"
                                                                : "healthiness",
                           "Output", rc->output, "Service", r->service_name,
-                          "StatusCode", rc->http_code, "Task",
+                          "Status", result_status(rc->status), "StatusCode",
+                          rc->http_code, "Task",
                           r->task_name ? r->task_name : "", "Timestamp",
                           (json_int_t)(rc->checked_unix_ms / 1000)));
-            json_object_set_new(json_object_get(out, id), "Status",
-                                json_string(result_status(rc->status)));
         }
     }
     return out;

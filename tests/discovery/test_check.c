@@ -144,7 +144,17 @@ static const char *const spec =
     "        port = \"http\"\n"
     "        check {\n"
     "          type = \"http\"\n"
+    "          name = \"probe\"\n"
     "          path = \"/health\"\n"
+    "          method = \"POST\"\n"
+    "          protocol = \"https\"\n"
+    "          port = \"http\"\n"
+    "          address_mode = \"host\"\n"
+    "          tls_skip_verify = true\n"
+    "          body = \"{}\"\n"
+    "          header {\n"
+    "            X-Probe = [\"a\", \"b\"]\n"
+    "          }\n"
     "          interval = \"3s\"\n"
     "          timeout = \"1500ms\"\n"
     "          initial_status = \"warning\"\n"
@@ -181,6 +191,21 @@ START_TEST(config_from_jobspec)
     ck_assert_msg(job_validate(job, &err) == 0, "%s", err.msg);
     svc = &job->groups[0].tasks[0].services[0];
     ck_assert_uint_eq(svc->nchecks, 2);
+    /* Every field of the block, as parsed. */
+    ck_assert_str_eq(svc->checks[0].name, "probe");
+    ck_assert_str_eq(svc->checks[0].type, "http");
+    ck_assert_str_eq(svc->checks[0].path, "/health");
+    ck_assert_str_eq(svc->checks[0].method, "POST");
+    ck_assert_str_eq(svc->checks[0].protocol, "https");
+    ck_assert_str_eq(svc->checks[0].port_label, "http");
+    ck_assert_str_eq(svc->checks[0].address_mode, "host");
+    ck_assert(svc->checks[0].tls_skip_verify);
+    ck_assert_str_eq(svc->checks[0].body, "{}");
+    ck_assert_uint_eq(svc->checks[0].nheaders, 1);
+    ck_assert_str_eq(svc->checks[0].headers[0].name, "X-Probe");
+    ck_assert_uint_eq(svc->checks[0].headers[0].values.n, 2);
+    ck_assert_str_eq(svc->checks[0].headers[0].values.items[1], "b");
+    ck_assert_str_eq(svc->checks[1].name, "service: \"web\" check");
     ck_assert_int_eq(check_config_from_model(&svc->checks[0], &cfg, &err), 0);
     ck_assert_int_eq(cfg.interval_ms, 3000);
     ck_assert_int_eq(cfg.timeout_ms, 1500);
