@@ -30,7 +30,13 @@ class H(http.server.BaseHTTPRequestHandler):
         pass
 
 port = int(os.environ["NOMAD_PORT_http"])
-http.server.ThreadingHTTPServer(("127.0.0.1", port), H).serve_forever()
+srv = http.server.ThreadingHTTPServer(("127.0.0.1", port), H)
+if len(sys.argv) > 2:  # serve https with this certificate and key
+    import ssl
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(sys.argv[2], sys.argv[3])
+    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+srv.serve_forever()
 PYEOF
 
 cat >"$T_TMP/chk.nomad.hcl" <<HCL
@@ -154,4 +160,60 @@ unhealthy() { api_check "$API/allocation/$SICK_ALLOC" '.DeploymentStatus.Healthy
 wait_until 300 unhealthy
 t_ok $? "its alloc ends unhealthy, not healthy"
 t_eq "while its task runs" "$(curl -sf "$API/allocation/$SICK_ALLOC" | jq -r '.TaskStates.web.State')" "running"
+
+# https: a self-signed certificate passes with tls_skip_verify only.
+if openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost \
+    -keyout "$T_TMP/key.pem" -out "$T_TMP/cert.pem" >/dev/null 2>&1; then
+    cat >"$T_TMP/tls.nomad.hcl" <<HCL
+job "tls" {
+  group "g" {
+    network {
+      port "http" {}
+    }
+    task "web" {
+      driver = "raw_exec"
+      config {
+        command = "$PY"
+        args    = ["$T_TMP/server.py", "$T_TMP/none", "$T_TMP/cert.pem", "$T_TMP/key.pem"]
+      }
+      service {
+        name     = "tls-skip"
+        port     = "http"
+        provider = "nomad"
+        check {
+          type            = "http"
+          protocol        = "https"
+          tls_skip_verify = true
+          path            = "/"
+          interval        = "1s"
+          timeout         = "1s"
+        }
+      }
+      service {
+        name     = "tls-verify"
+        port     = "http"
+        provider = "nomad"
+        check {
+          type     = "http"
+          protocol = "https"
+          path     = "/"
+          interval = "1s"
+          timeout  = "1s"
+        }
+      }
+    }
+  }
+}
+HCL
+    t_run "run an https server" 0 "$CARAVAN" job run -detach "$T_TMP/tls.nomad.hcl"
+    skip_passing() { api_check "$API/service/tls-skip" 'length == 1 and .[0].Health == "passing"'; }
+    wait_until 300 skip_passing
+    t_ok $? "https with tls_skip_verify passes"
+    verify_critical() { api_check "$API/service/tls-verify" 'length == 1 and .[0].Health == "critical"'; }
+    wait_until 300 verify_critical
+    t_ok $? "https verifying a self-signed certificate is critical"
+    t_contains "and says why" "$(curl -sf "$API/service/tls-verify" | jq -r '.[0].HealthOutput')" "https://127.0.0.1:"
+else
+    t_ok 0 "https checks # SKIP no openssl to make a certificate"
+fi
 done_testing
