@@ -16,6 +16,8 @@ static const struct cli_command commands[] = {
     {"agent-info", "Display status information about the local agent",
      cli_help_agent_info, cli_cmd_agent_info, 0},
     {"alloc", "Interact with allocations", NULL, run_parent, 1},
+    {"alloc checks", "Outputs service health check status information.",
+     cli_help_alloc_checks, cli_cmd_alloc_checks, 0},
     {"alloc logs", "Streams the logs of a task.", cli_help_alloc_logs,
      cli_cmd_alloc_logs, 0},
     {"alloc restart", "Restart a running allocation", cli_help_alloc_restart,

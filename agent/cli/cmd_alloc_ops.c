@@ -12,8 +12,10 @@
 #include "agent/cli/cli.h"
 #include "agent/cli/cmd_jobops.h"
 #include "agent/cli/flags.h"
+#include "agent/cli/format.h"
 #include "agent/cli/monitor.h"
 #include "agent/cli/query.h"
+#include "agent/cli/table.h"
 #include "lib/alloc.h"
 #include "lib/buf.h"
 #include "lib/err.h"
@@ -430,6 +432,105 @@ int cli_cmd_agent_info(const struct cli_command *cmd, int argc, char **argv)
     free(sections);
 out:
     json_decref(self);
+    api_client_release(&c);
+    return status;
+}
+
+/* ------------------------------------------------------------ alloc checks */
+
+const char cli_help_alloc_checks[] =
+    "Usage: caravan alloc checks [options] <allocation>\n"
+    "\n"
+    "  Outputs the latest results of the provider = \"nomad\" service checks\n"
+    "  of an allocation.\n"
+    "\n" CLI_GENERAL_OPTIONS
+    "\n"
+    "Checks Specific Options:\n"
+    "\n"
+    "  -json\n"
+    "    Output the check results in JSON format.\n"
+    "\n"
+    "  -verbose\n"
+    "    Show full information.\n";
+
+/* One check's result as "key = value" lines. */
+static void check_rows(struct buf *out, const json_t *check)
+{
+    struct rows kv = ROWS_INIT;
+    const char *task = cli_jstr(check, "Task");
+    char when[64], output[600];
+
+    format_time_rfc3339(cli_jint(check, "Timestamp") * 1000000000LL, when,
+                        sizeof(when));
+    snprintf(output, sizeof(output), "%s", cli_jstr(check, "Output"));
+    for (char *p = output; *p; p++) /* a '|' would split the cell */
+        if (*p == '|')
+            *p = '/';
+    rows_addf(&kv, "ID|%s", cli_jstr(check, "ID"));
+    rows_addf(&kv, "Name|%s", cli_jstr(check, "Check"));
+    rows_addf(&kv, "Group|%s", cli_jstr(check, "Group"));
+    rows_addf(&kv, "Task|%s", task[0] ? task : "(group)");
+    rows_addf(&kv, "Service|%s", cli_jstr(check, "Service"));
+    rows_addf(&kv, "Status|%s", cli_jstr(check, "Status"));
+    if (cli_jint(check, "StatusCode") > 0)
+        rows_addf(&kv, "StatusCode|%lld",
+                  (long long)cli_jint(check, "StatusCode"));
+    rows_addf(&kv, "Mode|%s", cli_jstr(check, "Mode"));
+    rows_addf(&kv, "Timestamp|%s", when);
+    rows_addf(&kv, "Output|%s", output);
+    rows_format_kv(&kv, out);
+    rows_release(&kv);
+}
+
+int cli_cmd_alloc_checks(const struct cli_command *cmd, int argc, char **argv)
+{
+    struct cli_api_opts o = {0};
+    bool json = false, verbose = false;
+    struct flag flags[] = {
+        CLI_API_FLAGS(o),
+        {"json", FLAG_BOOL, &json, "JSON output"},
+        {"verbose", FLAG_BOOL, &verbose, "full ids"},
+    };
+    struct err err = ERR_INIT;
+    struct api_client c;
+    json_t *alloc = NULL, *checks = NULL, *check;
+    struct buf out = BUF_INIT;
+    const char *id;
+    int first, status;
+
+    status = cli_flags(cmd, flags, sizeof(flags) / sizeof(flags[0]), argc, argv,
+                       &first);
+    if (status >= 0)
+        return status;
+    if (argc - first != 1)
+        return cli_arg_error(cmd, "This command takes one argument: <alloc>");
+    cli_api_client(&c, &o);
+    status = resolve_alloc(&c, argv[first], verbose, &alloc);
+    if (status != 0 || alloc == NULL)
+        goto out;
+    status = 1;
+    if (cli_get(&c, &checks, &err, "/v1/client/allocation/%s/checks",
+                cli_jstr(alloc, "ID")) != 0) {
+        fprintf(stderr, "Error querying allocation checks: %s\n", err.msg);
+        goto out;
+    }
+    status = 0;
+    if (json) {
+        cli_print_json(checks);
+        goto out;
+    }
+    buf_printf(&out, "Status of %zu Nomad Service Checks\n\n",
+               json_object_size(checks));
+    json_object_foreach(checks, id, check)
+    {
+        check_rows(&out, check);
+        buf_puts(&out, "\n\n");
+    }
+    fputs(buf_str(&out), stdout);
+out:
+    buf_release(&out);
+    json_decref(checks);
+    json_decref(alloc);
     api_client_release(&c);
     return status;
 }

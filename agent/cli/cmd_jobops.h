@@ -19,6 +19,7 @@ int cli_cmd_job_revert(const struct cli_command *cmd, int argc, char **argv);
 int cli_cmd_job_inspect(const struct cli_command *cmd, int argc, char **argv);
 int cli_cmd_alloc_stop(const struct cli_command *cmd, int argc, char **argv);
 int cli_cmd_alloc_restart(const struct cli_command *cmd, int argc, char **argv);
+int cli_cmd_alloc_checks(const struct cli_command *cmd, int argc, char **argv);
 int cli_cmd_alloc_signal(const struct cli_command *cmd, int argc, char **argv);
 int cli_cmd_agent_info(const struct cli_command *cmd, int argc, char **argv);
 
@@ -28,6 +29,7 @@ extern const char cli_help_job_revert[];
 extern const char cli_help_job_inspect[];
 extern const char cli_help_alloc_stop[];
 extern const char cli_help_alloc_restart[];
+extern const char cli_help_alloc_checks[];
 extern const char cli_help_alloc_signal[];
 extern const char cli_help_agent_info[];
 

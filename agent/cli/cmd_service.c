@@ -131,6 +131,23 @@ static void address(char *out, size_t size, const json_t *reg)
         snprintf(out, size, "%s", cli_jstr(reg, "Address"));
 }
 
+/* The check health an agent adds to a registration, when it has one. */
+static void add_health_rows(struct rows *kv, const json_t *reg)
+{
+    char output[600];
+
+    if (json_object_get(reg, "Health") == NULL)
+        return;
+    rows_addf(kv, "Health|%s", cli_jstr(reg, "Health"));
+    snprintf(output, sizeof(output), "%s", cli_jstr(reg, "HealthOutput"));
+    /* A '|' would split the cell. */
+    for (char *p = output; *p; p++)
+        if (*p == '|')
+            *p = '/';
+    if (output[0] != '\0')
+        rows_addf(kv, "Health Output|%s", output);
+}
+
 int cli_cmd_service_info(const struct cli_command *cmd, int argc, char **argv)
 {
     struct cli_api_opts ao = {0};
@@ -189,6 +206,7 @@ int cli_cmd_service_info(const struct cli_command *cmd, int argc, char **argv)
             rows_addf(&kv, "Datacenter|%s", cli_jstr(reg, "Datacenter"));
             rows_addf(&kv, "Address|%s", addr);
             rows_addf(&kv, "Tags|%s", buf_str(&tags));
+            add_health_rows(&kv, reg);
             if (i > 0)
                 buf_puts(&out, "\n\n");
             rows_format_kv(&kv, &out);

@@ -71,6 +71,7 @@ struct alloc_runner
     bool health_open;
     bool health_armed; /* the min_healthy_time timer runs or ran */
     bool health_set;
+    bool health_wait_checks; /* min_healthy_time passed; checks are not */
     bool stepping;   /* inside lifecycle_step() */
     bool step_again; /* a state changed meanwhile */
 };
@@ -227,10 +228,16 @@ static void set_health(struct alloc_runner *ar, bool healthy)
              ar->alloc->deployment_id ? ar->alloc->deployment_id : "");
 }
 
+static bool checks_pending(struct alloc_runner *ar);
+
 static void health_timer_fired(uv_timer_t *t)
 {
     struct alloc_runner *ar = t->data;
 
+    if (checks_pending(ar)) {
+        ar->health_wait_checks = true;
+        return;
+    }
     if (strcmp(model_str(ar->alloc->client_status), ALLOC_CLIENT_RUNNING) ==
         0) {
         set_health(ar, true);
@@ -240,7 +247,8 @@ static void health_timer_fired(uv_timer_t *t)
 
 /*
  * Deployment health from task states (Nomad's health_check =
- * "task_states", and "checks" until checks exist): healthy once every task
+ * "task_states"; "checks" also waits for the service checks, see
+ * checks_pending()): healthy once every task
  * has run for min_healthy_time, unhealthy if one fails before. "manual"
  * leaves it to /v1/deployment/allocation-health.
  */
@@ -1324,6 +1332,89 @@ static void kill_tasks(struct alloc_runner *ar)
     changed(ar);
 }
 
+/* ------------------------------------------------ service checks */
+
+static bool is_running(const struct task_runner *tr);
+
+/*
+ * health_check = "checks" (the default) holds the alloc back until its
+ * service checks are healthy; the client tells us when they move.
+ */
+static bool checks_pending(struct alloc_runner *ar)
+{
+    const char *mode = "checks";
+
+    if (ar->env.checks_healthy == NULL || ar->group == NULL)
+        return false;
+    if (ar->alloc->deployment_id != NULL && ar->group->update != NULL &&
+        ar->group->update->health_check != NULL)
+        mode = ar->group->update->health_check;
+    else if (ar->alloc->deployment_id == NULL && ar->group->migrate != NULL &&
+             ar->group->migrate->health_check != NULL)
+        mode = ar->group->migrate->health_check;
+    if (strcmp(mode, "checks") != 0)
+        return false;
+    return !ar->env.checks_healthy(ar->env.arg, ar->alloc);
+}
+
+void alloc_runner_checks_changed(struct alloc_runner *ar)
+{
+    if (!ar->health_wait_checks || ar->health_set || ar->closing ||
+        checks_pending(ar))
+        return;
+    /* Healthy checks must then hold for min_healthy_time too. */
+    ar->health_wait_checks = false;
+    ar->health_armed = false;
+    track_health(ar);
+}
+
+/* The check_restart stop finished: the restart policy decides. */
+static void check_restart_stopped(struct driver_task *t, void *arg)
+{
+    struct task_runner *tr = arg;
+
+    (void)t;
+    drop_handle(tr);
+    tr->killing = false;
+    if (tr->ar->stopping || tr->closing) {
+        event(tr, "Killed", "Task successfully killed");
+        task_dead(tr, false);
+        changed(tr->ar);
+        maybe_closed(tr->ar);
+        return;
+    }
+    after_exit(tr, 1, false);
+}
+
+int alloc_runner_check_restart(struct alloc_runner *ar,
+                               const char *task,
+                               const char *reason,
+                               struct err *err)
+{
+    bool found = false, any = false;
+
+    for (size_t i = 0; i < ar->ntasks; i++) {
+        struct task_runner *tr = &ar->tasks[i];
+
+        if (task != NULL && strcmp(tr->task->name, task) != 0)
+            continue;
+        found = true;
+        if (ar->stopping || !is_running(tr))
+            continue;
+        any = true;
+        tr->killing = true;
+        event(tr, "Restart Signaled", "%s", reason);
+        driver_task_stop(tr->handle, check_restart_stopped, tr);
+    }
+    if (task != NULL && !found)
+        return err_set(err, ERR_NOT_FOUND,
+                       "Could not find task runner for task: %s", task);
+    if (!any)
+        return err_set(err, ERR_INVALID, "Task not running");
+    changed(ar);
+    return 0;
+}
+
 /* ------------------------------------------------ restarts and signals */
 
 /* The task was stopped for a restart: start it again, unless the alloc
@@ -1523,6 +1614,7 @@ static void follow_deployment(struct alloc_runner *ar, const struct alloc *a)
     }
     ar->health_set = false;
     ar->health_armed = false;
+    ar->health_wait_checks = false;
     if (ar->health_open)
         uv_timer_stop(&ar->health);
     track_health(ar);

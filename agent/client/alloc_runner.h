@@ -35,6 +35,9 @@ struct alloc_runner_env
     const struct catalog *catalog;
     /* Wakes templates when an answer they read moves; NULL: never. */
     struct watch_hub *watch;
+    /* Deployment health = "checks": are the alloc's service checks all
+     * healthy now? NULL: checks are not considered. */
+    bool (*checks_healthy)(void *arg, const struct alloc *a);
 };
 
 struct alloc_runner *alloc_runner_new(const struct alloc_runner_env *env,
@@ -98,6 +101,19 @@ int alloc_runner_restart(struct alloc_runner *ar,
                          const char *task,
                          bool all,
                          struct err *err);
+/*
+ * A check_restart block asks for task (NULL: every running task, for a
+ * group service) to restart: a "Restart Signaled" event with reason, then
+ * the task is stopped and goes through its restart policy as a failure
+ * (it counts against attempts and may fail the task, as Nomad's check
+ * watcher restarts do). ERR_INVALID when no such task is running.
+ */
+int alloc_runner_check_restart(struct alloc_runner *ar,
+                               const char *task,
+                               const char *reason,
+                               struct err *err);
+/* The alloc's check health may have moved (see env.checks_healthy). */
+void alloc_runner_checks_changed(struct alloc_runner *ar);
 /* Sends signo to the running tasks (or task), with a "Signaling" event. */
 int alloc_runner_signal(struct alloc_runner *ar,
                         const char *task,

@@ -13,6 +13,7 @@
 #include "agent/client/alloc_runner.h"
 #include "agent/client/alloc_stats.h"
 #include "agent/client/client_state.h"
+#include "agent/client/checks.h"
 #include "agent/client/services.h"
 #include "drivers/driver.h"
 #include "lib/alloc.h"
@@ -51,6 +52,7 @@ struct client
     struct map dirty; /* alloc ids whose client state changed */
     struct client_state *state;
     struct client_services *services; /* this node's registrations */
+    struct client_checks *checks;     /* their health checks; may be NULL */
     bool closing;
     int pending; /* runners closing, rpc calls in flight */
     void (*close_cb)(void *arg);
@@ -352,6 +354,87 @@ static void runner_changed(void *arg, struct alloc_runner *ar)
     }
 }
 
+/* ------------------------------------------------------------ checks */
+
+static bool alloc_checks_healthy(void *arg, const struct alloc *a)
+{
+    struct client *c = arg;
+
+    return c->checks == NULL ||
+           client_checks_alloc_healthy(c->checks, a->id,
+                                       client_services_checked(a));
+}
+
+/* A registration's health moved: republish, and let deployments see it. */
+static void checks_changed(void *arg)
+{
+    struct client *c = arg;
+    struct map_iter it;
+    const char *id;
+    void *v;
+
+    if (c->closing)
+        return;
+    refresh_services(c);
+    map_iter_init(&it, &c->runners);
+    while (map_next(&it, &id, &v))
+        alloc_runner_checks_changed(v);
+}
+
+static void checks_restart(void *arg,
+                           const char *alloc_id,
+                           const char *task,
+                           const char *reason)
+{
+    struct client *c = arg;
+    struct alloc_runner *ar = map_get(&c->runners, alloc_id);
+    struct err err = ERR_INIT;
+
+    if (c->closing || ar == NULL)
+        return;
+    log_info(&c->lg, "alloc %.8s task %s: restarting: %s", alloc_id,
+             task ? task : "(group)", reason);
+    if (alloc_runner_check_restart(ar, task, reason, &err) != 0)
+        log_warn(&c->lg, "alloc %.8s task %s: check restart: %s", alloc_id,
+                 task ? task : "(group)", err.msg);
+}
+
+int client_alloc_checks(struct client *c,
+                        const char *alloc_id,
+                        json_t **out,
+                        struct err *err)
+{
+    *out = NULL;
+    if (map_get(&c->runners, alloc_id) == NULL)
+        return err_set(err, ERR_NOT_FOUND, "Unknown allocation \"%s\"",
+                       alloc_id);
+    *out = c->checks ? client_checks_alloc_json(c->checks, alloc_id)
+                     : json_object();
+    return 0;
+}
+
+static void checks_closed(void *arg)
+{
+    struct client *c = arg;
+
+    c->pending--;
+    maybe_free(c);
+}
+
+static void start_checks(struct client *c)
+{
+    struct client_checks_env env = {c->loop, checks_changed, checks_restart,
+                                    c};
+    struct err err = ERR_INIT;
+
+    if (client_checks_new(&env, &c->checks, &err) != 0) {
+        log_warn(&c->lg, "service checks will not run: %s", err.msg);
+        c->checks = NULL;
+        return;
+    }
+    client_services_set_checks(c->services, c->checks);
+}
+
 /* ------------------------------------------------------------ allocs */
 
 struct runner_close
@@ -400,7 +483,8 @@ static void allocs_received(void *arg,
                                    runner_changed,
                                    c,
                                    client_services_catalog(c->services),
-                                   client_services_hub(c->services)};
+                                   client_services_hub(c->services),
+                                   alloc_checks_healthy};
 
     c->watching = false;
     c->pending--;
@@ -544,7 +628,8 @@ static void recover_one(void *arg, const char *id, const void *data, size_t len)
                                    runner_changed,
                                    c,
                                    client_services_catalog(c->services),
-                                   client_services_hub(c->services)};
+                                   client_services_hub(c->services),
+                                   alloc_checks_healthy};
     json_t *rec = json_loadb(data, len, 0, NULL);
     struct alloc *a = alloc_new();
     struct err err = ERR_INIT;
@@ -633,6 +718,7 @@ int client_new(uv_loop_t *loop,
     c->heartbeat.data = c->batch.data = c;
     c->open_handles = 2;
     c->services = client_services_new(c->node->id, cfg->datacenter);
+    start_checks(c);
     /* After the timers: recovered runners report changes at once. */
     {
         char *sdir = xasprintf("%s/state", cdir);
@@ -837,5 +923,11 @@ void client_close(struct client *c, void (*cb)(void *arg), void *arg)
         free(ids[i]);
     }
     free(ids);
+    if (c->checks != NULL) {
+        client_services_set_checks(c->services, NULL);
+        c->pending++;
+        client_checks_close(c->checks, checks_closed, c);
+        c->checks = NULL;
+    }
     maybe_free(c);
 }

@@ -132,6 +132,15 @@ int client_alloc_stats(struct client *c,
                        const char *alloc_id,
                        json_t **out,
                        struct err *err);
+/*
+ * Nomad's results of the service checks of an alloc this client runs (a
+ * new JSON object in *out; see client_checks_alloc_json()). ERR_NOT_FOUND
+ * ("Unknown allocation") when the client has no runner for it.
+ */
+int client_alloc_checks(struct client *c,
+                        const char *alloc_id,
+                        json_t **out,
+                        struct err *err);
 /* Stops tasks (dev) or leaves them running, then calls cb. */
 void client_close(struct client *c, void (*cb)(void *arg), void *arg);
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/client/checks.h"
 #include "discovery/catalog.h"
 #include "discovery/watch.h"
 #include "lib/map.h"
@@ -28,6 +29,7 @@ struct client_services
     struct buf last;              /* the encoding of the set applied last */
     void (*publish)(void *arg, const struct catalog_node_set *set);
     void *publish_arg;
+    struct client_checks *checks; /* borrowed; NULL: checks are not run */
 };
 
 struct deleted
@@ -35,6 +37,12 @@ struct deleted
     int64_t started; /* the owner's start time at the delete; -1: unknown */
     bool seen;       /* produced by the build under way */
 };
+
+void client_services_set_checks(struct client_services *cs,
+                                struct client_checks *cc)
+{
+    cs->checks = cc;
+}
 
 struct client_services *client_services_new(const char *node_id,
                                             const char *datacenter)
@@ -75,6 +83,8 @@ void client_services_begin(struct client_services *cs)
         ((struct deleted *)v)->seen = false;
     catalog_node_set_release(&cs->set);
     memset(&cs->set, 0, sizeof(cs->set));
+    if (cs->checks != NULL)
+        client_checks_begin(cs->checks);
 }
 
 static const struct task_state *state_of(const struct alloc *a,
@@ -94,9 +104,33 @@ static bool running(const struct alloc *a, const char *task)
            strcmp(st->state, "running") == 0;
 }
 
+/*
+ * A registration with checks waits for their first results; after that
+ * it carries the health they give. False: hold it back for now.
+ */
+static bool checked(struct client_services *cs,
+                    const struct alloc *a,
+                    const char *task,
+                    const struct service *svc,
+                    struct catalog_service *s)
+{
+    struct client_checks_health h;
+    struct client_checks_reg reg = {s->id, a, task, svc, s->address, s->port};
+
+    if (svc->nchecks == 0 || cs->checks == NULL)
+        return true;
+    if (!client_checks_want(cs->checks, &reg, &h))
+        return false;
+    s->health = h.health;
+    s->health_output = xstrdup(h.output);
+    s->health_checked_unix_ms = h.checked_unix_ms;
+    return true;
+}
+
 static void add_one(struct client_services *cs,
                     const struct alloc *a,
                     const char *owner,
+                    const char *task,
                     int64_t started,
                     const struct service *svc)
 {
@@ -142,8 +176,12 @@ static void add_one(struct client_services *cs,
                              : port && port->host_ip ? port->host_ip
                                                      : "127.0.0.1");
     s->port = port ? port->value : 0;
-    /* No checks yet: a running task's service counts as passing. */
+    /* Without checks a running task's service counts as passing. */
     s->health = CATALOG_HEALTH_PASSING;
+    if (!checked(cs, a, task, svc, s)) {
+        catalog_service_release(s);
+        cs->set.n_services--;
+    }
 }
 
 void client_services_add(struct client_services *cs, const struct alloc *a)
@@ -172,11 +210,11 @@ void client_services_add(struct client_services *cs, const struct alloc *a)
         if (started > latest)
             latest = started;
         for (size_t k = 0; k < t->nservices; k++)
-            add_one(cs, a, t->name, started, &t->services[k]);
+            add_one(cs, a, t->name, t->name, started, &t->services[k]);
     }
     /* A group's services live while any of its tasks runs. */
     for (size_t k = 0; any && k < g->nservices; k++)
-        add_one(cs, a, g->name, latest, &g->services[k]);
+        add_one(cs, a, g->name, NULL, latest, &g->services[k]);
 }
 
 static int by_id(const void *x, const void *y)
@@ -190,6 +228,8 @@ void client_services_commit(struct client_services *cs, int64_t now_ms)
 {
     struct buf enc = BUF_INIT;
 
+    if (cs->checks != NULL)
+        client_checks_end(cs->checks);
     cs->set.node_id = xstrdup(cs->node_id);
     if (cs->set.n_services > 1)
         qsort(cs->set.services, cs->set.n_services, sizeof(*cs->set.services),
@@ -283,4 +323,32 @@ struct watch_hub *client_services_hub(struct client_services *cs)
 const struct catalog *client_services_catalog(const struct client_services *cs)
 {
     return cs->cat;
+}
+
+static size_t count_checked(const struct service *svcs, size_t n)
+{
+    size_t count = 0;
+
+    for (size_t i = 0; i < n; i++)
+        if (svcs[i].nchecks > 0 && svcs[i].provider != NULL &&
+            strcmp(svcs[i].provider, "nomad") == 0)
+            count++;
+    return count;
+}
+
+size_t client_services_checked(const struct alloc *a)
+{
+    size_t count = 0;
+
+    for (size_t i = 0; a->job != NULL && i < a->job->ngroups; i++) {
+        const struct task_group *g = &a->job->groups[i];
+
+        if (strcmp(model_str(g->name), model_str(a->task_group)) != 0)
+            continue;
+        count += count_checked(g->services, g->nservices);
+        for (size_t k = 0; k < g->ntasks; k++)
+            count += count_checked(g->tasks[k].services,
+                                   g->tasks[k].nservices);
+    }
+    return count;
 }

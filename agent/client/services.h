@@ -7,9 +7,11 @@
 #ifndef CARAVAN_AGENT_CLIENT_SERVICES_H
 #define CARAVAN_AGENT_CLIENT_SERVICES_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct alloc;
+struct client_checks;
 struct catalog;
 struct watch_hub;
 struct client_services;
@@ -43,5 +45,14 @@ int client_services_delete(struct client_services *cs,
                            const char *namespace_,
                            const char *name,
                            const char *id);
+/*
+ * Runs the checks of registrations that have some through cc (borrowed;
+ * NULL stops doing so): such a registration appears once its checks have
+ * all run, with their health.
+ */
+void client_services_set_checks(struct client_services *cs,
+                                struct client_checks *cc);
+/* How many provider = "nomad" services of a's group have checks. */
+size_t client_services_checked(const struct alloc *a);
 
 #endif

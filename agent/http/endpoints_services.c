@@ -75,20 +75,39 @@ static void answer_services(struct http_api *api, struct httpd_req *req)
     json_decref(out);
 }
 
+/*
+ * Caravan's fields beyond Nomad's: the registration's check health
+ * ("passing" for a service without checks), the output of the check that
+ * decided it, and when that was (unix ms; 0: no checks).
+ */
+static json_t *with_health(json_t *reg, const struct catalog_service *s)
+{
+    const char *health = s->health == CATALOG_HEALTH_CRITICAL  ? "critical"
+                         : s->health == CATALOG_HEALTH_WARNING ? "warning"
+                                                               : "passing";
+
+    json_object_set_new(reg, "Health", json_string(health));
+    json_object_set_new(reg, "HealthOutput",
+                        json_string(s->health_output ? s->health_output : ""));
+    json_object_set_new(reg, "HealthCheckedUnixMs",
+                        json_integer((json_int_t)s->health_checked_unix_ms));
+    return reg;
+}
+
 static json_t *registration(const struct catalog_service *s)
 {
     json_t *tags = json_array();
 
     for (size_t i = 0; i < s->n_tags; i++)
         json_array_append_new(tags, json_string(s->tags[i]));
-    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:s,s:I,s:I,s:I}",
+    return with_health(json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:s,s:I,s:I,s:I}",
                      "ID", s->id, "ServiceName", s->service_name, "Namespace",
                      s->namespace_, "NodeID", s->node_id, "Datacenter",
                      s->datacenter, "JobID", s->job_id, "AllocID", s->alloc_id,
                      "Tags", tags, "Address", s->address, "Port",
                      (json_int_t)s->port, "CreateIndex",
                      (json_int_t)s->create_index, "ModifyIndex",
-                     (json_int_t)s->modify_index);
+                     (json_int_t)s->modify_index), s);
 }
 
 static void answer_service(struct http_api *api, struct httpd_req *req)

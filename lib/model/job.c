@@ -769,6 +769,53 @@ static bool is_number(const char *s)
     return true;
 }
 
+/* The check fields the runner relies on, in Nomad's words where it has
+ * them (ServiceCheck.validate and CheckRestart.Validate). */
+static void check_validate_more(const struct service_check *c,
+                                struct merr *m)
+{
+    static const char *const modes[] = {"host", "driver", "alloc",
+                                        "alloc_ipv6", NULL};
+    static const char *const on_update[] = {"require_healthy",
+                                            "ignore_warnings", "ignore", NULL};
+    const struct check_restart *cr = c->check_restart;
+
+    if (strcmp(model_str(c->type), "http") == 0 && c->path != NULL &&
+        strstr(c->path, "://") != NULL)
+        merr_add(m, "http type must have a relative http path");
+    if (c->protocol != NULL && c->protocol[0] != '\0' &&
+        strcmp(c->protocol, "http") != 0 && strcmp(c->protocol, "https") != 0)
+        merr_add(m, "invalid protocol (\"%s\"), must be one of http, https",
+                 c->protocol);
+    if (c->address_mode != NULL && strcmp(c->address_mode, "auto") == 0)
+        merr_add(m, "invalid address_mode \"auto\" - auto only valid for "
+                    "services");
+    else if (c->address_mode != NULL && c->address_mode[0] != '\0' &&
+             !one_of(c->address_mode, modes))
+        merr_add(m, "invalid address_mode \"%s\"", c->address_mode);
+    if (c->on_update != NULL && c->on_update[0] != '\0' &&
+        !one_of(c->on_update, on_update))
+        merr_add(m, "on_update must be \"require_healthy\", "
+                    "\"ignore_warnings\", or \"ignore\"; got \"%s\"",
+                 c->on_update);
+    if (c->success_before_passing != MODEL_UNSET &&
+        c->success_before_passing < 0)
+        merr_add(m, "success_before_passing must be non-negative");
+    if (c->failures_before_critical != MODEL_UNSET &&
+        c->failures_before_critical < 0)
+        merr_add(m, "failures_before_critical must be non-negative");
+    if (c->failures_before_warning != MODEL_UNSET &&
+        c->failures_before_warning < 0)
+        merr_add(m, "failures_before_warning must be non-negative");
+    if (cr != NULL && cr->limit != MODEL_UNSET && cr->limit < 0)
+        merr_add(m, "limit must be greater than or equal to 0 but found %lld",
+                 (long long)cr->limit);
+    if (cr != NULL && cr->grace_ns != MODEL_UNSET && cr->grace_ns < 0)
+        merr_add(m, "grace period must be greater than or equal to 0 but "
+                    "found %lld",
+                 (long long)cr->grace_ns);
+}
+
 static void service_validate(const struct service *s,
                              const struct task_group *g,
                              struct merr *m)
@@ -839,6 +886,7 @@ static void service_validate(const struct service *s,
             merr_add(&ci, "invalid initial check state (%s), must be one of "
                           "passing, warning, critical or empty",
                      c->initial_status);
+        check_validate_more(c, &ci);
         if (c->port_label && c->port_label[0] && !is_number(c->port_label) &&
             !group_has_port(g, c->port_label))
             merr_add(&ci, "Port label \"%s\" referenced by check does not "
