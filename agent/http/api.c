@@ -1126,7 +1126,15 @@ static void get_leader(struct httpd_req *req, void *arg)
     char addr[64];
     json_t *v;
 
-    snprintf(addr, sizeof(addr), "127.0.0.1:%u", httpd_port(api->httpd));
+    /* A client-only agent asks its servers, as Nomad's clients do. */
+    if (api->srv == NULL && api->forward != NULL) {
+        api_forward(api, req);
+        return;
+    }
+    if (api->leader_addr != NULL)
+        snprintf(addr, sizeof(addr), "%s", api->leader_addr);
+    else
+        snprintf(addr, sizeof(addr), "127.0.0.1:%u", httpd_port(api->httpd));
     v = json_string(addr);
     httpd_respond_json(req, 200, v);
     json_decref(v);

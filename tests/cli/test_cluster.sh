@@ -62,6 +62,11 @@ t_contains "node c1" "$T_OUT" " c1 "
 t_contains "node c2" "$T_OUT" " c2 "
 t_contains "server banner names the RPC port" "$(cat "$T_TMP/server.log")" "RPC: 127.0.0.1:$RPC"
 t_contains "client banner names its servers" "$(cat "$T_TMP/c1.log")" "Servers: 127.0.0.1:$RPC"
+three_members() { api_check "$API/agent/members" '[.Members[] | select(.Status == "alive")] | length == 3'; }
+wait_until 100 three_members
+t_ok $? "the server's mesh lists itself and both clients"
+t_run "server members through a client that learnt its server from the mesh" 0 env CARAVAN_ADDR=http://127.0.0.1:$C2_HTTP "$CARAVAN" server members
+t_contains "the server, as leader" "$T_OUT" "alive   true"
 
 cat >"$T_TMP/job.nomad.hcl" <<HCL
 job "spread" {
