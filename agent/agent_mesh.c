@@ -459,6 +459,17 @@ static void on_event(void *arg, const struct swim_event *ev)
     snprintf(name, sizeof(name), "%s", ev->name ? ev->name : "");
     switch (ev->kind) {
     case SWIM_EVENT_JOINED:
+        if (ev->rc != 0)
+            log_error(&am->lg,
+                      "join through %s failed: %s%s", name, err_str(ev->rc),
+                      seal_keyring_is_enabled(am->keyring)
+                          ? " (the agent there must hold our gossip key: "
+                            "with another key, or none, it drops what we "
+                            "send)"
+                          : " (if the agent there encrypts gossip, this "
+                            "agent needs its key: -encrypt)");
+        else
+            log_info(&am->lg, "joined the mesh through %s", name);
         join_answered(am, name, ev->rc);
         retry_answer(am, name, ev->rc);
         break;

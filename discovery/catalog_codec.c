@@ -48,7 +48,8 @@ void catalog_node_set_encode(const struct catalog_node_set *set,
         mp_put_str(out, s->address);
         mp_put_int(out, s->port);
         mp_put_int(out, (int64_t)s->health);
-        mp_put_str(out, s->health_output);
+        /* Never checked: no output, sent as "" (the decoder wants text). */
+        mp_put_str(out, s->health_output ? s->health_output : "");
         mp_put_int(out, s->health_checked_unix_ms);
     }
 }

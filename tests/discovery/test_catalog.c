@@ -804,6 +804,27 @@ START_TEST(watch_callbacks_may_free_watchers)
 }
 END_TEST
 
+START_TEST(codec_carries_a_never_checked_service)
+{
+    static const struct svc_spec one[] = {
+        {"a1", "web", NULL, NULL, 80, NULL, 0},
+    };
+    struct catalog_node_set set = make_set("n1", 7, one, 1), back;
+    struct buf b = BUF_INIT;
+    struct err err = ERR_INIT;
+
+    free(set.services[0].health_output);
+    set.services[0].health_output = NULL; /* as a service with no checks */
+    catalog_node_set_encode(&set, &b);
+    ck_assert_int_eq(catalog_node_set_decode(b.data, b.len, &back, &err), 0);
+    ck_assert_uint_eq(back.n_services, 1);
+    ck_assert_str_eq(back.services[0].health_output, "");
+    catalog_node_set_release(&back);
+    catalog_node_set_release(&set);
+    buf_release(&b);
+}
+END_TEST
+
 static Suite *catalog_suite(void)
 {
     Suite *s = suite_create("catalog");
@@ -817,6 +838,7 @@ static Suite *catalog_suite(void)
     tcase_add_test(tc, lookups_filter_by_tag_datacenter_and_health);
     tcase_add_test(tc, choose_is_a_stable_rendezvous_subset);
     tcase_add_test(tc, codec_round_trip);
+    tcase_add_test(tc, codec_carries_a_never_checked_service);
     tcase_add_test(tc, codec_rejects_bad_sets);
     tcase_add_test(tc, template_renders_from_the_catalogue);
     tcase_add_test(tc, adapter_reuses_unchanged_answers);
