@@ -595,6 +595,9 @@ static void gossip_config(const struct agent_config *cfg, bool dev,
     if (g->push_pull_interval_ns)
         sc->push_pull_interval_ms =
             (uint64_t)(g->push_pull_interval_ns / 1000000);
+    if (g->reconnect_interval_ns)
+        sc->reconnect_interval_ms =
+            (uint64_t)(g->reconnect_interval_ns / 1000000);
     if (g->reap_ns)
         sc->reap_ms = (uint64_t)(g->reap_ns / 1000000);
     if (g->reclaim_ns)

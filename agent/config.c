@@ -226,14 +226,17 @@ static int get_duration(const json_t *v, int64_t *dst, const char *file,
 static int get_count(const json_t *v, int64_t *dst, const char *file,
                      const char *what, struct err *err)
 {
+    double d;
+
     if (v == NULL)
         return 0;
-    if (!json_is_integer(v) || json_integer_value(v) < 1 ||
-        json_integer_value(v) > 1000)
+    /* HCL numbers arrive as reals: a whole value is what counts. */
+    d = json_number_value(v);
+    if (!json_is_number(v) || d < 1 || d > 1000 || d != (double)(int64_t)d)
         return err_set(err, ERR_INVALID,
                        "%s: %s must be a whole number from 1 to 1000", file,
                        what);
-    *dst = json_integer_value(v);
+    *dst = (int64_t)d;
     return 0;
 }
 
@@ -250,11 +253,13 @@ static int apply_mesh(struct agent_config *c, const json_t *o,
 
     v = json_object_get(json_object_get(o, "ports"), "serf");
     if (v != NULL) {
-        if (!json_is_integer(v) || json_integer_value(v) < 1 ||
-            json_integer_value(v) > 65535)
+        double p = json_number_value(v);
+
+        if (!json_is_number(v) || p < 1 || p > 65535 ||
+            p != (double)(int64_t)p)
             return err_set(err, ERR_INVALID,
                            "%s: ports.serf must be a port number", file);
-        c->serf_port = json_integer_value(v);
+        c->serf_port = (int64_t)p;
     }
     set_str(&c->advertise_serf,
             json_object_get(json_object_get(o, "advertise"), "serf"));
@@ -282,11 +287,14 @@ static int apply_mesh(struct agent_config *c, const json_t *o,
                 return err->code;
             v = json_object_get(at, "retry_max");
             if (v != NULL) {
-                if (!json_is_integer(v) || json_integer_value(v) < 0)
+                double d = json_number_value(v);
+
+                if (!json_is_number(v) || d < 0 || d > 1e6 ||
+                    d != (double)(int64_t)d)
                     return err_set(err, ERR_INVALID,
                                    "%s: retry_max must be a whole number",
                                    file);
-                max = json_integer_value(v);
+                max = (int64_t)d;
                 c->retry_max = (int)max;
             }
         }
@@ -317,6 +325,9 @@ static int apply_mesh(struct agent_config *c, const json_t *o,
         get_duration(json_object_get(g, "push_pull_interval"),
                      &c->gossip.push_pull_interval_ns, file,
                      "gossip.push_pull_interval", err) != 0 ||
+        get_duration(json_object_get(g, "reconnect_interval"),
+                     &c->gossip.reconnect_interval_ns, file,
+                     "gossip.reconnect_interval", err) != 0 ||
         get_duration(json_object_get(g, "reap_time"), &c->gossip.reap_ns, file,
                      "gossip.reap_time", err) != 0 ||
         get_duration(json_object_get(g, "reclaim_time"), &c->gossip.reclaim_ns,
@@ -339,7 +350,8 @@ static int apply_mesh(struct agent_config *c, const json_t *o,
     {
         static const char *const known[] = {
             "profile",        "probe_interval",  "probe_timeout",
-            "gossip_interval", "push_pull_interval", "reap_time",
+            "gossip_interval", "push_pull_interval", "reconnect_interval",
+            "reap_time",
             "reclaim_time",   "gossip_nodes",    "suspicion_mult",
             "suspicion_max_mult", "retransmit_mult", "indirect_checks",
             NULL};

@@ -53,7 +53,8 @@ struct agent_config
     {
         char *profile; /* "lan", "wan", "local" */
         int64_t probe_interval_ns, probe_timeout_ns, gossip_interval_ns,
-            push_pull_interval_ns, reap_ns, reclaim_ns; /* 0 unset */
+            push_pull_interval_ns, reconnect_interval_ns, reap_ns,
+            reclaim_ns; /* 0 unset */
         int64_t gossip_nodes, suspicion_mult, suspicion_max_mult,
             retransmit_mult, indirect_checks; /* 0 unset */
     } gossip;
