@@ -42,7 +42,7 @@ void swim_config_default(struct swim_config *cfg, enum swim_profile profile)
      * dynamic suspicion keeps false positives down while the faster
      * period halves detection time (measured by bench_swim).
      */
-    cfg->probe_interval_ms = 500;
+    cfg->probe_interval_ms = 400;
     cfg->probe_timeout_ms = 200;
     cfg->indirect_checks = 3;
     cfg->tcp_fallback = true;
@@ -393,7 +393,40 @@ static void broadcast_member(struct swim *s, const struct member *m,
     broadcast_msg(s, key, &msg);
 }
 
-static void refute(struct swim *s, uint32_t accused_inc)
+/*
+ * "Refutes it by incrementing its incarnation number and broadcasting an
+ * alive message" (SWIM §4.2). The accuser also gets the refutation at
+ * once, in its own packet: it is the one whose timer runs, and gossip
+ * alone may take rounds to reach it under loss.
+ */
+/* Sends our current alive message straight to the member named by. */
+static void tell_alive(struct swim *s, struct swim_str by)
+{
+    struct member *to = swim__find(s, by.p, by.len);
+    struct swim_msg msg;
+    struct buf b = BUF_INIT;
+
+    if (to == NULL || to == s->self || is_gone(to))
+        return;
+    memset(&msg, 0, sizeof(msg));
+    msg.type = SWIM_MSG_ALIVE;
+    msg.name = sstr(s->self->name);
+    msg.addr = sstr(s->self->addr);
+    msg.incarnation = s->self->incarnation;
+    msg.data = s->self->tags;
+    msg.data_len = (uint32_t)s->self->tags_len;
+    swim_msg_encode(&msg, &b);
+    swim__send(s, to->addr, &b, 1, false);
+    buf_release(&b);
+}
+
+/*
+ * "Refutes it by incrementing its incarnation number and broadcasting an
+ * alive message" (SWIM §4.2). The accuser also gets the refutation at
+ * once, in its own packet: it is the one whose timer runs, and gossip
+ * alone may take rounds to reach it under loss.
+ */
+static void refute(struct swim *s, uint32_t accused_inc, struct swim_str by)
 {
     if (accused_inc >= s->self->incarnation)
         s->self->incarnation = accused_inc + 1;
@@ -401,6 +434,18 @@ static void refute(struct swim *s, uint32_t accused_inc)
     if (s->cfg.lifeguard)
         swim__awareness_apply(&s->awareness, 1);
     broadcast_member(s, s->self, SWIM_MSG_ALIVE, NULL);
+    tell_alive(s, by);
+}
+
+/*
+ * An accusation of an incarnation we already refuted: its sender missed
+ * the refutation (every copy of the gossip lost), and its timer still
+ * runs. Plain SWIM ignores it; we answer the sender directly, which the
+ * buddy system's pings make it ask again and again until it hears.
+ */
+static void refute_stale(struct swim *s, struct swim_str by)
+{
+    tell_alive(s, by);
 }
 
 /* ------------------------------------------------------------------ state changes */
@@ -456,7 +501,7 @@ void swim__on_alive(struct swim *s, uint64_t now_ms, const struct swim_msg *msg)
         /* Our own news coming back, or news of an older us: out-vote it. */
         if (!s->leaving && (msg->incarnation > m->incarnation ||
                             !str_eq(m->addr, msg->addr)))
-            refute(s, msg->incarnation);
+            refute(s, msg->incarnation, msg->from);
         return;
     }
     if (m == NULL) {
@@ -524,27 +569,46 @@ void swim__on_suspect(struct swim *s, uint64_t now_ms,
 {
     struct member *m = swim__find(s, msg->name.p, msg->name.len);
 
+    if (m == s->self && !s->leaving && msg->incarnation < m->incarnation) {
+        refute_stale(s, msg->from);
+        return;
+    }
     if (m == NULL || msg->incarnation < m->incarnation)
         return;
     if (m == s->self) {
         if (!s->leaving)
-            refute(s, msg->incarnation);
+            refute(s, msg->incarnation, msg->from);
         return;
     }
     if (is_gone(m))
         return;
+    if (m->state == SWIM_MEMBER_SUSPECT && msg->incarnation > m->incarnation) {
+        /*
+         * It refuted the suspicion we hold (we missed that) and is now
+         * suspected again: a new suspicion with a fresh timer, not a
+         * confirmation of the old one.
+         */
+        suspects_remove(s, m);
+        m->state = SWIM_MEMBER_ALIVE;
+        m->incarnation = msg->incarnation;
+        start_suspicion(s, m, now_ms, msg->from);
+        broadcast_member(s, m, SWIM_MSG_SUSPECT, m->suspicion->from[0]);
+        return;
+    }
     if (m->state == SWIM_MEMBER_SUSPECT) {
-        if (msg->incarnation > m->incarnation)
-            m->incarnation = msg->incarnation;
-        /* Only new evidence travels on: it shortens others' timers too. */
-        if (swim__suspicion_confirm(m->suspicion, msg->from.p, msg->from.len))
-            broadcast_member(s, m, SWIM_MSG_SUSPECT, m->suspicion->from[0]);
+        /*
+         * Only new evidence travels on, under the confirmer's name, so it
+         * shortens the others' timers too (Lifeguard §4.2).
+         */
+        if (swim__suspicion_confirm(m->suspicion, msg->from.p,
+                                    msg->from.len))
+            broadcast_member(s, m, SWIM_MSG_SUSPECT,
+                             m->suspicion->from[m->suspicion->n_from - 1]);
         return;
     }
     m->incarnation = msg->incarnation;
     start_suspicion(s, m, now_ms, msg->from);
     swim__emit(s, SWIM_EVENT_SUSPECT, m, 0, NULL);
-    buf_reset(&s->scratch);
     broadcast_member(s, m, SWIM_MSG_SUSPECT, m->suspicion->from[0]);
 }
 
@@ -568,12 +632,16 @@ void swim__on_dead(struct swim *s, uint64_t now_ms, const struct swim_msg *msg)
     struct member *m = swim__find(s, msg->name.p, msg->name.len);
     bool left = str_eq(m != NULL ? m->name : "", msg->from);
 
+    if (m == s->self && !s->leaving && msg->incarnation < m->incarnation) {
+        refute_stale(s, msg->from);
+        return;
+    }
     if (m == NULL || msg->incarnation < m->incarnation ||
         m->state == SWIM_MEMBER_LEFT)
         return;
     if (m == s->self) {
         if (!s->leaving)
-            refute(s, msg->incarnation);
+            refute(s, msg->incarnation, msg->from);
         return;
     }
     if (m->state == SWIM_MEMBER_DEAD && !left)
@@ -865,7 +933,7 @@ void swim__housekeep(struct swim *s, uint64_t now_ms)
     for (size_t i = 0; i < s->n_suspects;) {
         struct member *m = s->suspects[i];
 
-        if (m->suspicion->deadline_ms <= now_ms)
+        if (swim__suspicion_deadline(m->suspicion, &s->awareness) <= now_ms)
             suspicion_expired(s, now_ms, m); /* removes it from suspects */
         else
             i++;
@@ -894,8 +962,13 @@ uint64_t swim_next_deadline_ms(const struct swim *s)
     uint64_t t = swim__probe_deadline(s);
 
     for (size_t i = 0; i < s->n_suspects; i++)
-        if (s->suspects[i]->suspicion->deadline_ms < t)
-            t = s->suspects[i]->suspicion->deadline_ms;
+    {
+        uint64_t d = swim__suspicion_deadline(s->suspects[i]->suspicion,
+                                              &s->awareness);
+
+        if (d < t)
+            t = d;
+    }
     if (s->n_members > 1 && s->next_housekeep_ms < t)
         t = s->next_housekeep_ms;
     return t;

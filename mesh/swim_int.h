@@ -31,7 +31,7 @@ struct suspicion
     uint32_t n_confirm; /* distinct accusers after the first */
     char **from;        /* the first accuser and each confirmer */
     uint32_t n_from;
-    uint64_t deadline_ms;
+    uint64_t timeout_ms; /* after n_confirm confirmations, before LHA */
 };
 
 struct suspicion *swim__suspicion_new(uint64_t now_ms,
@@ -50,6 +50,10 @@ uint64_t swim__suspicion_timeout(uint64_t min_ms,
                                  uint64_t max_ms,
                                  uint32_t k,
                                  uint32_t c);
+struct awareness;
+/* start + timeout, stretched by the local health score. */
+uint64_t swim__suspicion_deadline(const struct suspicion *s,
+                                  const struct awareness *a);
 /* min = mult * max(1, log10(max(1, n))) * interval. */
 uint64_t swim__suspicion_min(uint32_t mult, size_t n, uint64_t interval_ms);
 

@@ -128,6 +128,30 @@ static void put_ping(struct swim *s, uint64_t seq, const struct member *target,
     swim_msg_encode(&msg, out);
 }
 
+/*
+ * Buddy system (Lifeguard §4.3): a packet to a member we hold suspect
+ * carries the suspicion first, so the member refutes now rather than when
+ * gossip happens to reach it. We do it on every packet we address to it
+ * (probes, acks of its pings, gossip), not only on probes: a member that
+ * missed a refutation keeps asking the suspect until the answer arrives.
+ * Returns the number of messages appended (0 or 1).
+ */
+static uint32_t put_buddy(struct swim *s, const struct member *m,
+                          struct buf *out)
+{
+    struct swim_msg sus;
+
+    if (m == NULL || m->state != SWIM_MEMBER_SUSPECT || !s->cfg.lifeguard)
+        return 0;
+    memset(&sus, 0, sizeof(sus));
+    sus.type = SWIM_MSG_SUSPECT;
+    sus.name = sstr(m->name);
+    sus.incarnation = m->incarnation;
+    sus.from = sstr(s->self->name);
+    swim_msg_encode(&sus, out);
+    return 1;
+}
+
 static void start_probe(struct swim *s, uint64_t now_ms)
 {
     struct member *m = next_target(s);
@@ -146,18 +170,7 @@ static void start_probe(struct swim *s, uint64_t now_ms)
     s->probe.timeout_at_ms =
         now_ms + swim__awareness_scale(&s->awareness, s->cfg.probe_timeout_ms);
     s->probe.end_at_ms = s->next_probe_ms;
-    if (m->state == SWIM_MEMBER_SUSPECT && s->cfg.lifeguard) {
-        /* Buddy system: the suspect hears of it now, not by chance. */
-        struct swim_msg sus;
-
-        memset(&sus, 0, sizeof(sus));
-        sus.type = SWIM_MSG_SUSPECT;
-        sus.name = sstr(m->name);
-        sus.incarnation = m->incarnation;
-        sus.from = sstr(s->self->name);
-        swim_msg_encode(&sus, &msgs);
-        n++;
-    }
+    n += put_buddy(s, m, &msgs);
     put_ping(s, s->probe.seq, m, &msgs);
     swim__send(s, m->addr, &msgs, n + 1, true);
     buf_release(&msgs);
@@ -278,17 +291,19 @@ static void on_ping_req(struct swim *s, uint64_t now_ms, const char *from_addr,
     buf_release(&b);
 }
 
+/* Sends an ack or nack; to, when known, may get the buddy suspicion. */
 static void reply_seq(struct swim *s, const char *addr, enum swim_msg_type t,
-                      uint64_t seq)
+                      uint64_t seq, const struct member *to)
 {
     struct swim_msg msg;
     struct buf b = BUF_INIT;
+    uint32_t n = put_buddy(s, to, &b);
 
     memset(&msg, 0, sizeof(msg));
     msg.type = t;
     msg.seq = seq;
     swim_msg_encode(&msg, &b);
-    swim__send(s, addr, &b, 1, true);
+    swim__send(s, addr, &b, n + 1, true);
     buf_release(&b);
 }
 
@@ -304,7 +319,7 @@ static bool relay_ack(struct swim *s, uint64_t seq)
         if (s->relays[i].seq != seq)
             continue;
         reply_seq(s, s->relays[i].requester_addr, SWIM_MSG_ACK,
-                  s->relays[i].requester_seq);
+                  s->relays[i].requester_seq, NULL);
         relay_remove(s, i);
         return true;
     }
@@ -318,7 +333,8 @@ static void relays_tick(struct swim *s, uint64_t now_ms)
 
         if (r->want_nack && !r->nacked && now_ms >= r->nack_at_ms) {
             r->nacked = true;
-            reply_seq(s, r->requester_addr, SWIM_MSG_NACK, r->requester_seq);
+            reply_seq(s, r->requester_addr, SWIM_MSG_NACK, r->requester_seq,
+                      NULL);
         }
         if (now_ms >= r->expire_ms)
             relay_remove(s, i);
@@ -338,8 +354,13 @@ static void gossip(struct swim *s, uint64_t now_ms)
     if (swim__bq_len(&s->bq) == 0)
         return;
     got = swim__pick(s, now_ms, k, NULL, true, to);
-    for (size_t i = 0; i < got && swim__bq_len(&s->bq) > 0; i++)
-        swim__send(s, to[i]->addr, NULL, 0, true);
+    for (size_t i = 0; i < got && swim__bq_len(&s->bq) > 0; i++) {
+        struct buf b = BUF_INIT;
+        uint32_t n = put_buddy(s, to[i], &b);
+
+        swim__send(s, to[i]->addr, &b, n, true);
+        buf_release(&b);
+    }
 }
 
 void swim__push_pull(struct swim *s, uint64_t now_ms, const char *addr,
@@ -440,7 +461,8 @@ static void handle_msg(struct swim *s, uint64_t now_ms, const char *from_addr,
         if (m->name.len == 0 ||
             (m->name.len == strlen(s->self->name) &&
              memcmp(m->name.p, s->self->name, m->name.len) == 0))
-            reply_seq(s, from_addr, SWIM_MSG_ACK, m->seq);
+            reply_seq(s, from_addr, SWIM_MSG_ACK, m->seq,
+                      swim__find(s, m->from.p, m->from.len));
         break;
     case SWIM_MSG_PING_REQ:
         on_ping_req(s, now_ms, from_addr, m);
