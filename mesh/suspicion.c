@@ -29,7 +29,8 @@
 #include "lib/alloc.h"
 #include "mesh/swim_int.h"
 
-/* ------------------------------------------------------------------ suspicion */
+/* ------------------------------------------------------------------ suspicion
+ */
 
 uint64_t swim__suspicion_min(uint32_t mult, size_t n, uint64_t interval_ms)
 {
@@ -107,7 +108,8 @@ uint64_t swim__suspicion_deadline(const struct suspicion *s,
     return s->start_ms + swim__awareness_scale(a, s->timeout_ms);
 }
 
-/* ------------------------------------------------------------------ awareness */
+/* ------------------------------------------------------------------ awareness
+ */
 
 void swim__awareness_apply(struct awareness *a, int delta)
 {

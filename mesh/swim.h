@@ -106,26 +106,26 @@ enum swim_profile {
 /* Every knob of the protocol. swim_config_default() fills a profile. */
 struct swim_config
 {
-    uint64_t probe_interval_ms;    /* one probe per period (before LHA) */
-    uint64_t probe_timeout_ms;     /* wait for a direct ack (before LHA) */
-    uint32_t indirect_checks;      /* k members asked by ping-req */
-    bool tcp_fallback;             /* also probe over a stream */
-    uint64_t gossip_interval_ms;   /* gossip timer */
-    uint32_t gossip_nodes;         /* fanout of each gossip round */
-    uint64_t gossip_to_dead_ms;    /* keep gossiping to the dead this long */
-    uint32_t suspicion_mult;       /* min timeout, in probe intervals */
-    uint32_t suspicion_max_mult;   /* max timeout = this * min */
-    uint32_t retransmit_mult;      /* sends per broadcast, x ceil(log10(n+1)) */
+    uint64_t probe_interval_ms;  /* one probe per period (before LHA) */
+    uint64_t probe_timeout_ms;   /* wait for a direct ack (before LHA) */
+    uint32_t indirect_checks;    /* k members asked by ping-req */
+    bool tcp_fallback;           /* also probe over a stream */
+    uint64_t gossip_interval_ms; /* gossip timer */
+    uint32_t gossip_nodes;       /* fanout of each gossip round */
+    uint64_t gossip_to_dead_ms;  /* keep gossiping to the dead this long */
+    uint32_t suspicion_mult;     /* min timeout, in probe intervals */
+    uint32_t suspicion_max_mult; /* max timeout = this * min */
+    uint32_t retransmit_mult;    /* sends per broadcast, x ceil(log10(n+1)) */
     uint64_t push_pull_interval_ms; /* 0: no periodic push/pull */
     uint64_t reconnect_interval_ms; /* push/pull with a dead member; 0: off */
-    uint64_t stream_timeout_ms;    /* push/pull and join streams */
-    uint64_t join_retry_ms;        /* between join attempts to one address */
-    uint32_t join_max_attempts;    /* per address; 0: forever */
-    uint64_t reclaim_ms;   /* a dead member's name may move address after */
-    uint64_t reap_ms;      /* dead: forgotten with its records after */
+    uint64_t stream_timeout_ms;     /* push/pull and join streams */
+    uint64_t join_retry_ms;         /* between join attempts to one address */
+    uint32_t join_max_attempts;     /* per address; 0: forever */
+    uint64_t reclaim_ms;       /* a dead member's name may move address after */
+    uint64_t reap_ms;          /* dead: forgotten with its records after */
     uint64_t tombstone_ttl_ms; /* deleted record keys remembered this long */
     uint32_t awareness_max_mult; /* LHA: timeouts up to this * base */
-    size_t packet_size;    /* largest datagram payload we send */
+    size_t packet_size;          /* largest datagram payload we send */
     /*
      * Off turns off every Lifeguard mechanism (LHA, nacks, the dynamic
      * suspicion timeout, buddy system): plain SWIM with a fixed suspicion
@@ -183,8 +183,8 @@ struct swim_output
     const char *addr;    /* PACKET, STREAM: destination */
     const uint8_t *data; /* PACKET: datagram; STREAM: request */
     size_t len;
-    uint64_t stream_id;   /* STREAM: pass to swim_stream_done() */
-    uint64_t deadline_ms; /* STREAM: report failure by then */
+    uint64_t stream_id;      /* STREAM: pass to swim_stream_done() */
+    uint64_t deadline_ms;    /* STREAM: report failure by then */
     struct swim_event event; /* EVENT */
 };
 
@@ -253,7 +253,9 @@ void swim_join(struct swim *s,
  * simulations that start a large mesh already converged. No event, no
  * broadcast. Ignored when name is known or is the local member.
  */
-void swim_learn(struct swim *s, uint64_t now_ms, const char *name,
+void swim_learn(struct swim *s,
+                uint64_t now_ms,
+                const char *name,
                 const char *addr);
 
 /* A datagram arrived from from_addr. Malformed input is counted, no more. */
@@ -343,7 +345,8 @@ size_t swim_records(struct swim *s,
 /* The local member, then every other member we know, in table order. */
 size_t swim_member_count(const struct swim *s);
 /* Member i in [0, count); borrowed until the next call that takes now_ms. */
-void swim_member_at(const struct swim *s, size_t i,
+void swim_member_at(const struct swim *s,
+                    size_t i,
                     struct swim_member_info *out);
 /* False when name is unknown. */
 bool swim_member_get(const struct swim *s,

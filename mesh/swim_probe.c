@@ -28,19 +28,8 @@
 #include "mesh/swim_codec.h"
 #include "mesh/swim_int.h"
 
-static struct swim_str sstr(const char *p)
-{
-    struct swim_str r = {p, (uint32_t)strlen(p)};
-
-    return r;
-}
-
-static bool live(const struct member *m)
-{
-    return m->state == SWIM_MEMBER_ALIVE || m->state == SWIM_MEMBER_SUSPECT;
-}
-
-/* ------------------------------------------------------------------ probe list */
+/* ------------------------------------------------------------------ probe list
+ */
 
 void swim__probe_add(struct swim *s, struct member *m)
 {
@@ -83,21 +72,24 @@ static struct member *next_target(struct swim *s)
         if (s->probe_n == 0)
             return NULL;
         m = s->probe_list[s->probe_idx++];
-        if (live(m))
+        if (swim__is_live(m))
             return m;
     }
     return NULL;
 }
 
-size_t swim__pick(struct swim *s, uint64_t now_ms, size_t k,
-                  const struct member *exclude, bool dead_too,
+size_t swim__pick(struct swim *s,
+                  uint64_t now_ms,
+                  size_t k,
+                  const struct member *exclude,
+                  bool dead_too,
                   struct member **out)
 {
     size_t got = 0;
 
     for (size_t tries = 0; got < k && tries < 3 * s->n_members + 8; tries++) {
         struct member *m = s->members[rng_below(&s->rng, s->n_members)];
-        bool ok = live(m) ||
+        bool ok = swim__is_live(m) ||
                   (dead_too && m->state == SWIM_MEMBER_DEAD &&
                    now_ms < m->state_change_ms + s->cfg.gossip_to_dead_ms);
         bool dup = false;
@@ -114,7 +106,9 @@ size_t swim__pick(struct swim *s, uint64_t now_ms, size_t k,
 
 /* ------------------------------------------------------------------ probing */
 
-static void put_ping(struct swim *s, uint64_t seq, const struct member *target,
+static void put_ping(struct swim *s,
+                     uint64_t seq,
+                     const struct member *target,
                      struct buf *out)
 {
     struct swim_msg msg;
@@ -122,9 +116,9 @@ static void put_ping(struct swim *s, uint64_t seq, const struct member *target,
     memset(&msg, 0, sizeof(msg));
     msg.type = SWIM_MSG_PING;
     msg.seq = seq;
-    msg.name = sstr(target->name);
-    msg.from = sstr(s->self->name);
-    msg.from_addr = sstr(s->self->addr);
+    msg.name = swim__sstr(target->name);
+    msg.from = swim__sstr(s->self->name);
+    msg.from_addr = swim__sstr(s->self->addr);
     swim_msg_encode(&msg, out);
 }
 
@@ -136,7 +130,8 @@ static void put_ping(struct swim *s, uint64_t seq, const struct member *target,
  * missed a refutation keeps asking the suspect until the answer arrives.
  * Returns the number of messages appended (0 or 1).
  */
-static uint32_t put_buddy(struct swim *s, const struct member *m,
+static uint32_t put_buddy(struct swim *s,
+                          const struct member *m,
                           struct buf *out)
 {
     struct swim_msg sus;
@@ -145,9 +140,9 @@ static uint32_t put_buddy(struct swim *s, const struct member *m,
         return 0;
     memset(&sus, 0, sizeof(sus));
     sus.type = SWIM_MSG_SUSPECT;
-    sus.name = sstr(m->name);
+    sus.name = swim__sstr(m->name);
     sus.incarnation = m->incarnation;
-    sus.from = sstr(s->self->name);
+    sus.from = swim__sstr(s->self->name);
     swim_msg_encode(&sus, out);
     return 1;
 }
@@ -189,9 +184,9 @@ static void go_indirect(struct swim *s, uint64_t now_ms, struct member *m)
     memset(&msg, 0, sizeof(msg));
     msg.type = SWIM_MSG_PING_REQ;
     msg.seq = s->probe.seq;
-    msg.name = sstr(m->name);
-    msg.addr = sstr(m->addr);
-    msg.from = sstr(s->self->name);
+    msg.name = swim__sstr(m->name);
+    msg.addr = swim__sstr(m->addr);
+    msg.from = swim__sstr(s->self->name);
     msg.want_nack = s->cfg.lifeguard;
     swim_msg_encode(&msg, &b);
     for (size_t i = 0; i < got; i++)
@@ -227,13 +222,13 @@ static void probe_failed(struct swim *s, uint64_t now_ms, struct member *m)
 
         swim__awareness_apply(&s->awareness, exp == 0 ? 1 : (int)missed);
     }
-    if (m == NULL || !live(m))
+    if (m == NULL || !swim__is_live(m))
         return;
     memset(&msg, 0, sizeof(msg));
     msg.type = SWIM_MSG_SUSPECT;
-    msg.name = sstr(m->name);
+    msg.name = swim__sstr(m->name);
     msg.incarnation = m->incarnation;
-    msg.from = sstr(s->self->name);
+    msg.from = swim__sstr(s->self->name);
     if (m->state == SWIM_MEMBER_ALIVE)
         s->stats.suspicions++;
     swim__on_suspect(s, now_ms, &msg);
@@ -250,7 +245,9 @@ void swim__probe_acked(struct swim *s, uint64_t now_ms, uint64_t seq)
 
 /* ------------------------------------------------------------------ relays */
 
-static void on_ping_req(struct swim *s, uint64_t now_ms, const char *from_addr,
+static void on_ping_req(struct swim *s,
+                        uint64_t now_ms,
+                        const char *from_addr,
                         const struct swim_msg *req)
 {
     struct relay *r;
@@ -272,14 +269,14 @@ static void on_ping_req(struct swim *s, uint64_t now_ms, const char *from_addr,
      * by its score, not ours, and a late nack reads as a missed one.
      */
     r->nack_at_ms = now_ms + s->cfg.probe_timeout_ms * 8 / 10;
-    r->expire_ms = now_ms +
-        swim__awareness_scale(&s->awareness, s->cfg.probe_interval_ms);
+    r->expire_ms =
+        now_ms + swim__awareness_scale(&s->awareness, s->cfg.probe_interval_ms);
     memset(&msg, 0, sizeof(msg));
     msg.type = SWIM_MSG_PING;
     msg.seq = r->seq;
     msg.name = req->name;
-    msg.from = sstr(s->self->name);
-    msg.from_addr = sstr(s->self->addr);
+    msg.from = swim__sstr(s->self->name);
+    msg.from_addr = swim__sstr(s->self->addr);
     swim_msg_encode(&msg, &b);
     {
         char addr[SWIM_ADDR_MAX + 1];
@@ -292,8 +289,11 @@ static void on_ping_req(struct swim *s, uint64_t now_ms, const char *from_addr,
 }
 
 /* Sends an ack or nack; to, when known, may get the buddy suspicion. */
-static void reply_seq(struct swim *s, const char *addr, enum swim_msg_type t,
-                      uint64_t seq, const struct member *to)
+static void reply_seq(struct swim *s,
+                      const char *addr,
+                      enum swim_msg_type t,
+                      uint64_t seq,
+                      const struct member *to)
 {
     struct swim_msg msg;
     struct buf b = BUF_INIT;
@@ -343,7 +343,8 @@ static void relays_tick(struct swim *s, uint64_t now_ms)
     }
 }
 
-/* ------------------------------------------------------------------ gossip, push/pull, join */
+/* ------------------------------------------------------------------ gossip,
+ * push/pull, join */
 
 static void gossip(struct swim *s, uint64_t now_ms)
 {
@@ -363,8 +364,11 @@ static void gossip(struct swim *s, uint64_t now_ms)
     }
 }
 
-void swim__push_pull(struct swim *s, uint64_t now_ms, const char *addr,
-                     enum stream_kind kind, size_t join)
+void swim__push_pull(struct swim *s,
+                     uint64_t now_ms,
+                     const char *addr,
+                     enum stream_kind kind,
+                     size_t join)
 {
     struct buf pkt = BUF_INIT;
     struct stream_wait w;
@@ -452,7 +456,9 @@ static void join_result(struct swim *s, uint64_t now_ms, size_t i, int rc)
 
 /* ------------------------------------------------------------------ receive */
 
-static void handle_msg(struct swim *s, uint64_t now_ms, const char *from_addr,
+static void handle_msg(struct swim *s,
+                       uint64_t now_ms,
+                       const char *from_addr,
                        const struct swim_msg *m)
 {
     switch (m->type) {
@@ -528,8 +534,10 @@ void swim_recv_packet(struct swim *s,
 
 /* ------------------------------------------------------------------ streams */
 
-static int merge_state_msg(struct swim *s, uint64_t now_ms,
-                           const struct swim_msg *m, bool *join,
+static int merge_state_msg(struct swim *s,
+                           uint64_t now_ms,
+                           const struct swim_msg *m,
+                           bool *join,
                            struct err *err)
 {
     struct swim_state st;
@@ -557,8 +565,8 @@ int swim_stream_serve(struct swim *s,
     (void)from_addr;
     rc = swim_packet_decode(req, len, &p, err);
     if (rc == 0 && p.n != 1)
-        rc = err_set(err, ERR_MALFORMED,
-                     "swim stream: %u messages, want one", p.n);
+        rc = err_set(err, ERR_MALFORMED, "swim stream: %u messages, want one",
+                     p.n);
     if (rc == 0 && p.msgs[0].type == SWIM_MSG_PING) {
         struct swim_msg ack;
         struct buf b = BUF_INIT;
@@ -586,8 +594,10 @@ int swim_stream_serve(struct swim *s,
     return rc;
 }
 
-static int stream_reply(struct swim *s, uint64_t now_ms,
-                        const struct stream_wait *w, const void *reply,
+static int stream_reply(struct swim *s,
+                        uint64_t now_ms,
+                        const struct stream_wait *w,
+                        const void *reply,
                         size_t len)
 {
     struct swim_packet p;
@@ -672,7 +682,7 @@ void swim__probe_tick(struct swim *s, uint64_t now_ms)
     if (!s->probe.active)
         goto next;
     m = swim__find(s, s->probe.target, strlen(s->probe.target));
-    if (m == NULL || !live(m)) {
+    if (m == NULL || !swim__is_live(m)) {
         s->probe.active = false; /* it died or left meanwhile */
         goto next;
     }

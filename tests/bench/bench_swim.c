@@ -43,7 +43,9 @@ struct watch
     uint64_t false_fails;
 };
 
-static void on_event(void *ctx, int node, const struct swim_event *ev,
+static void on_event(void *ctx,
+                     int node,
+                     const struct swim_event *ev,
                      uint64_t now_ms)
 {
     struct watch *w = ctx;
@@ -61,7 +63,8 @@ static void on_event(void *ctx, int node, const struct swim_event *ev,
     }
 }
 
-/* ------------------------------------------------------------------ dissemination */
+/* ------------------------------------------------------------------
+ * dissemination */
 
 static bool has_record(struct swim_sim *sim, int i)
 {
@@ -100,17 +103,14 @@ static void dissemination(int n)
             done = sim.vc.now_ms - start;
     }
     p2 = sim.packets;
-    printf("N=%-6d msgs/member/period steady %.2f, spreading %.2f; "
-           "one broadcast reached all in %d gossip rounds (%llu ms) "
-           "[target ~log N: %.1f]; setup+run wall %.1f s\n",
-           n,
-           (double)(p1 - p0) / n /
-               (10000.0 / (double)cfg->probe_interval_ms),
-           (double)(p2 - p1) / n /
-               ((double)(sim.vc.now_ms - start) /
-                (double)cfg->probe_interval_ms),
-           rounds, (unsigned long long)done, log10((double)n) * 3,
-           wall_s() - t0);
+    printf(
+        "N=%-6d msgs/member/period steady %.2f, spreading %.2f; "
+        "one broadcast reached all in %d gossip rounds (%llu ms) "
+        "[target ~log N: %.1f]; setup+run wall %.1f s\n",
+        n, (double)(p1 - p0) / n / (10000.0 / (double)cfg->probe_interval_ms),
+        (double)(p2 - p1) / n /
+            ((double)(sim.vc.now_ms - start) / (double)cfg->probe_interval_ms),
+        rounds, (unsigned long long)done, log10((double)n) * 3, wall_s() - t0);
     swim_sim_release(&sim);
 }
 
@@ -145,7 +145,8 @@ static void config_of(enum which w, struct swim_config *cfg)
     cfg->lifeguard = w == CARAVAN;
 }
 
-/* ------------------------------------------------------------------ detection */
+/* ------------------------------------------------------------------ detection
+ */
 
 static bool all_dead(struct swim_sim *sim, void *arg)
 {
@@ -182,16 +183,18 @@ static void detection(enum which which, int n, int trials)
         false_fails += (int)w.false_fails;
         swim_sim_release(&sim);
     }
-    printf("%-14s N=%-3d kill -9 detected: first member %.2f s, all %.2f s "
-           "(mean of %d), worst %.2f s, false fails %d%s\n",
-           which_name[which], n, sum_first / trials, sum_all / trials, trials,
-           worst, false_fails,
-           which == CARAVAN && n == 5
-               ? " [target <= 2.9 s: half of Serf's ~5.8 s at N=5]"
-               : "");
+    printf(
+        "%-14s N=%-3d kill -9 detected: first member %.2f s, all %.2f s "
+        "(mean of %d), worst %.2f s, false fails %d%s\n",
+        which_name[which], n, sum_first / trials, sum_all / trials, trials,
+        worst, false_fails,
+        which == CARAVAN && n == 5
+            ? " [target <= 2.9 s: half of Serf's ~5.8 s at N=5]"
+            : "");
 }
 
-/* ------------------------------------------------------------------ false positives */
+/* ------------------------------------------------------------------ false
+ * positives */
 
 static void false_positive_rate(enum which which, double loss, bool slow)
 {
@@ -219,15 +222,17 @@ static void false_positive_rate(enum which which, double loss, bool slow)
             swim_sim_run(&sim, 5000);
         }
     }
-    printf("loss %2.0f%%%-22s %-27s: %5llu false dead declarations "
-           "(%.3f per member-minute, counted per observer)\n",
-           loss * 100, slow ? " + 2 slow members" : "", which_name[which],
-           (unsigned long long)w.false_fails,
-           (double)w.false_fails / (double)(n * minutes));
+    printf(
+        "loss %2.0f%%%-22s %-27s: %5llu false dead declarations "
+        "(%.3f per member-minute, counted per observer)\n",
+        loss * 100, slow ? " + 2 slow members" : "", which_name[which],
+        (unsigned long long)w.false_fails,
+        (double)w.false_fails / (double)(n * minutes));
     swim_sim_release(&sim);
 }
 
-/* ------------------------------------------------------------------ wall time */
+/* ------------------------------------------------------------------ wall time
+ */
 
 static void wall_time(int n)
 {
@@ -238,9 +243,10 @@ static void wall_time(int n)
     swim_sim_learn_all(&sim);
     t1 = wall_s();
     swim_sim_run(&sim, 60000);
-    printf("N=%-6d 60 s simulated in %.1f s wall (+%.1f s setup), "
-           "%llu datagrams\n",
-           n, wall_s() - t1, t1 - t0, (unsigned long long)sim.packets);
+    printf(
+        "N=%-6d 60 s simulated in %.1f s wall (+%.1f s setup), "
+        "%llu datagrams\n",
+        n, wall_s() - t1, t1 - t0, (unsigned long long)sim.packets);
     swim_sim_release(&sim);
 }
 
@@ -253,9 +259,10 @@ int main(void)
     printf("-- dissemination (LAN: probe 500 ms, gossip 100 ms x 3)\n");
     for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
         if (sizes[i] > max_n) {
-            printf("N=%-6d skipped: %d^2 member entries in one process "
-                   "(set BENCH_SWIM_MAX_N to try)\n",
-                   sizes[i], sizes[i]);
+            printf(
+                "N=%-6d skipped: %d^2 member entries in one process "
+                "(set BENCH_SWIM_MAX_N to try)\n",
+                sizes[i], sizes[i]);
             continue;
         }
         dissemination(sizes[i]);
@@ -265,13 +272,13 @@ int main(void)
     detection(CARAVAN, 5, 40);
     detection(CARAVAN, 20, 20);
     detection(CARAVAN, 50, 10);
-    printf("-- false positives, 20 members, 10 minutes "
-           "[target: caravan lan <= serf-like lan]\n");
+    printf(
+        "-- false positives, 20 members, 10 minutes "
+        "[target: caravan lan <= serf-like lan]\n");
     for (int slow = 0; slow < 2; slow++)
         for (int l = 0; l < 2; l++)
             for (int wh = 0; wh < 3; wh++)
-                false_positive_rate((enum which)wh, l == 0 ? 0.10 : 0.30,
-                                    slow);
+                false_positive_rate((enum which)wh, l == 0 ? 0.10 : 0.30, slow);
     printf("-- simulation speed\n");
     wall_time(1000);
     if (max_n >= 2000)

@@ -45,8 +45,8 @@ static void feed_core(const uint8_t *data, size_t size)
     swim_learn(s, 0, "b", "10.0.0.2:7946");
     swim_learn(s, 0, "c", "10.0.0.3:7946");
     swim_recv_packet(s, 10, "10.0.0.2:7946", data, size);
-    if (swim_stream_serve(s, 20, "10.0.0.3:7946", data, size, &reply,
-                          &err) != 0 &&
+    if (swim_stream_serve(s, 20, "10.0.0.3:7946", data, size, &reply, &err) !=
+            0 &&
         err.msg[0] == '\0')
         abort(); /* every failure says why */
     for (uint64_t t = 0; t < 5000; t += 100) {

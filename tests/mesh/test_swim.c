@@ -28,11 +28,12 @@ struct tally
     /* first time anyone saw node j suspect / dead; 0 = never */
     uint64_t first_suspect[MAX_NODES];
     uint64_t first_fail[MAX_NODES];
-    int fails[MAX_NODES];  /* FAIL events about j, from anyone */
+    int fails[MAX_NODES]; /* FAIL events about j, from anyone */
     int joins;
     int updates;
     int records;
     int joined_ok;
+    int joined_failed;
     int fails_seen_by[MAX_NODES]; /* FAIL events observer i emitted */
 };
 
@@ -41,7 +42,9 @@ static int node_of(const char *name)
     return strncmp(name, "node-", 5) == 0 ? atoi(name + 5) : -1;
 }
 
-static void tally_event(void *ctx, int node, const struct swim_event *ev,
+static void tally_event(void *ctx,
+                        int node,
+                        const struct swim_event *ev,
                         uint64_t now_ms)
 {
     struct tally *t = ctx;
@@ -71,13 +74,16 @@ static void tally_event(void *ctx, int node, const struct swim_event *ev,
         break;
     case SWIM_EVENT_JOINED:
         t->joined_ok += ev->rc == 0;
+        t->joined_failed += ev->rc != 0;
         break;
     default:
         break;
     }
 }
 
-static struct tally *sim_setup(struct swim_sim *sim, int n, uint64_t seed,
+static struct tally *sim_setup(struct swim_sim *sim,
+                               int n,
+                               uint64_t seed,
                                const struct swim_config *cfg,
                                const struct simnet_config *net)
 {
@@ -127,7 +133,8 @@ static struct swim_str S(const char *s)
     return r;
 }
 
-static bool eq(struct swim_str a, const char *b)
+static bool
+eq(struct swim_str a, const char *b)
 {
     return a.len == strlen(b) && memcmp(a.p, b, a.len) == 0;
 }
@@ -143,29 +150,44 @@ START_TEST(codec_round_trips_every_message)
 
     swim_tags_encode(keys, vals, 2, &tags);
     memset(in, 0, sizeof(in));
-    in[0] = (struct swim_msg){.type = SWIM_MSG_PING, .seq = 7,
-                              .name = S("b"), .from = S("a"),
+    in[0] = (struct swim_msg){.type = SWIM_MSG_PING,
+                              .seq = 7,
+                              .name = S("b"),
+                              .from = S("a"),
                               .from_addr = S("10.0.0.1:7946")};
-    in[1] = (struct swim_msg){.type = SWIM_MSG_PING_REQ, .seq = 8,
-                              .name = S("c"), .addr = S("10.0.0.3:7946"),
-                              .from = S("a"), .want_nack = true};
+    in[1] = (struct swim_msg){.type = SWIM_MSG_PING_REQ,
+                              .seq = 8,
+                              .name = S("c"),
+                              .addr = S("10.0.0.3:7946"),
+                              .from = S("a"),
+                              .want_nack = true};
     in[2] = (struct swim_msg){.type = SWIM_MSG_ACK, .seq = 9};
     in[3] = (struct swim_msg){.type = SWIM_MSG_NACK, .seq = 10};
-    in[4] = (struct swim_msg){.type = SWIM_MSG_ALIVE, .name = S("a"),
-                              .addr = S("10.0.0.1:7946"), .incarnation = 3,
+    in[4] = (struct swim_msg){.type = SWIM_MSG_ALIVE,
+                              .name = S("a"),
+                              .addr = S("10.0.0.1:7946"),
+                              .incarnation = 3,
                               .data = (const uint8_t *)tags.data,
                               .data_len = (uint32_t)tags.len};
-    in[5] = (struct swim_msg){.type = SWIM_MSG_SUSPECT, .name = S("c"),
-                              .incarnation = 4, .from = S("a")};
-    in[6] = (struct swim_msg){.type = SWIM_MSG_DEAD, .name = S("c"),
-                              .incarnation = 5, .from = S("c")};
-    in[7] = (struct swim_msg){.type = SWIM_MSG_RECORD, .name = S("a"),
-                              .key = S("services"), .version = 12,
+    in[5] = (struct swim_msg){.type = SWIM_MSG_SUSPECT,
+                              .name = S("c"),
+                              .incarnation = 4,
+                              .from = S("a")};
+    in[6] = (struct swim_msg){.type = SWIM_MSG_DEAD,
+                              .name = S("c"),
+                              .incarnation = 5,
+                              .from = S("c")};
+    in[7] = (struct swim_msg){.type = SWIM_MSG_RECORD,
+                              .name = S("a"),
+                              .key = S("services"),
+                              .version = 12,
                               .has_value = true,
                               .data = (const uint8_t *)"\x01\x02",
                               .data_len = 2};
-    in[8] = (struct swim_msg){.type = SWIM_MSG_RECORD, .name = S("a"),
-                              .key = S("gone"), .version = 13};
+    in[8] = (struct swim_msg){.type = SWIM_MSG_RECORD,
+                              .name = S("a"),
+                              .key = S("gone"),
+                              .version = 13};
     for (int i = 0; i < 9; i++)
         swim_msg_encode(&in[i], &b);
     swim_packet_frame(9, b.data, b.len, &pkt);
@@ -228,21 +250,24 @@ START_TEST(codec_rejects_every_bound)
     /* name over SWIM_NAME_MAX */
     memset(big, 'x', sizeof(big));
     big[SWIM_NAME_MAX + 1] = '\0';
-    m = (struct swim_msg){.type = SWIM_MSG_SUSPECT, .name = S(big),
-                          .from = S("a")};
+    m = (struct swim_msg){
+        .type = SWIM_MSG_SUSPECT, .name = S(big), .from = S("a")};
     encode_one(&m, &pkt);
     expect_bad(&pkt, ERR_MALFORMED);
     buf_reset(&pkt);
     /* address over SWIM_ADDR_MAX */
     big[SWIM_ADDR_MAX + 1] = '\0';
-    m = (struct swim_msg){.type = SWIM_MSG_ALIVE, .name = S("a"),
-                          .addr = S(big)};
+    m = (struct swim_msg){
+        .type = SWIM_MSG_ALIVE, .name = S("a"), .addr = S(big)};
     encode_one(&m, &pkt);
     expect_bad(&pkt, ERR_MALFORMED);
     buf_reset(&pkt);
     /* a record value over SWIM_RECORD_VALUE_MAX */
-    m = (struct swim_msg){.type = SWIM_MSG_RECORD, .name = S("a"),
-                          .key = S("k"), .version = 1, .has_value = true,
+    m = (struct swim_msg){.type = SWIM_MSG_RECORD,
+                          .name = S("a"),
+                          .key = S("k"),
+                          .version = 1,
+                          .has_value = true,
                           .data = (const uint8_t *)big,
                           .data_len = SWIM_RECORD_VALUE_MAX + 1};
     encode_one(&m, &pkt);
@@ -335,8 +360,8 @@ START_TEST(state_codec_round_trips_and_rejects)
     swim__state_packet(s, true, &pkt);
     ck_assert_int_eq(swim_packet_decode(pkt.data, pkt.len, &p, &err), 0);
     ck_assert_uint_eq(p.msgs[0].type, SWIM_MSG_STATE);
-    ck_assert_int_eq(swim_state_decode(p.msgs[0].data, p.msgs[0].data_len,
-                                       &state, &err), 0);
+    ck_assert_int_eq(
+        swim_state_decode(p.msgs[0].data, p.msgs[0].data_len, &state, &err), 0);
     ck_assert(state.join && eq(state.from, "a"));
     ck_assert_uint_eq(state.n_members, 2);
     ck_assert_uint_eq(state.n_records, 2);
@@ -437,13 +462,14 @@ START_TEST(broadcasts_replace_and_retire)
 }
 END_TEST
 
-/* ------------------------------------------------------------------ membership */
+/* ------------------------------------------------------------------ membership
+ */
 
 static void join_all_via(struct swim_sim *sim, int n)
 {
     for (int i = 1; i < n; i++) {
-        int via[2] = {0, i > 1 ? (int)(simnet_rand(&sim->net) % (uint64_t)i)
-                               : 0};
+        int via[2] = {0,
+                      i > 1 ? (int)(simnet_rand(&sim->net) % (uint64_t)i) : 0};
 
         swim_sim_join(sim, i, via, i > 1 ? 2 : 1);
     }
@@ -547,7 +573,8 @@ START_TEST(mesh_of_2000)
     swim_sim_learn_all(&sim);
     swim_sim_run(&sim, 1000);
     ck_assert_int_eq(swim_record_set(sim.nodes[owner].swim, sim.vc.now_ms,
-                                     "svc", "x", 1, &err), 0);
+                                     "svc", "x", 1, &err),
+                     0);
     swim_sim_flush(&sim, owner);
     ck_assert(swim_sim_run_until(&sim, record_everywhere, &owner, 100, 10000));
     swim_sim_crash(&sim, dead.j);
@@ -628,11 +655,13 @@ START_TEST(partition_heals_and_merges_records)
     swim_sim_run(&sim, 2000);
     simnet_partition(&sim.net, side, 5);
     /* Each side writes while the other cannot hear. */
-    ck_assert_int_eq(swim_record_set(sim.nodes[2].swim, sim.vc.now_ms, "k",
-                                     "left", 4, &err), 0);
+    ck_assert_int_eq(
+        swim_record_set(sim.nodes[2].swim, sim.vc.now_ms, "k", "left", 4, &err),
+        0);
     swim_sim_flush(&sim, 2);
     ck_assert_int_eq(swim_record_set(sim.nodes[7].swim, sim.vc.now_ms, "k",
-                                     "right", 5, &err), 0);
+                                     "right", 5, &err),
+                     0);
     swim_sim_flush(&sim, 7);
     swim_sim_run(&sim, 30000);
     ck_assert_int_eq(swim_sim_state(&sim, 0, 7), SWIM_MEMBER_DEAD);
@@ -677,8 +706,8 @@ START_TEST(leave_removes_records_at_once)
     int owner = 3;
 
     swim_sim_learn_all(&sim);
-    ck_assert_int_eq(swim_record_set(sim.nodes[3].swim, 0, "svc", "web", 3,
-                                     &err), 0);
+    ck_assert_int_eq(
+        swim_record_set(sim.nodes[3].swim, 0, "svc", "web", 3, &err), 0);
     swim_sim_flush(&sim, 3);
     ck_assert(swim_sim_run_until(&sim, record_everywhere, &owner, 50, 5000));
     swim_leave(sim.nodes[3].swim, sim.vc.now_ms);
@@ -692,8 +721,7 @@ START_TEST(leave_removes_records_at_once)
         const struct swim_record *r;
 
         if (i != 3)
-            ck_assert_uint_eq(swim_records(sim.nodes[i].swim, "node-3", &r),
-                              0);
+            ck_assert_uint_eq(swim_records(sim.nodes[i].swim, "node-3", &r), 0);
     }
     ck_assert_int_eq(t->fails[3], 0);
     swim_sim_release(&sim);
@@ -715,8 +743,8 @@ START_TEST(dead_member_records_reaped)
     cfg.reap_ms = 20000;
     t = sim_setup(&sim, 5, test_seed(), &cfg, NULL);
     swim_sim_learn_all(&sim);
-    ck_assert_int_eq(swim_record_set(sim.nodes[3].swim, 0, "svc", "web", 3,
-                                     &err), 0);
+    ck_assert_int_eq(
+        swim_record_set(sim.nodes[3].swim, 0, "svc", "web", 3, &err), 0);
     swim_sim_flush(&sim, 3);
     ck_assert(swim_sim_run_until(&sim, record_everywhere, &owner, 50, 5000));
     swim_sim_crash(&sim, 3);
@@ -728,8 +756,7 @@ START_TEST(dead_member_records_reaped)
     swim_sim_run(&sim, 12000);
     for (int i = 0; i < 5; i++)
         if (i != 3) {
-            ck_assert_uint_eq(swim_records(sim.nodes[i].swim, "node-3", &r),
-                              0);
+            ck_assert_uint_eq(swim_records(sim.nodes[i].swim, "node-3", &r), 0);
             ck_assert_int_eq(swim_sim_state(&sim, i, 3), -1);
         }
     swim_sim_release(&sim);
@@ -750,7 +777,8 @@ START_TEST(big_record_spreads_by_pull)
     swim_sim_learn_all(&sim);
     swim_sim_run(&sim, 1000);
     ck_assert_int_eq(swim_record_set(sim.nodes[1].swim, sim.vc.now_ms, "svc",
-                                     blob, sizeof(blob), &err), 0);
+                                     blob, sizeof(blob), &err),
+                     0);
     swim_sim_flush(&sim, 1);
     /*
      * The notice is gossiped like any broadcast (a member it misses gets
@@ -783,8 +811,8 @@ START_TEST(tags_update_everywhere)
     ck_assert_int_eq(t->updates, 3);
     ck_assert(swim_member_get(sim.nodes[3].swim, "node-0", &info));
     ck_assert_uint_eq(info.incarnation, 1);
-    ck_assert(swim_tags_get(info.tags, info.tags_len, "rpc_port", v,
-                            sizeof(v)));
+    ck_assert(
+        swim_tags_get(info.tags, info.tags_len, "rpc_port", v, sizeof(v)));
     ck_assert_str_eq(v, "4647");
     swim_sim_release(&sim);
     free(t);
@@ -804,8 +832,8 @@ START_TEST(restarted_member_takes_its_name_back)
     ck_assert(swim_sim_run_until(&sim, all_see, &dead, 50, 30000));
     /* A new process under the old name, incarnation back at 0. */
     swim_free(sim.nodes[2].swim);
-    sim.nodes[2].swim = swim_new(&sim.cfg, "node-2", sim.nodes[2].addr, 99,
-                                 sim.vc.now_ms);
+    sim.nodes[2].swim =
+        swim_new(&sim.cfg, "node-2", sim.nodes[2].addr, 99, sim.vc.now_ms);
     sim.nodes[2].crashed = false;
     simnet_up(&sim.net, 2);
     swim_sim_join(&sim, 2, &via, 1);
@@ -813,6 +841,139 @@ START_TEST(restarted_member_takes_its_name_back)
     ck_assert_uint_gt(swim_incarnation(sim.nodes[2].swim), 0);
     swim_sim_release(&sim);
     free(t);
+}
+END_TEST
+
+START_TEST(join_retries_until_the_seed_answers)
+{
+    struct swim_sim sim;
+    struct swim_config cfg;
+    struct tally *t;
+    int via = 0;
+
+    swim_config_default(&cfg, SWIM_PROFILE_LAN);
+    cfg.join_retry_ms = 1000;
+    cfg.join_max_attempts = 0; /* forever */
+    cfg.stream_timeout_ms = 500;
+    t = sim_setup(&sim, 2, test_seed(), &cfg, NULL);
+    simnet_down(&sim.net, 0);
+    swim_sim_join(&sim, 1, &via, 1);
+    swim_sim_run(&sim, 5000);
+    ck_assert_int_eq(t->joined_ok, 0);
+    ck_assert_int_eq(swim_sim_state(&sim, 1, 0), -1);
+    simnet_up(&sim.net, 0);
+    ck_assert(swim_sim_run_until(&sim, converged, NULL, 100, 5000));
+    ck_assert_int_eq(t->joined_ok, 1);
+    swim_sim_release(&sim);
+    free(t);
+}
+END_TEST
+
+START_TEST(join_gives_up_after_max_attempts)
+{
+    struct swim_sim sim;
+    struct swim_config cfg;
+    struct tally *t;
+    int via = 0;
+
+    swim_config_default(&cfg, SWIM_PROFILE_LAN);
+    cfg.join_retry_ms = 1000;
+    cfg.join_max_attempts = 3;
+    cfg.stream_timeout_ms = 500;
+    t = sim_setup(&sim, 2, test_seed(), &cfg, NULL);
+    simnet_down(&sim.net, 0);
+    swim_sim_join(&sim, 1, &via, 1);
+    swim_sim_run(&sim, 10000);
+    ck_assert_int_eq(t->joined_ok, 0);
+    ck_assert_int_eq(t->joined_failed, 1);
+    swim_sim_release(&sim);
+    free(t);
+}
+END_TEST
+
+/*
+ * node-2's process dies; later another process takes the name from node
+ * 5's address. Before reclaim_ms the live mesh keeps the name where it
+ * was; after, the name moves.
+ */
+START_TEST(dead_name_reclaimed_after_reclaim_time)
+{
+    struct swim_sim sim;
+    struct swim_config cfg;
+    struct tally *t;
+    struct seen dead = {2, SWIM_MEMBER_DEAD};
+    struct swim_member_info info;
+    int via = 0;
+
+    swim_config_default(&cfg, SWIM_PROFILE_LAN);
+    cfg.reclaim_ms = 20000;
+    cfg.join_max_attempts = 1;
+    t = sim_setup(&sim, 6, test_seed(), &cfg, NULL);
+    swim_sim_learn_all(&sim);
+    swim_sim_run(&sim, 1000);
+    swim_sim_crash(&sim, 2);
+    swim_sim_crash(&sim, 5);
+    ck_assert(swim_sim_run_until(&sim, all_see, &dead, 50, 30000));
+    /* The new process, at node 5's address. */
+    swim_free(sim.nodes[5].swim);
+    sim.nodes[5].swim =
+        swim_new(&cfg, "node-2", sim.nodes[5].addr, 5, sim.vc.now_ms);
+    sim.nodes[5].crashed = false;
+    simnet_up(&sim.net, 5);
+    swim_sim_join(&sim, 5, &via, 1);
+    swim_sim_run(&sim, 3000);
+    ck_assert(swim_member_get(sim.nodes[0].swim, "node-2", &info));
+    ck_assert_str_eq(info.addr, sim.nodes[2].addr);
+    ck_assert_int_eq(info.state, SWIM_MEMBER_DEAD);
+    /* It keeps trying; once the name is reclaimable the mesh takes it. */
+    for (int k = 0; k < 40; k++) {
+        swim_sim_join(&sim, 5, &via, 1);
+        swim_sim_run(&sim, 1000);
+    }
+    ck_assert(swim_member_get(sim.nodes[0].swim, "node-2", &info));
+    ck_assert_str_eq(info.addr, sim.nodes[5].addr);
+    ck_assert_int_eq(info.state, SWIM_MEMBER_ALIVE);
+    swim_sim_release(&sim);
+    free(t);
+}
+END_TEST
+
+START_TEST(profiles_validate_and_bad_knobs_are_named)
+{
+    struct swim_config cfg;
+    struct err err = ERR_INIT;
+
+    for (int p = SWIM_PROFILE_LAN; p <= SWIM_PROFILE_LOCAL; p++) {
+        swim_config_default(&cfg, (enum swim_profile)p);
+        ck_assert_int_eq(swim_config_validate(&cfg, &err), 0);
+    }
+    swim_config_default(&cfg, SWIM_PROFILE_LAN);
+    cfg.probe_timeout_ms = cfg.probe_interval_ms;
+    ck_assert_int_eq(swim_config_validate(&cfg, &err), ERR_INVALID);
+    ck_assert(strstr(err.msg, "probe_timeout") != NULL);
+    swim_config_default(&cfg, SWIM_PROFILE_LAN);
+    cfg.packet_size = 100;
+    ck_assert_int_eq(swim_config_validate(&cfg, &err), ERR_INVALID);
+    ck_assert(strstr(err.msg, "packet_size") != NULL);
+}
+END_TEST
+
+START_TEST(bad_tags_are_refused)
+{
+    struct swim_config cfg;
+    struct swim *s;
+    struct err err = ERR_INIT;
+    char big[SWIM_TAG_VALUE_MAX + 2];
+    struct swim_tag tag = {"role", big};
+
+    memset(big, 'v', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    swim_config_default(&cfg, SWIM_PROFILE_LAN);
+    s = swim_new(&cfg, "a", "10.0.0.1:1", 1, 0);
+    ck_assert_int_eq(swim_set_tags(s, 0, &tag, 1, &err), ERR_INVALID);
+    ck_assert(strstr(err.msg, "role") != NULL);
+    ck_assert_uint_eq(swim_incarnation(s), 0);
+    swim_free(s);
 }
 END_TEST
 
@@ -836,7 +997,8 @@ START_TEST(same_seed_same_run)
 }
 END_TEST
 
-/* ------------------------------------------------------------------ lifeguard */
+/* ------------------------------------------------------------------ lifeguard
+ */
 
 /*
  * False "dead" declarations (FAIL events about members that never
@@ -883,9 +1045,10 @@ START_TEST(lifeguard_cuts_false_positives)
         on += false_positives(true, l, test_seed() + k);
         off += false_positives(false, l, test_seed() + k);
     }
-    printf("# loss %.0f%% with slow members: false positives with "
-           "Lifeguard %d, without %d\n",
-           l * 100, on, off);
+    printf(
+        "# loss %.0f%% with slow members: false positives with "
+        "Lifeguard %d, without %d\n",
+        l * 100, on, off);
     ck_assert_msg(on * 4 < off, "loss %.0f%%: Lifeguard %d vs %d without",
                   l * 100, on, off);
 }
@@ -919,6 +1082,11 @@ static Suite *swim_suite(void)
     tcase_add_test(mem, big_record_spreads_by_pull);
     tcase_add_test(mem, tags_update_everywhere);
     tcase_add_test(mem, restarted_member_takes_its_name_back);
+    tcase_add_test(mem, join_retries_until_the_seed_answers);
+    tcase_add_test(mem, join_gives_up_after_max_attempts);
+    tcase_add_test(mem, dead_name_reclaimed_after_reclaim_time);
+    tcase_add_test(codec, profiles_validate_and_bad_knobs_are_named);
+    tcase_add_test(codec, bad_tags_are_refused);
     tcase_add_test(mem, same_seed_same_run);
     suite_add_tcase(s, mem);
     tcase_set_timeout(big, 120);
