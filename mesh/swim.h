@@ -34,6 +34,22 @@
  *     stream exchange of the full state repairs what gossip missed, and
  *     joining is a push/pull with each given address.
  *
+ * Caravan's additions, which let the LAN profile probe 2.5 times as often
+ * as memberlist's (kill -9 found in ~2.3 s at 5 members against ~5.8 s
+ * with Serf's timings in the same simulation) with no more false
+ * positives (tests/bench/bench_swim.c measures both):
+ *   - the buddy suspicion rides on every packet to the suspect (acks of
+ *     its pings, gossip), not only on our probes;
+ *   - a suspect answers an accusation of an incarnation it already
+ *     refuted by sending its alive message straight to the accuser (who
+ *     missed the refutation), and sends every refutation to the accuser
+ *     as well as to gossip;
+ *   - the local health factor (score + 1) also stretches the suspicion
+ *     timeouts a member runs: a member that is losing packets gives
+ *     suspects more time, a healthy one declares a crash at once;
+ *   - a suspicion of a newer incarnation restarts the timer (it is a new
+ *     suspicion), and confirmations travel under the confirmer's name.
+ *
  * States: ALIVE -> SUSPECT -> DEAD, SUSPECT -> ALIVE (refuted), any -> LEFT
  * (graceful leave). DEAD and LEFT members stay in the table (so a late
  * message cannot resurrect them) until reap_ms; their name may be taken by
@@ -68,9 +84,23 @@
  *         out.deadline_ms) to swim_stream_done(out.stream_id);
  *       SWIM_OUT_EVENT: tell the upper layers (out.event).
  *
+ * Calling swim_tick() early or twice is harmless. Outputs queue up until
+ * polled; poll after every call. The core is not thread-safe: one loop
+ * thread owns it.
+ *
+ * Events, per member (SWIM_EVENT_*): JOIN when it first appears or comes
+ * back from DEAD/LEFT (with a higher incarnation, or at a new address
+ * after reclaim_ms); UPDATE when a live member's tags or address change;
+ * SUSPECT, ALIVE (refuted), FAIL (dead), LEAVE; REAP when forgotten;
+ * RECORDS whenever the member's records change (also for the local
+ * member after swim_record_set()); JOINED once per swim_join() address.
+ * swim_learn() members raise no event.
+ *
  * Addresses are strings "ip:port" the core only compares and hands back.
  * Every input of bytes may be garbage: it is bounded, rejected with a
- * counted error (swim_stats) and never trusted.
+ * counted error (swim_stats) and never trusted. The transport still
+ * bounds its stream frames (a push/pull state holds every member and
+ * their records; tens of MiB for a large mesh with big records).
  */
 #ifndef CARAVAN_MESH_SWIM_H
 #define CARAVAN_MESH_SWIM_H

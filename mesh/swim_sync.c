@@ -56,16 +56,35 @@ static void broadcast_record(struct swim *s,
  * and lost our counter. Jump past it and publish what we hold now, so our
  * current set wins everywhere.
  */
+static bool same_value(const struct record *rec, const struct swim_msg *msg)
+{
+    if (rec->value == NULL || !msg->has_value)
+        return rec->value == NULL && !msg->has_value;
+    return rec->len == msg->data_len &&
+           (rec->len == 0 || memcmp(rec->value, msg->data, rec->len) == 0);
+}
+
 static void reassert_record(struct swim *s,
                             uint64_t now_ms,
                             const struct swim_msg *msg)
 {
     struct records *r = &s->self->records;
     struct record *rec = swim__records_find(r, msg->key.p, msg->key.len);
-    uint64_t v = (msg->version > r->version ? msg->version : r->version) + 1;
+    uint64_t v;
 
-    if (rec != NULL && rec->version > msg->version)
+    /* Never hand out a version someone has already seen. */
+    if (msg->version > r->version)
+        r->version = msg->version;
+    if (rec != NULL && rec->version >= msg->version &&
+        (rec->version > msg->version || same_value(rec, msg)))
+        return; /* they are behind us, or agree */
+    if (rec != NULL && same_value(rec, msg)) {
+        rec->version = msg->version; /* agree: take their number */
         return;
+    }
+    if (rec == NULL && !msg->has_value)
+        return; /* deleted, as we hold it */
+    v = r->version + 1;
     if (rec != NULL && rec->value != NULL) {
         uint8_t *copy = xmalloc(rec->len > 0 ? rec->len : 1);
 

@@ -18,6 +18,14 @@
 #include "tests/harness/test.h"
 #include "tests/mesh/swim_sim.h"
 
+static uint64_t swim_records_version(const struct swim *s)
+{
+    struct swim_member_info info;
+
+    swim_member_at(s, 0, &info);
+    return info.records_version;
+}
+
 /* ------------------------------------------------------------------ events */
 
 #define MAX_NODES 2048
@@ -819,15 +827,44 @@ START_TEST(tags_update_everywhere)
 }
 END_TEST
 
+static bool node2_has_new_record(struct swim_sim *sim, void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < sim->n; i++) {
+        const struct swim_record *r;
+        size_t n = swim_records(sim->nodes[i].swim, "node-2", &r);
+
+        if (i != 2 &&
+            (n != 1 || r[0].len != 3 || memcmp(r[0].value, "new", 3) != 0))
+            return false;
+    }
+    return true;
+}
+
+/*
+ * A crashed member restarts with the same name and address, its
+ * incarnation and its record versions back at 0: it out-votes what the
+ * mesh remembers of it, and its new records win over its old ones.
+ */
 START_TEST(restarted_member_takes_its_name_back)
 {
     struct swim_sim sim;
     struct tally *t = sim_setup(&sim, 4, test_seed(), NULL, NULL);
     struct seen dead = {2, SWIM_MEMBER_DEAD};
-    int via = 0;
+    struct err err = ERR_INIT;
+    int via = 0, owner = 2;
+    uint64_t version;
 
     swim_sim_learn_all(&sim);
     swim_sim_run(&sim, 1000);
+    ck_assert_int_eq(swim_record_set(sim.nodes[2].swim, sim.vc.now_ms, "svc",
+                                     "old", 3, &err),
+                     0);
+    ck_assert_int_eq(swim_record_set(sim.nodes[2].swim, sim.vc.now_ms, "svc",
+                                     "old", 3, &err),
+                     0);
+    swim_sim_flush(&sim, 2);
+    ck_assert(swim_sim_run_until(&sim, record_everywhere, &owner, 50, 40000));
     swim_sim_crash(&sim, 2);
     ck_assert(swim_sim_run_until(&sim, all_see, &dead, 50, 30000));
     /* A new process under the old name, incarnation back at 0. */
@@ -836,9 +873,18 @@ START_TEST(restarted_member_takes_its_name_back)
         swim_new(&sim.cfg, "node-2", sim.nodes[2].addr, 99, sim.vc.now_ms);
     sim.nodes[2].crashed = false;
     simnet_up(&sim.net, 2);
+    ck_assert_int_eq(swim_record_set(sim.nodes[2].swim, sim.vc.now_ms, "svc",
+                                     "new", 3, &err),
+                     0);
+    swim_sim_flush(&sim, 2);
     swim_sim_join(&sim, 2, &via, 1);
     ck_assert(swim_sim_run_until(&sim, converged, NULL, 50, 30000));
     ck_assert_uint_gt(swim_incarnation(sim.nodes[2].swim), 0);
+    ck_assert(swim_sim_run_until(&sim, node2_has_new_record, NULL, 50, 60000));
+    /* Agreement reached, versions stop moving. */
+    version = swim_records_version(sim.nodes[2].swim);
+    swim_sim_run(&sim, 60000);
+    ck_assert_uint_eq(swim_records_version(sim.nodes[2].swim), version);
     swim_sim_release(&sim);
     free(t);
 }
