@@ -244,6 +244,15 @@ void swim__broadcast_msg(struct swim *s,
 {
     buf_reset(&s->scratch);
     swim_msg_encode(msg, &s->scratch);
+    /*
+     * A message no packet can carry would wait in the queue for ever
+     * (a peer with a larger packet_size sent it): push/pull carries it.
+     */
+    if (s->scratch.len + swim_packet_header_size(UINT16_MAX) >
+        s->cfg.packet_size) {
+        s->stats.too_big++;
+        return;
+    }
     swim__bq_push(&s->bq, key, &s->scratch);
 }
 
@@ -687,6 +696,15 @@ int swim_set_tags(struct swim *s,
         if (err != NULL)
             err->code = ERR_INVALID;
         return ERR_INVALID;
+    }
+    /* Our alive message must fit a packet with room for a ping. */
+    if (b.len + SWIM_NAME_MAX + SWIM_ADDR_MAX + 64 > s->cfg.packet_size) {
+        rc = err_set(err, ERR_INVALID,
+                     "tags: %zu bytes encoded, over what a %zu-byte packet "
+                     "carries",
+                     b.len, s->cfg.packet_size);
+        buf_release(&b);
+        return rc;
     }
     set_tags(s->self, (const uint8_t *)b.data, b.len);
     buf_release(&b);

@@ -247,6 +247,7 @@ struct swim_stats
     uint64_t probes, probes_failed, indirect_probes, nacks_in;
     uint64_t refutes;
     uint64_t suspicions; /* members we ourselves accused */
+    uint64_t too_big;    /* broadcasts no packet could carry: not queued */
 };
 
 struct swim_tag
@@ -333,7 +334,9 @@ bool swim_poll(struct swim *s, struct swim_output *out);
 
 /*
  * Replaces the local member's tags (n pairs; keys unique) and broadcasts
- * them with a new incarnation. ERR_INVALID when a bound is exceeded.
+ * them with a new incarnation. ERR_INVALID when a bound is exceeded or
+ * the encoded tags leave no room in a packet (about packet_size - 256
+ * bytes).
  */
 int swim_set_tags(struct swim *s,
                   uint64_t now_ms,

@@ -140,6 +140,11 @@ void swim__on_recnote(struct swim *s,
     m->pull_version = msg->version;
     swim__bcast_key("n:", m->name, NULL, key, sizeof(key));
     swim__broadcast_msg(s, key, msg);
+    /* One pull at a time per owner, whatever notices keep coming. */
+    for (size_t i = 0; i < s->n_streams; i++)
+        if (s->streams[i].kind == STREAM_PUSH_PULL &&
+            strcmp(s->streams[i].addr, m->addr) == 0)
+            return;
     swim__push_pull(s, now_ms, m->addr, STREAM_PUSH_PULL, 0);
 }
 

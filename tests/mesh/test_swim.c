@@ -1018,6 +1018,14 @@ START_TEST(bad_tags_are_refused)
     s = swim_new(&cfg, "a", "10.0.0.1:1", 1, 0);
     ck_assert_int_eq(swim_set_tags(s, 0, &tag, 1, &err), ERR_INVALID);
     ck_assert(strstr(err.msg, "role") != NULL);
+    /* Within every bound, but the alive message would not fit a packet. */
+    big[SWIM_TAG_VALUE_MAX] = '\0';
+    {
+        struct swim_tag three[3] = {{"a", big}, {"b", big}, {"c", big}};
+
+        ck_assert_int_eq(swim_set_tags(s, 0, three, 3, &err), ERR_INVALID);
+        ck_assert(strstr(err.msg, "packet") != NULL);
+    }
     ck_assert_uint_eq(swim_incarnation(s), 0);
     swim_free(s);
 }
