@@ -705,6 +705,49 @@ START_TEST(slow_member_refutes)
 }
 END_TEST
 
+/* Past every limit (a 60 s stall), a stalled member is declared dead. */
+START_TEST(member_stalled_too_long_is_declared_dead)
+{
+    struct swim_sim sim;
+    struct tally *t = sim_setup(&sim, 5, test_seed(), NULL, NULL);
+    struct seen dead = {2, SWIM_MEMBER_DEAD};
+    struct seen alive = {2, SWIM_MEMBER_ALIVE};
+
+    swim_sim_learn_all(&sim);
+    swim_sim_run(&sim, 3000);
+    swim_sim_stall(&sim, 2);
+    ck_assert(swim_sim_run_until(&sim, all_see, &dead, 100, 60000));
+    /* When its loop runs again it learns it was declared dead, and rejoins. */
+    swim_sim_resume(&sim, 2);
+    ck_assert(swim_sim_run_until(&sim, all_see, &alive, 100, 60000));
+    ck_assert_uint_gt(swim_incarnation(sim.nodes[2].swim), 0);
+    swim_sim_release(&sim);
+    free(t);
+}
+END_TEST
+
+START_TEST(wan_profile_detects_a_crash)
+{
+    struct swim_sim sim;
+    struct swim_config cfg;
+    struct simnet_config net = {40, 20, 0.01, 0.0};
+    struct tally *t;
+    struct seen dead = {1, SWIM_MEMBER_DEAD};
+
+    swim_config_default(&cfg, SWIM_PROFILE_WAN);
+    t = sim_setup(&sim, 6, test_seed(), &cfg, &net);
+    swim_sim_learn_all(&sim);
+    swim_sim_run(&sim, 20000);
+    swim_sim_crash(&sim, 1);
+    ck_assert(swim_sim_run_until(&sim, all_see, &dead, 500, 300000));
+    for (int j = 0; j < 6; j++)
+        if (j != 1)
+            ck_assert_int_eq(t->fails[j], 0);
+    swim_sim_release(&sim);
+    free(t);
+}
+END_TEST
+
 START_TEST(leave_removes_records_at_once)
 {
     struct swim_sim sim;
@@ -1131,6 +1174,8 @@ static Suite *swim_suite(void)
     tcase_add_test(mem, silent_member_suspected_then_dead);
     tcase_add_test(mem, partition_heals_and_merges_records);
     tcase_add_test(mem, slow_member_refutes);
+    tcase_add_test(mem, member_stalled_too_long_is_declared_dead);
+    tcase_add_test(mem, wan_profile_detects_a_crash);
     tcase_add_test(mem, leave_removes_records_at_once);
     tcase_add_test(mem, dead_member_records_reaped);
     tcase_add_test(mem, big_record_spreads_by_pull);
