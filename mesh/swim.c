@@ -387,9 +387,15 @@ void swim__on_alive(struct swim *s, uint64_t now_ms, const struct swim_msg *msg)
     bool moved = false, tags_changed;
 
     if (m == s->self) {
-        /* Our own news coming back, or news of an older us: out-vote it. */
-        if (!s->leaving && (msg->incarnation > m->incarnation ||
-                            !swim__str_eq(m->addr, msg->addr)))
+        /*
+         * Another process claims our name elsewhere: out-voting it would
+         * start an incarnation war, and the mesh already refuses to move
+         * a live name. Count it for the operator.
+         */
+        if (!swim__str_eq(m->addr, msg->addr))
+            s->stats.conflicts++;
+        /* News of an older us (we restarted): out-vote it. */
+        else if (!s->leaving && msg->incarnation > m->incarnation)
             refute(s, msg->incarnation, msg->from);
         return;
     }

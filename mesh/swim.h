@@ -248,6 +248,7 @@ struct swim_stats
     uint64_t refutes;
     uint64_t suspicions; /* members we ourselves accused */
     uint64_t too_big;    /* broadcasts no packet could carry: not queued */
+    uint64_t conflicts;  /* alive messages giving our name another address */
 };
 
 struct swim_tag

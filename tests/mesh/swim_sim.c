@@ -168,6 +168,8 @@ void swim_sim_flush(struct swim_sim *sim, int i)
         switch (o.kind) {
         case SWIM_OUT_PACKET:
             sim->packets++;
+            if (o.len > sim->max_packet)
+                sim->max_packet = o.len;
             to = addr_node(sim, o.addr);
             if (to >= 0)
                 simnet_send(&sim->net, i, to, o.data, o.len);

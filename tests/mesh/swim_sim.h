@@ -53,6 +53,7 @@ struct swim_sim
     swim_sim_event_cb *on_event;
     void *ctx;
     uint64_t packets; /* datagrams sent by every core */
+    size_t max_packet; /* the largest datagram, bytes */
     uint64_t streams;
 };
 

@@ -495,6 +495,14 @@ static void join_converges(int n, uint64_t max_ms)
     ck_assert_int_ge(t->joined_ok, n - 1);
     for (int j = 0; j < n; j++)
         ck_assert_int_eq(t->fails[j], 0);
+    /* Compound packets, filled but never past the safe payload. */
+    ck_assert_uint_le(sim.max_packet, sim.cfg.packet_size);
+    if (n >= 50) {
+        const struct swim_stats *st = swim_stats(sim.nodes[0].swim);
+
+        ck_assert_uint_gt(sim.max_packet, sim.cfg.packet_size * 3 / 4);
+        ck_assert_uint_gt(st->msgs_out, st->packets_out * 2);
+    }
     swim_sim_release(&sim);
     free(t);
 }
@@ -1027,6 +1035,36 @@ START_TEST(dead_name_reclaimed_after_reclaim_time)
 }
 END_TEST
 
+/*
+ * A second live process claims node-1's name from node 3's address: the
+ * mesh keeps the name where it lives, and nobody starts an incarnation
+ * war over it.
+ */
+START_TEST(name_conflict_keeps_the_live_holder)
+{
+    struct swim_sim sim;
+    struct tally *t = sim_setup(&sim, 4, test_seed(), NULL, NULL);
+    struct swim_member_info info;
+    int via = 0;
+
+    swim_sim_learn_all(&sim);
+    swim_sim_run(&sim, 1000);
+    swim_free(sim.nodes[3].swim);
+    sim.nodes[3].swim =
+        swim_new(&sim.cfg, "node-1", sim.nodes[3].addr, 3, sim.vc.now_ms);
+    swim_sim_join(&sim, 3, &via, 1);
+    swim_sim_run(&sim, 60000);
+    ck_assert(swim_member_get(sim.nodes[0].swim, "node-1", &info));
+    ck_assert_str_eq(info.addr, sim.nodes[1].addr);
+    ck_assert_int_eq(info.state, SWIM_MEMBER_ALIVE);
+    ck_assert_uint_le(swim_incarnation(sim.nodes[1].swim), 2);
+    ck_assert_uint_le(swim_incarnation(sim.nodes[3].swim), 2);
+    ck_assert_uint_gt(swim_stats(sim.nodes[3].swim)->conflicts, 0);
+    swim_sim_release(&sim);
+    free(t);
+}
+END_TEST
+
 START_TEST(profiles_validate_and_bad_knobs_are_named)
 {
     struct swim_config cfg;
@@ -1184,6 +1222,7 @@ static Suite *swim_suite(void)
     tcase_add_test(mem, join_retries_until_the_seed_answers);
     tcase_add_test(mem, join_gives_up_after_max_attempts);
     tcase_add_test(mem, dead_name_reclaimed_after_reclaim_time);
+    tcase_add_test(mem, name_conflict_keeps_the_live_holder);
     tcase_add_test(codec, profiles_validate_and_bad_knobs_are_named);
     tcase_add_test(codec, bad_tags_are_refused);
     tcase_add_test(mem, same_seed_same_run);
