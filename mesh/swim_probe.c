@@ -456,6 +456,12 @@ static void join_result(struct swim *s, uint64_t now_ms, size_t i, int rc)
 
 /* ------------------------------------------------------------------ receive */
 
+/* A ping for a former holder of our address is not ours to ack. */
+static bool is_for_us(const struct swim *s, const struct swim_msg *ping)
+{
+    return ping->name.len == 0 || swim__str_eq(s->self->name, ping->name);
+}
+
 static void handle_msg(struct swim *s,
                        uint64_t now_ms,
                        const char *from_addr,
@@ -463,10 +469,7 @@ static void handle_msg(struct swim *s,
 {
     switch (m->type) {
     case SWIM_MSG_PING:
-        /* A ping for a former holder of our address is not ours to ack. */
-        if (m->name.len == 0 ||
-            (m->name.len == strlen(s->self->name) &&
-             memcmp(m->name.p, s->self->name, m->name.len) == 0))
+        if (is_for_us(s, m))
             reply_seq(s, from_addr, SWIM_MSG_ACK, m->seq,
                       swim__find(s, m->from.p, m->from.len));
         break;
@@ -567,7 +570,11 @@ int swim_stream_serve(struct swim *s,
     if (rc == 0 && p.n != 1)
         rc = err_set(err, ERR_MALFORMED, "swim stream: %u messages, want one",
                      p.n);
-    if (rc == 0 && p.msgs[0].type == SWIM_MSG_PING) {
+    if (rc == 0 && p.msgs[0].type == SWIM_MSG_PING &&
+        !is_for_us(s, &p.msgs[0])) {
+        rc = err_set(err, ERR_INVALID, "swim stream: ping for \"%.*s\"",
+                     (int)p.msgs[0].name.len, p.msgs[0].name.p);
+    } else if (rc == 0 && p.msgs[0].type == SWIM_MSG_PING) {
         struct swim_msg ack;
         struct buf b = BUF_INIT;
 
