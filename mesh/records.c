@@ -95,8 +95,7 @@ int swim__records_apply(struct records *r,
         return ERR_TOO_BIG;
     if (!found) {
         XGROW(r->items, r->cap, r->n + 1);
-        memmove(&r->items[i + 1], &r->items[i],
-                (r->n - i) * sizeof(*r->items));
+        memmove(&r->items[i + 1], &r->items[i], (r->n - i) * sizeof(*r->items));
         r->n++;
         memset(&r->items[i], 0, sizeof(r->items[i]));
         r->items[i].key = xstrndup(key, key_len);

@@ -14,6 +14,13 @@
  * has to refute suspicions of itself, is probably the slow one; it scales
  * its own probe interval and timeout by (score + 1) so it accuses others
  * less while it is unhealthy.
+ *
+ * Caravan extension: the same factor stretches the suspicion timeouts a
+ * member runs. Under heavy loss every member's score rises, so suspects
+ * get longer to refute exactly when refutations are likely to be lost,
+ * while a crash in a healthy mesh (score 0: the relays' nacks all arrive)
+ * is declared as fast as before. This is what lets the LAN profile probe
+ * twice as often as memberlist's without more false positives.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -22,7 +29,8 @@
 #include "lib/alloc.h"
 #include "mesh/swim_int.h"
 
-/* ------------------------------------------------------------------ suspicion */
+/* ------------------------------------------------------------------ suspicion
+ */
 
 uint64_t swim__suspicion_min(uint32_t mult, size_t n, uint64_t interval_ms)
 {
@@ -62,8 +70,7 @@ struct suspicion *swim__suspicion_new(uint64_t now_ms,
     s->from = xcalloc((size_t)k + 1, sizeof(*s->from));
     s->from[0] = xstrndup(from, from_len);
     s->n_from = 1;
-    s->deadline_ms =
-        now_ms + swim__suspicion_timeout(s->min_ms, s->max_ms, k, 0);
+    s->timeout_ms = swim__suspicion_timeout(s->min_ms, s->max_ms, k, 0);
     return s;
 }
 
@@ -90,12 +97,19 @@ bool swim__suspicion_confirm(struct suspicion *s,
             return false;
     s->from[s->n_from++] = xstrndup(from, from_len);
     s->n_confirm++;
-    s->deadline_ms = s->start_ms + swim__suspicion_timeout(s->min_ms, s->max_ms,
-                                                           s->k, s->n_confirm);
+    s->timeout_ms =
+        swim__suspicion_timeout(s->min_ms, s->max_ms, s->k, s->n_confirm);
     return true;
 }
 
-/* ------------------------------------------------------------------ awareness */
+uint64_t swim__suspicion_deadline(const struct suspicion *s,
+                                  const struct awareness *a)
+{
+    return s->start_ms + swim__awareness_scale(a, s->timeout_ms);
+}
+
+/* ------------------------------------------------------------------ awareness
+ */
 
 void swim__awareness_apply(struct awareness *a, int delta)
 {

@@ -31,120 +31,6 @@
 #include "mesh/swim_codec.h"
 #include "mesh/swim_int.h"
 
-/* ------------------------------------------------------------------ config */
-
-void swim_config_default(struct swim_config *cfg, enum swim_profile profile)
-{
-    memset(cfg, 0, sizeof(*cfg));
-    /*
-     * LAN: twice memberlist's probe rate with a shorter probe timeout (a
-     * LAN round trip is well under 200 ms) and gossip; Lifeguard's
-     * dynamic suspicion keeps false positives down while the faster
-     * period halves detection time (measured by bench_swim).
-     */
-    cfg->probe_interval_ms = 500;
-    cfg->probe_timeout_ms = 200;
-    cfg->indirect_checks = 3;
-    cfg->tcp_fallback = true;
-    cfg->gossip_interval_ms = 100;
-    cfg->gossip_nodes = 3;
-    cfg->gossip_to_dead_ms = 30000;
-    cfg->suspicion_mult = 4;
-    cfg->suspicion_max_mult = 6;
-    cfg->retransmit_mult = 4;
-    cfg->push_pull_interval_ms = 30000;
-    cfg->reconnect_interval_ms = 30000;
-    cfg->stream_timeout_ms = 10000;
-    cfg->join_retry_ms = 2000;
-    cfg->join_max_attempts = 5;
-    cfg->reclaim_ms = 30000;
-    cfg->reap_ms = 24ULL * 3600 * 1000;
-    cfg->tombstone_ttl_ms = 24ULL * 3600 * 1000;
-    cfg->awareness_max_mult = 8;
-    cfg->packet_size = 1400;
-    cfg->lifeguard = true;
-    switch (profile) {
-    case SWIM_PROFILE_LAN:
-        break;
-    case SWIM_PROFILE_WAN:
-        cfg->probe_interval_ms = 5000;
-        cfg->probe_timeout_ms = 3000;
-        cfg->gossip_interval_ms = 500;
-        cfg->gossip_nodes = 4;
-        cfg->gossip_to_dead_ms = 60000;
-        cfg->suspicion_mult = 6;
-        cfg->push_pull_interval_ms = 60000;
-        cfg->reconnect_interval_ms = 60000;
-        cfg->stream_timeout_ms = 30000;
-        cfg->join_retry_ms = 5000;
-        break;
-    case SWIM_PROFILE_LOCAL:
-        cfg->probe_interval_ms = 1000;
-        cfg->probe_timeout_ms = 200;
-        cfg->indirect_checks = 1;
-        cfg->gossip_interval_ms = 100;
-        cfg->gossip_to_dead_ms = 15000;
-        cfg->suspicion_mult = 3;
-        cfg->retransmit_mult = 2;
-        cfg->push_pull_interval_ms = 15000;
-        cfg->stream_timeout_ms = 1000;
-        cfg->join_retry_ms = 500;
-        break;
-    }
-}
-
-int swim_config_validate(const struct swim_config *cfg, struct err *err)
-{
-    if (cfg->probe_interval_ms == 0)
-        return err_set(err, ERR_INVALID, "swim: probe_interval must be > 0");
-    if (cfg->probe_timeout_ms == 0 ||
-        cfg->probe_timeout_ms >= cfg->probe_interval_ms)
-        return err_set(err, ERR_INVALID,
-                       "swim: probe_timeout must be > 0 and below "
-                       "probe_interval");
-    if (cfg->gossip_interval_ms == 0)
-        return err_set(err, ERR_INVALID, "swim: gossip_interval must be > 0");
-    if (cfg->suspicion_mult == 0 || cfg->suspicion_max_mult == 0)
-        return err_set(err, ERR_INVALID,
-                       "swim: suspicion multipliers must be > 0");
-    if (cfg->retransmit_mult == 0)
-        return err_set(err, ERR_INVALID, "swim: retransmit_mult must be > 0");
-    if (cfg->awareness_max_mult == 0 || cfg->awareness_max_mult > 64)
-        return err_set(err, ERR_INVALID,
-                       "swim: awareness_max_mult must be in 1..64");
-    if (cfg->packet_size < 512 || cfg->packet_size > 65000)
-        return err_set(err, ERR_INVALID,
-                       "swim: packet_size must be in 512..65000 bytes");
-    if (cfg->stream_timeout_ms == 0 || cfg->join_retry_ms == 0)
-        return err_set(err, ERR_INVALID,
-                       "swim: stream_timeout and join_retry must be > 0");
-    return 0;
-}
-
-const char *swim_member_state_str(enum swim_member_state st)
-{
-    switch (st) {
-    case SWIM_MEMBER_ALIVE:
-        return "alive";
-    case SWIM_MEMBER_SUSPECT:
-        return "suspect";
-    case SWIM_MEMBER_DEAD:
-        return "dead";
-    case SWIM_MEMBER_LEFT:
-        return "left";
-    }
-    return "unknown";
-}
-
-const char *swim_event_kind_str(enum swim_event_kind k)
-{
-    static const char *names[] = {"join", "update", "suspect", "alive", "fail",
-                                  "leave", "reap", "records", "joined"};
-
-    return (unsigned)k < sizeof(names) / sizeof(names[0]) ? names[k]
-                                                          : "unknown";
-}
-
 /* ------------------------------------------------------------------ outputs */
 
 static struct out_item *out_push(struct swim *s)
@@ -222,9 +108,9 @@ void swim__send(struct swim *s,
         size_t room = s->cfg.packet_size - swim_packet_header_size(UINT16_MAX);
 
         if (body.len < room)
-            n += swim__bq_fill(&s->bq, swim__retransmit_limit(s),
-                               room - body.len, SWIM_PACKET_MSGS_MAX - n,
-                               &body);
+            n +=
+                swim__bq_fill(&s->bq, swim__retransmit_limit(s),
+                              room - body.len, SWIM_PACKET_MSGS_MAX - n, &body);
     }
     if (n == 0) {
         buf_release(&body);
@@ -269,18 +155,6 @@ void swim__send_stream(struct swim *s,
 }
 
 /* ------------------------------------------------------------------ table */
-
-static struct swim_str sstr(const char *p)
-{
-    struct swim_str r = {p, (uint32_t)strlen(p)};
-
-    return r;
-}
-
-static bool str_eq(const char *a, struct swim_str b)
-{
-    return strlen(a) == b.len && memcmp(a, b.p, b.len) == 0;
-}
 
 struct member *swim__find(const struct swim *s, const char *name, size_t len)
 {
@@ -349,15 +223,14 @@ static void member_remove(struct swim *s, struct member *m)
     member_free(m);
 }
 
-static bool is_gone(const struct member *m)
-{
-    return m->state == SWIM_MEMBER_DEAD || m->state == SWIM_MEMBER_LEFT;
-}
+/* ------------------------------------------------------------------ broadcasts
+ */
 
-/* ------------------------------------------------------------------ broadcasts */
-
-static void bcast_key(const char *prefix, const char *name, const char *key,
-                      char *out, size_t size)
+void swim__bcast_key(const char *prefix,
+                     const char *name,
+                     const char *key,
+                     char *out,
+                     size_t size)
 {
     if (key != NULL)
         snprintf(out, size, "%s%s\x1f%s", prefix, name, key);
@@ -365,35 +238,80 @@ static void bcast_key(const char *prefix, const char *name, const char *key,
         snprintf(out, size, "%s%s", prefix, name);
 }
 
-static void broadcast_msg(struct swim *s, const char *key,
-                          const struct swim_msg *msg)
+void swim__broadcast_msg(struct swim *s,
+                         const char *key,
+                         const struct swim_msg *msg)
 {
     buf_reset(&s->scratch);
     swim_msg_encode(msg, &s->scratch);
+    /*
+     * A message no packet can carry would wait in the queue for ever
+     * (a peer with a larger packet_size sent it): push/pull carries it.
+     */
+    if (s->scratch.len + swim_packet_header_size(UINT16_MAX) >
+        s->cfg.packet_size) {
+        s->stats.too_big++;
+        return;
+    }
     swim__bq_push(&s->bq, key, &s->scratch);
 }
 
-static void broadcast_member(struct swim *s, const struct member *m,
-                             enum swim_msg_type type, const char *from)
+static void broadcast_member(struct swim *s,
+                             const struct member *m,
+                             enum swim_msg_type type,
+                             const char *from)
 {
     struct swim_msg msg;
     char key[SWIM_NAME_MAX + 8];
 
     memset(&msg, 0, sizeof(msg));
     msg.type = type;
-    msg.name = sstr(m->name);
-    msg.addr = sstr(m->addr);
+    msg.name = swim__sstr(m->name);
+    msg.addr = swim__sstr(m->addr);
     msg.incarnation = m->incarnation;
     msg.data = m->tags;
     msg.data_len = (uint32_t)m->tags_len;
     if (from != NULL)
-        msg.from = sstr(from);
+        msg.from = swim__sstr(from);
     /* One slot per member: a newer state replaces what is queued. */
-    bcast_key("m:", m->name, NULL, key, sizeof(key));
-    broadcast_msg(s, key, &msg);
+    swim__bcast_key("m:", m->name, NULL, key, sizeof(key));
+    swim__broadcast_msg(s, key, &msg);
 }
 
-static void refute(struct swim *s, uint32_t accused_inc)
+/*
+ * "Refutes it by incrementing its incarnation number and broadcasting an
+ * alive message" (SWIM §4.2). The accuser also gets the refutation at
+ * once, in its own packet: it is the one whose timer runs, and gossip
+ * alone may take rounds to reach it under loss.
+ */
+/* Sends our current alive message straight to the member named by. */
+static void tell_alive(struct swim *s, struct swim_str by)
+{
+    struct member *to = swim__find(s, by.p, by.len);
+    struct swim_msg msg;
+    struct buf b = BUF_INIT;
+
+    if (to == NULL || to == s->self || swim__is_gone(to))
+        return;
+    memset(&msg, 0, sizeof(msg));
+    msg.type = SWIM_MSG_ALIVE;
+    msg.name = swim__sstr(s->self->name);
+    msg.addr = swim__sstr(s->self->addr);
+    msg.incarnation = s->self->incarnation;
+    msg.data = s->self->tags;
+    msg.data_len = (uint32_t)s->self->tags_len;
+    swim_msg_encode(&msg, &b);
+    swim__send(s, to->addr, &b, 1, false);
+    buf_release(&b);
+}
+
+/*
+ * "Refutes it by incrementing its incarnation number and broadcasting an
+ * alive message" (SWIM §4.2). The accuser also gets the refutation at
+ * once, in its own packet: it is the one whose timer runs, and gossip
+ * alone may take rounds to reach it under loss.
+ */
+static void refute(struct swim *s, uint32_t accused_inc, struct swim_str by)
 {
     if (accused_inc >= s->self->incarnation)
         s->self->incarnation = accused_inc + 1;
@@ -401,9 +319,22 @@ static void refute(struct swim *s, uint32_t accused_inc)
     if (s->cfg.lifeguard)
         swim__awareness_apply(&s->awareness, 1);
     broadcast_member(s, s->self, SWIM_MSG_ALIVE, NULL);
+    tell_alive(s, by);
 }
 
-/* ------------------------------------------------------------------ state changes */
+/*
+ * An accusation of an incarnation we already refuted: its sender missed
+ * the refutation (every copy of the gossip lost), and its timer still
+ * runs. Plain SWIM ignores it; we answer the sender directly, which the
+ * buddy system's pings make it ask again and again until it hears.
+ */
+static void refute_stale(struct swim *s, struct swim_str by)
+{
+    tell_alive(s, by);
+}
+
+/* ------------------------------------------------------------------ state
+ * changes */
 
 static bool tags_differ(const struct member *m, const uint8_t *t, size_t len)
 {
@@ -422,10 +353,12 @@ static void set_tags(struct member *m, const uint8_t *t, size_t len)
     }
 }
 
-static void set_state(struct swim *s, struct member *m,
-                      enum swim_member_state st, uint64_t now_ms)
+static void set_state(struct swim *s,
+                      struct member *m,
+                      enum swim_member_state st,
+                      uint64_t now_ms)
 {
-    bool was_live = !is_gone(m);
+    bool was_live = !swim__is_gone(m);
     bool live = st == SWIM_MEMBER_ALIVE || st == SWIM_MEMBER_SUSPECT;
 
     if (m->state == SWIM_MEMBER_SUSPECT && st != SWIM_MEMBER_SUSPECT)
@@ -440,10 +373,11 @@ static void set_state(struct swim *s, struct member *m,
 }
 
 /* A member may take a new address only once its old one is long dead. */
-static bool may_move(const struct swim *s, const struct member *m,
+static bool may_move(const struct swim *s,
+                     const struct member *m,
                      uint64_t now_ms)
 {
-    return is_gone(m) && now_ms >= m->state_change_ms + s->cfg.reclaim_ms;
+    return swim__is_gone(m) && now_ms >= m->state_change_ms + s->cfg.reclaim_ms;
 }
 
 void swim__on_alive(struct swim *s, uint64_t now_ms, const struct swim_msg *msg)
@@ -453,10 +387,16 @@ void swim__on_alive(struct swim *s, uint64_t now_ms, const struct swim_msg *msg)
     bool moved = false, tags_changed;
 
     if (m == s->self) {
-        /* Our own news coming back, or news of an older us: out-vote it. */
-        if (!s->leaving && (msg->incarnation > m->incarnation ||
-                            !str_eq(m->addr, msg->addr)))
-            refute(s, msg->incarnation);
+        /*
+         * Another process claims our name elsewhere: out-voting it would
+         * start an incarnation war, and the mesh already refuses to move
+         * a live name. Count it for the operator.
+         */
+        if (!swim__str_eq(m->addr, msg->addr))
+            s->stats.conflicts++;
+        /* News of an older us (we restarted): out-vote it. */
+        else if (!s->leaving && msg->incarnation > m->incarnation)
+            refute(s, msg->incarnation, msg->from);
         return;
     }
     if (m == NULL) {
@@ -467,7 +407,7 @@ void swim__on_alive(struct swim *s, uint64_t now_ms, const struct swim_msg *msg)
         broadcast_member(s, m, SWIM_MSG_ALIVE, NULL);
         return;
     }
-    if (!str_eq(m->addr, msg->addr)) {
+    if (!swim__str_eq(m->addr, msg->addr)) {
         if (!may_move(s, m, now_ms))
             return; /* another process claims a live name: ignore it */
         moved = true;
@@ -505,50 +445,71 @@ static uint32_t suspicion_k(const struct swim *s)
     return k;
 }
 
-static void start_suspicion(struct swim *s, struct member *m,
-                            uint64_t now_ms, struct swim_str from)
+static void start_suspicion(struct swim *s,
+                            struct member *m,
+                            uint64_t now_ms,
+                            struct swim_str from)
 {
     uint64_t min = swim__suspicion_min(s->cfg.suspicion_mult, s->n_alive,
                                        s->cfg.probe_interval_ms);
     uint64_t max = s->cfg.lifeguard ? min * s->cfg.suspicion_max_mult : min;
 
     set_state(s, m, SWIM_MEMBER_SUSPECT, now_ms);
-    m->suspicion = swim__suspicion_new(now_ms, suspicion_k(s), min, max,
-                                       from.p, from.len);
+    m->suspicion =
+        swim__suspicion_new(now_ms, suspicion_k(s), min, max, from.p, from.len);
     XGROW(s->suspects, s->cap_suspects, s->n_suspects + 1);
     s->suspects[s->n_suspects++] = m;
 }
 
-void swim__on_suspect(struct swim *s, uint64_t now_ms,
+void swim__on_suspect(struct swim *s,
+                      uint64_t now_ms,
                       const struct swim_msg *msg)
 {
     struct member *m = swim__find(s, msg->name.p, msg->name.len);
 
+    if (m == s->self && !s->leaving && msg->incarnation < m->incarnation) {
+        refute_stale(s, msg->from);
+        return;
+    }
     if (m == NULL || msg->incarnation < m->incarnation)
         return;
     if (m == s->self) {
         if (!s->leaving)
-            refute(s, msg->incarnation);
+            refute(s, msg->incarnation, msg->from);
         return;
     }
-    if (is_gone(m))
+    if (swim__is_gone(m))
         return;
+    if (m->state == SWIM_MEMBER_SUSPECT && msg->incarnation > m->incarnation) {
+        /*
+         * It refuted the suspicion we hold (we missed that) and is now
+         * suspected again: a new suspicion with a fresh timer, not a
+         * confirmation of the old one.
+         */
+        suspects_remove(s, m);
+        m->state = SWIM_MEMBER_ALIVE;
+        m->incarnation = msg->incarnation;
+        start_suspicion(s, m, now_ms, msg->from);
+        broadcast_member(s, m, SWIM_MSG_SUSPECT, m->suspicion->from[0]);
+        return;
+    }
     if (m->state == SWIM_MEMBER_SUSPECT) {
-        if (msg->incarnation > m->incarnation)
-            m->incarnation = msg->incarnation;
-        /* Only new evidence travels on: it shortens others' timers too. */
+        /*
+         * Only new evidence travels on, under the confirmer's name, so it
+         * shortens the others' timers too (Lifeguard §4.2).
+         */
         if (swim__suspicion_confirm(m->suspicion, msg->from.p, msg->from.len))
-            broadcast_member(s, m, SWIM_MSG_SUSPECT, m->suspicion->from[0]);
+            broadcast_member(s, m, SWIM_MSG_SUSPECT,
+                             m->suspicion->from[m->suspicion->n_from - 1]);
         return;
     }
     m->incarnation = msg->incarnation;
     start_suspicion(s, m, now_ms, msg->from);
     swim__emit(s, SWIM_EVENT_SUSPECT, m, 0, NULL);
-    buf_reset(&s->scratch);
     broadcast_member(s, m, SWIM_MSG_SUSPECT, m->suspicion->from[0]);
 }
 
-static void drop_records(struct swim *s, struct member *m)
+void swim__drop_records(struct swim *s, struct member *m)
 {
     bool had = swim__records_live(&m->records) > 0;
 
@@ -566,14 +527,18 @@ static void drop_records(struct swim *s, struct member *m)
 void swim__on_dead(struct swim *s, uint64_t now_ms, const struct swim_msg *msg)
 {
     struct member *m = swim__find(s, msg->name.p, msg->name.len);
-    bool left = str_eq(m != NULL ? m->name : "", msg->from);
+    bool left = swim__str_eq(m != NULL ? m->name : "", msg->from);
 
+    if (m == s->self && !s->leaving && msg->incarnation < m->incarnation) {
+        refute_stale(s, msg->from);
+        return;
+    }
     if (m == NULL || msg->incarnation < m->incarnation ||
         m->state == SWIM_MEMBER_LEFT)
         return;
     if (m == s->self) {
         if (!s->leaving)
-            refute(s, msg->incarnation);
+            refute(s, msg->incarnation, msg->from);
         return;
     }
     if (m->state == SWIM_MEMBER_DEAD && !left)
@@ -582,7 +547,7 @@ void swim__on_dead(struct swim *s, uint64_t now_ms, const struct swim_msg *msg)
     set_state(s, m, left ? SWIM_MEMBER_LEFT : SWIM_MEMBER_DEAD, now_ms);
     swim__emit(s, left ? SWIM_EVENT_LEAVE : SWIM_EVENT_FAIL, m, 0, NULL);
     if (left)
-        drop_records(s, m);
+        swim__drop_records(s, m);
     broadcast_member(s, m, SWIM_MSG_DEAD, left ? m->name : s->self->name);
 }
 
@@ -593,279 +558,21 @@ static void suspicion_expired(struct swim *s, uint64_t now_ms, struct member *m)
 
     memset(&msg, 0, sizeof(msg));
     msg.type = SWIM_MSG_DEAD;
-    msg.name = sstr(m->name);
+    msg.name = swim__sstr(m->name);
     msg.incarnation = m->incarnation;
-    msg.from = sstr(s->self->name);
+    msg.from = swim__sstr(s->self->name);
     swim__on_dead(s, now_ms, &msg);
 }
 
-/* ------------------------------------------------------------------ records */
-
-static void broadcast_record(struct swim *s, const struct member *owner,
-                             const struct record *rec)
-{
-    struct swim_msg msg;
-    char key[SWIM_NAME_MAX + SWIM_RECORD_KEY_MAX + 8];
-
-    memset(&msg, 0, sizeof(msg));
-    msg.type = SWIM_MSG_RECORD;
-    msg.name = sstr(owner->name);
-    msg.key = sstr(rec->key);
-    msg.version = rec->version;
-    msg.has_value = rec->value != NULL;
-    msg.data = rec->value;
-    msg.data_len = (uint32_t)rec->len;
-    bcast_key("r:", owner->name, rec->key, key, sizeof(key));
-    if (rec->len + 64 + strlen(owner->name) + strlen(rec->key) <
-        s->cfg.packet_size - 16) {
-        broadcast_msg(s, key, &msg);
-        return;
-    }
-    /* Too big to ride along: tell members to pull it from the owner. */
-    msg.type = SWIM_MSG_RECNOTE;
-    msg.version = owner->records.version;
-    bcast_key("n:", owner->name, NULL, key, sizeof(key));
-    broadcast_msg(s, key, &msg);
-}
-
-/*
- * Someone holds a version of our own record newer than ours: we restarted
- * and lost our counter. Jump past it and publish what we hold now, so our
- * current set wins everywhere.
- */
-static void reassert_record(struct swim *s, uint64_t now_ms,
-                            const struct swim_msg *msg)
-{
-    struct records *r = &s->self->records;
-    struct record *rec = swim__records_find(r, msg->key.p, msg->key.len);
-    uint64_t v = (msg->version > r->version ? msg->version : r->version) + 1;
-
-    if (rec != NULL && rec->version > msg->version)
-        return;
-    if (rec != NULL && rec->value != NULL) {
-        uint8_t *copy = xmalloc(rec->len > 0 ? rec->len : 1);
-
-        memcpy(copy, rec->value, rec->len);
-        swim__records_apply(r, rec->key, strlen(rec->key), v, copy, rec->len,
-                            now_ms);
-        free(copy);
-    } else {
-        swim__records_apply(r, msg->key.p, msg->key.len, v, NULL, 0, now_ms);
-    }
-    rec = swim__records_find(r, msg->key.p, msg->key.len);
-    if (rec != NULL)
-        broadcast_record(s, s->self, rec);
-}
-
-void swim__on_record(struct swim *s, uint64_t now_ms,
-                     const struct swim_msg *msg)
-{
-    struct member *m = swim__find(s, msg->name.p, msg->name.len);
-    int rc;
-
-    if (m == NULL || m->state == SWIM_MEMBER_LEFT)
-        return;
-    if (m == s->self) {
-        reassert_record(s, now_ms, msg);
-        return;
-    }
-    rc = swim__records_apply(&m->records, msg->key.p, msg->key.len,
-                             msg->version, msg->has_value ? msg->data : NULL,
-                             msg->data_len, now_ms);
-    if (rc < 0) {
-        s->stats.decode_errors++;
-        return;
-    }
-    if (rc == 0)
-        return;
-    swim__emit(s, SWIM_EVENT_RECORDS, m, 0, NULL);
-    broadcast_record(s, m, swim__records_find(&m->records, msg->key.p,
-                                              msg->key.len));
-}
-
-void swim__on_recnote(struct swim *s, uint64_t now_ms,
-                      const struct swim_msg *msg)
-{
-    struct member *m = swim__find(s, msg->name.p, msg->name.len);
-    char key[SWIM_NAME_MAX + 8];
-
-    if (m == NULL || m == s->self || is_gone(m) ||
-        msg->version <= m->records.version || msg->version <= m->pull_version)
-        return;
-    m->pull_version = msg->version;
-    bcast_key("n:", m->name, NULL, key, sizeof(key));
-    broadcast_msg(s, key, msg);
-    swim__push_pull(s, now_ms, m->addr, STREAM_PUSH_PULL, 0);
-}
-
-int swim_record_set(struct swim *s,
-                    uint64_t now_ms,
-                    const char *key,
-                    const void *value,
-                    size_t len,
-                    struct err *err)
-{
-    struct records *r = &s->self->records;
-    size_t klen = strlen(key);
-    int rc;
-
-    if (klen == 0 || klen > SWIM_RECORD_KEY_MAX)
-        return err_set(err, ERR_INVALID, "record key: %zu bytes, want 1..%d",
-                       klen, SWIM_RECORD_KEY_MAX);
-    if (value != NULL && len > SWIM_RECORD_VALUE_MAX)
-        return err_set(err, ERR_INVALID,
-                       "record \"%s\": value of %zu bytes, over %d", key, len,
-                       SWIM_RECORD_VALUE_MAX);
-    rc = swim__records_apply(r, key, klen, r->version + 1, value,
-                             value != NULL ? len : 0, now_ms);
-    if (rc < 0)
-        return err_set(err, rc, "record \"%s\": over %d keys or %d bytes",
-                       key, SWIM_RECORDS_MAX, SWIM_RECORDS_BYTES_MAX);
-    swim__emit(s, SWIM_EVENT_RECORDS, s->self, 0, NULL);
-    broadcast_record(s, s->self, swim__records_find(r, key, klen));
-    return 0;
-}
-
-size_t swim_records(struct swim *s,
-                    const char *name,
-                    const struct swim_record **out)
-{
-    struct member *m = swim__find(s, name, strlen(name));
-    struct records *r;
-
-    *out = NULL;
-    if (m == NULL)
-        return 0;
-    r = &m->records;
-    XGROW(r->view, r->view_cap, r->n > 0 ? r->n : 1);
-    for (size_t i = 0; i < r->n; i++) {
-        r->view[i].key = r->items[i].key;
-        r->view[i].version = r->items[i].version;
-        r->view[i].value = r->items[i].value;
-        r->view[i].len = r->items[i].len;
-    }
-    *out = r->view;
-    return r->n;
-}
-
-/* ------------------------------------------------------------------ push/pull */
-
-void swim__state_packet(struct swim *s, bool join, struct buf *out)
-{
-    struct buf st = BUF_INIT;
-    struct buf msg = BUF_INIT;
-    struct swim_msg m;
-    uint32_t owners = 0;
-
-    mp_put_array(&st, 5);
-    mp_put_int(&st, SWIM_WIRE_VERSION);
-    mp_put_str(&st, s->self->name);
-    mp_put_bool(&st, join);
-    mp_put_array(&st, (uint32_t)s->n_members);
-    for (size_t i = 0; i < s->n_members; i++) {
-        const struct member *mb = s->members[i];
-
-        mp_put_array(&st, 5);
-        mp_put_str(&st, mb->name);
-        mp_put_str(&st, mb->addr);
-        mp_put_int(&st, mb->incarnation);
-        mp_put_int(&st, mb->state);
-        if (mb->tags_len > 0)
-            buf_append(&st, mb->tags, mb->tags_len);
-        else
-            mp_put_map(&st, 0);
-        owners += mb->records.n > 0;
-    }
-    mp_put_array(&st, owners);
-    for (size_t i = 0; i < s->n_members; i++) {
-        const struct records *r = &s->members[i]->records;
-
-        if (r->n == 0)
-            continue;
-        mp_put_array(&st, 2);
-        mp_put_str(&st, s->members[i]->name);
-        mp_put_array(&st, (uint32_t)r->n);
-        for (size_t j = 0; j < r->n; j++) {
-            mp_put_array(&st, 3);
-            mp_put_str(&st, r->items[j].key);
-            mp_put_int(&st, (int64_t)r->items[j].version);
-            if (r->items[j].value != NULL)
-                mp_put_bin(&st, r->items[j].value, r->items[j].len);
-            else
-                mp_put_nil(&st);
-        }
-    }
-    memset(&m, 0, sizeof(m));
-    m.type = SWIM_MSG_STATE;
-    m.data = (const uint8_t *)st.data;
-    m.data_len = (uint32_t)st.len;
-    swim_msg_encode(&m, &msg);
-    swim_packet_frame(1, msg.data, msg.len, out);
-    buf_release(&msg);
-    buf_release(&st);
-}
-
-/*
- * Another member's whole view, merged as if each entry had come as a
- * message. A member the remote holds dead is only suspected here: we give
- * it the chance to refute rather than trust a view that may be old
- * (memberlist does the same).
- */
-void swim__merge_state(struct swim *s, uint64_t now_ms,
-                       const struct swim_state *st)
-{
-    for (uint32_t i = 0; i < st->n_members; i++) {
-        const struct swim_state_member *sm = &st->members[i];
-        struct swim_msg msg;
-
-        memset(&msg, 0, sizeof(msg));
-        msg.name = sm->name;
-        msg.addr = sm->addr;
-        msg.incarnation = sm->incarnation;
-        msg.data = sm->tags;
-        msg.data_len = sm->tags_len;
-        switch ((enum swim_member_state)sm->state) {
-        case SWIM_MEMBER_ALIVE:
-            msg.type = SWIM_MSG_ALIVE;
-            swim__on_alive(s, now_ms, &msg);
-            break;
-        case SWIM_MEMBER_SUSPECT:
-        case SWIM_MEMBER_DEAD:
-            msg.type = SWIM_MSG_SUSPECT;
-            msg.from = sstr(s->self->name);
-            swim__on_suspect(s, now_ms, &msg);
-            break;
-        case SWIM_MEMBER_LEFT:
-            msg.type = SWIM_MSG_DEAD;
-            msg.from = sm->name;
-            swim__on_dead(s, now_ms, &msg);
-            break;
-        }
-    }
-    for (uint32_t i = 0; i < st->n_records; i++) {
-        const struct swim_state_record *r = &st->records[i];
-        struct swim_msg msg;
-
-        memset(&msg, 0, sizeof(msg));
-        msg.type = SWIM_MSG_RECORD;
-        msg.name = r->owner;
-        msg.key = r->key;
-        msg.version = r->version;
-        msg.has_value = r->has_value;
-        msg.data = r->value;
-        msg.data_len = r->value_len;
-        swim__on_record(s, now_ms, &msg);
-    }
-}
-
-/* ------------------------------------------------------------------ housekeeping */
+/* ------------------------------------------------------------------
+ * housekeeping */
 
 void swim__housekeep(struct swim *s, uint64_t now_ms)
 {
     for (size_t i = 0; i < s->n_suspects;) {
         struct member *m = s->suspects[i];
 
-        if (m->suspicion->deadline_ms <= now_ms)
+        if (swim__suspicion_deadline(m->suspicion, &s->awareness) <= now_ms)
             suspicion_expired(s, now_ms, m); /* removes it from suspects */
         else
             i++;
@@ -876,8 +583,8 @@ void swim__housekeep(struct swim *s, uint64_t now_ms)
     for (size_t i = s->n_members; i-- > 1;) {
         struct member *m = s->members[i];
 
-        if (is_gone(m) && now_ms >= m->state_change_ms + s->cfg.reap_ms) {
-            drop_records(s, m);
+        if (swim__is_gone(m) && now_ms >= m->state_change_ms + s->cfg.reap_ms) {
+            swim__drop_records(s, m);
             swim__emit(s, SWIM_EVENT_REAP, m, 0, NULL);
             member_remove(s, m);
             continue;
@@ -893,15 +600,20 @@ uint64_t swim_next_deadline_ms(const struct swim *s)
 {
     uint64_t t = swim__probe_deadline(s);
 
-    for (size_t i = 0; i < s->n_suspects; i++)
-        if (s->suspects[i]->suspicion->deadline_ms < t)
-            t = s->suspects[i]->suspicion->deadline_ms;
+    for (size_t i = 0; i < s->n_suspects; i++) {
+        uint64_t d =
+            swim__suspicion_deadline(s->suspects[i]->suspicion, &s->awareness);
+
+        if (d < t)
+            t = d;
+    }
     if (s->n_members > 1 && s->next_housekeep_ms < t)
         t = s->next_housekeep_ms;
     return t;
 }
 
-/* ------------------------------------------------------------------ lifecycle */
+/* ------------------------------------------------------------------ lifecycle
+ */
 
 struct swim *swim_new(const struct swim_config *cfg,
                       const char *name,
@@ -916,7 +628,7 @@ struct swim *swim_new(const struct swim_config *cfg,
     map_init_seeded(&s->by_name, rng_u64(&s->rng));
     swim__bq_init(&s->bq, rng_u64(&s->rng));
     s->awareness.max = cfg->lifeguard ? cfg->awareness_max_mult : 1;
-    s->self = member_add(s, sstr(name), sstr(addr), now_ms);
+    s->self = member_add(s, swim__sstr(name), swim__sstr(addr), now_ms);
     s->next_probe_ms = now_ms + rng_below(&s->rng, cfg->probe_interval_ms);
     s->next_gossip_ms = now_ms + cfg->gossip_interval_ms;
     /* Staggered, so a mesh started at once does not sync in lockstep. */
@@ -956,12 +668,14 @@ void swim_free(struct swim *s)
     free(s);
 }
 
-void swim_learn(struct swim *s, uint64_t now_ms, const char *name,
+void swim_learn(struct swim *s,
+                uint64_t now_ms,
+                const char *name,
                 const char *addr)
 {
     if (swim__find(s, name, strlen(name)) != NULL)
         return;
-    member_add(s, sstr(name), sstr(addr), now_ms);
+    member_add(s, swim__sstr(name), swim__sstr(addr), now_ms);
 }
 
 int swim_set_tags(struct swim *s,
@@ -985,7 +699,18 @@ int swim_set_tags(struct swim *s,
     rc = swim_tags_validate((const uint8_t *)b.data, b.len, err);
     if (rc != 0) {
         buf_release(&b);
-        return err_set(err, ERR_INVALID, "tags: %s", err ? err->msg : "bad");
+        if (err != NULL)
+            err->code = ERR_INVALID;
+        return ERR_INVALID;
+    }
+    /* Our alive message must fit a packet with room for a ping. */
+    if (b.len + SWIM_NAME_MAX + SWIM_ADDR_MAX + 64 > s->cfg.packet_size) {
+        rc = err_set(err, ERR_INVALID,
+                     "tags: %zu bytes encoded, over what a %zu-byte packet "
+                     "carries",
+                     b.len, s->cfg.packet_size);
+        buf_release(&b);
+        return rc;
     }
     set_tags(s->self, (const uint8_t *)b.data, b.len);
     buf_release(&b);
@@ -1013,7 +738,7 @@ bool swim_leave_done(const struct swim *s)
         return false;
     if (s->n_alive <= 1)
         return true;
-    bcast_key("m:", s->self->name, NULL, key, sizeof(key));
+    swim__bcast_key("m:", s->self->name, NULL, key, sizeof(key));
     return swim__bq_transmits(&s->bq, key) < 0;
 }
 
@@ -1036,7 +761,8 @@ size_t swim_member_count(const struct swim *s)
     return s->n_members;
 }
 
-void swim_member_at(const struct swim *s, size_t i,
+void swim_member_at(const struct swim *s,
+                    size_t i,
                     struct swim_member_info *out)
 {
     assert(i < s->n_members);
@@ -1096,9 +822,9 @@ int swim_force_leave(struct swim *s, uint64_t now_ms, const char *name)
     /* A leave in its own name: what the member would have said. */
     memset(&msg, 0, sizeof(msg));
     msg.type = SWIM_MSG_DEAD;
-    msg.name = sstr(m->name);
+    msg.name = swim__sstr(m->name);
     msg.incarnation = m->incarnation;
-    msg.from = sstr(m->name);
+    msg.from = swim__sstr(m->name);
     swim__on_dead(s, now_ms, &msg);
     return 0;
 }

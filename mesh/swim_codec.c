@@ -256,8 +256,8 @@ void swim_packet_frame(uint32_t n,
 
 static const char *type_name(int64_t t)
 {
-    static const char *names[] = {"?",     "ping",    "ping-req", "ack",
-                                  "nack",  "alive",   "suspect",  "dead",
+    static const char *names[] = {"?",      "ping",    "ping-req", "ack",
+                                  "nack",   "alive",   "suspect",  "dead",
                                   "record", "recnote", "state"};
 
     return t >= 1 && t <= SWIM_MSG_STATE ? names[t] : "unknown";
@@ -315,8 +315,8 @@ static int decode_fields(struct mp_reader *r, uint32_t nf, struct swim_msg *m)
             read_u64(r, &m->version) != 0 || m->version == 0)
             return ERR_MALFORMED;
         m->has_value = !mp_try_nil(r);
-        if (m->has_value && read_bytes(r, &m->data, &m->data_len,
-                                       SWIM_RECORD_VALUE_MAX) != 0)
+        if (m->has_value &&
+            read_bytes(r, &m->data, &m->data_len, SWIM_RECORD_VALUE_MAX) != 0)
             return ERR_MALFORMED;
         break;
     case SWIM_MSG_RECNOTE:
@@ -358,8 +358,8 @@ int swim_packet_decode(const void *data,
                        (long long)version);
     n--;
     if (n > SWIM_PACKET_MSGS_MAX)
-        return err_set(err, ERR_TOO_BIG, "swim packet: %u messages, over %d",
-                       n, SWIM_PACKET_MSGS_MAX);
+        return err_set(err, ERR_TOO_BIG, "swim packet: %u messages, over %d", n,
+                       SWIM_PACKET_MSGS_MAX);
     /* mp_read_array bounded n by the bytes left: this is small. */
     p->msgs = xcalloc(n > 0 ? n : 1, sizeof(*p->msgs));
     for (uint32_t i = 0; i < n; i++) {
@@ -418,7 +418,8 @@ static int decode_member(struct mp_reader *r, struct swim_state_member *m)
         read_name(r, &m->name, SWIM_NAME_MAX, false) != 0 ||
         read_name(r, &m->addr, SWIM_ADDR_MAX, false) != 0 ||
         read_u32(r, &m->incarnation) != 0 || read_u32(r, &m->state) != 0 ||
-        m->state > SWIM_MEMBER_LEFT || read_tags(r, &m->tags, &m->tags_len) != 0)
+        m->state > SWIM_MEMBER_LEFT ||
+        read_tags(r, &m->tags, &m->tags_len) != 0)
         return ERR_MALFORMED;
     for (uint32_t i = 5; i < nf; i++)
         if (mp_skip(r) != 0)
@@ -438,8 +439,8 @@ static int decode_record(struct mp_reader *r,
         read_u64(r, &rec->version) != 0 || rec->version == 0)
         return ERR_MALFORMED;
     rec->has_value = !mp_try_nil(r);
-    if (rec->has_value && read_bytes(r, &rec->value, &rec->value_len,
-                                     SWIM_RECORD_VALUE_MAX) != 0)
+    if (rec->has_value &&
+        read_bytes(r, &rec->value, &rec->value_len, SWIM_RECORD_VALUE_MAX) != 0)
         return ERR_MALFORMED;
     for (uint32_t i = 3; i < nf; i++)
         if (mp_skip(r) != 0)
@@ -452,7 +453,8 @@ static int decode_record(struct mp_reader *r,
  * array grows, but every element consumed input bytes and every owner's
  * count is bounded first.
  */
-static int decode_records(struct mp_reader *r, struct swim_state *st,
+static int decode_records(struct mp_reader *r,
+                          struct swim_state *st,
                           struct err *err)
 {
     uint32_t n_owners;
@@ -492,7 +494,8 @@ static int decode_records(struct mp_reader *r, struct swim_state *st,
     return 0;
 }
 
-static int decode_state(struct mp_reader *r, struct swim_state *st,
+static int decode_state(struct mp_reader *r,
+                        struct swim_state *st,
                         struct err *err)
 {
     uint32_t nf, n;
@@ -526,7 +529,8 @@ static int decode_state(struct mp_reader *r, struct swim_state *st,
         return rc;
     for (uint32_t i = 5; i < nf; i++)
         if (mp_skip(r) != 0)
-            return err_set(err, ERR_MALFORMED, "swim state: bad trailing field");
+            return err_set(err, ERR_MALFORMED,
+                           "swim state: bad trailing field");
     if (mp_remaining(r) != 0)
         return err_set(err, ERR_MALFORMED, "swim state: trailing bytes");
     return 0;

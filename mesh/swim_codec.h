@@ -58,14 +58,14 @@ struct swim_str
 struct swim_msg
 {
     enum swim_msg_type type;
-    uint64_t seq;          /* PING, PING_REQ, ACK, NACK */
-    uint64_t version;      /* RECORD, RECNOTE */
-    uint32_t incarnation;  /* ALIVE, SUSPECT, DEAD */
-    bool want_nack;        /* PING_REQ */
-    bool has_value;        /* RECORD: false = tombstone */
-    struct swim_str name;  /* target / subject / owner */
-    struct swim_str addr;  /* PING_REQ target, ALIVE subject address */
-    struct swim_str from;  /* PING, PING_REQ sender; SUSPECT, DEAD accuser */
+    uint64_t seq;         /* PING, PING_REQ, ACK, NACK */
+    uint64_t version;     /* RECORD, RECNOTE */
+    uint32_t incarnation; /* ALIVE, SUSPECT, DEAD */
+    bool want_nack;       /* PING_REQ */
+    bool has_value;       /* RECORD: false = tombstone */
+    struct swim_str name; /* target / subject / owner */
+    struct swim_str addr; /* PING_REQ target, ALIVE subject address */
+    struct swim_str from; /* PING, PING_REQ sender; SUSPECT, DEAD accuser */
     struct swim_str from_addr; /* PING */
     struct swim_str key;       /* RECORD */
     const uint8_t *data;       /* ALIVE tags, RECORD value, STATE bytes */

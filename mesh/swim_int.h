@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "lib/buf.h"
 #include "lib/map.h"
@@ -16,7 +17,8 @@
 #include "mesh/swim.h"
 #include "mesh/swim_codec.h"
 
-/* ------------------------------------------------------------------ suspicion */
+/* ------------------------------------------------------------------ suspicion
+ */
 
 /*
  * Lifeguard §4.2 dynamic suspicion timeout: starts at max_ms, shrinks
@@ -31,7 +33,7 @@ struct suspicion
     uint32_t n_confirm; /* distinct accusers after the first */
     char **from;        /* the first accuser and each confirmer */
     uint32_t n_from;
-    uint64_t deadline_ms;
+    uint64_t timeout_ms; /* after n_confirm confirmations, before LHA */
 };
 
 struct suspicion *swim__suspicion_new(uint64_t now_ms,
@@ -50,6 +52,10 @@ uint64_t swim__suspicion_timeout(uint64_t min_ms,
                                  uint64_t max_ms,
                                  uint32_t k,
                                  uint32_t c);
+struct awareness;
+/* start + timeout, stretched by the local health score. */
+uint64_t swim__suspicion_deadline(const struct suspicion *s,
+                                  const struct awareness *a);
 /* min = mult * max(1, log10(max(1, n))) * interval. */
 uint64_t swim__suspicion_min(uint32_t mult, size_t n, uint64_t interval_ms);
 
@@ -63,7 +69,8 @@ struct awareness
 void swim__awareness_apply(struct awareness *a, int delta);
 uint64_t swim__awareness_scale(const struct awareness *a, uint64_t ms);
 
-/* ------------------------------------------------------------------ broadcasts */
+/* ------------------------------------------------------------------ broadcasts
+ */
 
 struct bcast
 {
@@ -71,7 +78,7 @@ struct bcast
     uint8_t *msg;
     size_t len;
     uint32_t transmits;
-    uint64_t id; /* grows: newer broadcasts go first at equal transmits */
+    uint64_t id;   /* grows: newer broadcasts go first at equal transmits */
     uint64_t fill; /* the last fill that took it: once per packet */
 };
 
@@ -122,8 +129,8 @@ struct records
 {
     struct record *items; /* sorted by key */
     size_t n, cap;
-    size_t bytes;     /* values' bytes */
-    uint64_t version; /* newest version applied */
+    size_t bytes;             /* values' bytes */
+    uint64_t version;         /* newest version applied */
     struct swim_record *view; /* swim_records() answer */
     size_t view_cap;
 };
@@ -162,12 +169,12 @@ struct member
     size_t tags_len;
     struct suspicion *suspicion; /* when SUSPECT */
     struct records records;
-    size_t index; /* in swim->members */
+    size_t index;          /* in swim->members */
     uint64_t pull_version; /* RECNOTE asked us to pull up to this */
 };
 
-
-/* ------------------------------------------------------------------ the core */
+/* ------------------------------------------------------------------ the core
+ */
 
 struct probe
 {
@@ -203,8 +210,8 @@ struct stream_wait
 {
     uint64_t id;
     enum stream_kind kind;
-    uint64_t seq;        /* PROBE */
-    size_t join;         /* JOIN: index in joins */
+    uint64_t seq; /* PROBE */
+    size_t join;  /* JOIN: index in joins */
     char *addr;
 };
 
@@ -267,7 +274,41 @@ struct swim
     struct swim_stats stats;
 };
 
-/* swim.c: table, state changes, records, outputs */
+static inline struct swim_str swim__sstr(const char *p)
+{
+    struct swim_str r = {p, (uint32_t)strlen(p)};
+
+    return r;
+}
+
+static inline bool swim__str_eq(const char *a, struct swim_str b)
+{
+    return strlen(a) == b.len && memcmp(a, b.p, b.len) == 0;
+}
+
+static inline bool swim__is_gone(const struct member *m)
+{
+    return m->state == SWIM_MEMBER_DEAD || m->state == SWIM_MEMBER_LEFT;
+}
+
+static inline bool swim__is_live(const struct member *m)
+{
+    return !swim__is_gone(m);
+}
+
+/* swim.c: table, state changes, outputs */
+/* The broadcast-queue key of news about name (and record key, or NULL). */
+void swim__bcast_key(const char *prefix,
+                     const char *name,
+                     const char *key,
+                     char *out,
+                     size_t size);
+/* Queues msg for gossip under key. */
+void swim__broadcast_msg(struct swim *s,
+                         const char *key,
+                         const struct swim_msg *msg);
+/* Forgets m's records (it left or was reaped), telling the upper layer. */
+void swim__drop_records(struct swim *s, struct member *m);
 struct member *swim__find(const struct swim *s, const char *name, size_t len);
 void swim__emit(struct swim *s,
                 enum swim_event_kind kind,
@@ -287,24 +328,36 @@ void swim__send_stream(struct swim *s,
                        struct stream_wait *w);
 uint32_t swim__retransmit_limit(const struct swim *s);
 void swim__on_alive(struct swim *s, uint64_t now_ms, const struct swim_msg *m);
-void swim__on_suspect(struct swim *s, uint64_t now_ms, const struct swim_msg *m);
+void swim__on_suspect(struct swim *s,
+                      uint64_t now_ms,
+                      const struct swim_msg *m);
 void swim__on_dead(struct swim *s, uint64_t now_ms, const struct swim_msg *m);
+/* swim_sync.c: records and push/pull */
 void swim__on_record(struct swim *s, uint64_t now_ms, const struct swim_msg *m);
-void swim__on_recnote(struct swim *s, uint64_t now_ms, const struct swim_msg *m);
+void swim__on_recnote(struct swim *s,
+                      uint64_t now_ms,
+                      const struct swim_msg *m);
 /* Encodes our full state as a STATE packet. */
 void swim__state_packet(struct swim *s, bool join, struct buf *out);
-void swim__merge_state(struct swim *s, uint64_t now_ms,
+void swim__merge_state(struct swim *s,
+                       uint64_t now_ms,
                        const struct swim_state *st);
-void swim__push_pull(struct swim *s, uint64_t now_ms, const char *addr,
-                     enum stream_kind kind, size_t join);
+void swim__push_pull(struct swim *s,
+                     uint64_t now_ms,
+                     const char *addr,
+                     enum stream_kind kind,
+                     size_t join);
 void swim__housekeep(struct swim *s, uint64_t now_ms);
 /* swim_probe.c */
 void swim__probe_tick(struct swim *s, uint64_t now_ms);
 void swim__probe_acked(struct swim *s, uint64_t now_ms, uint64_t seq);
 void swim__probe_add(struct swim *s, struct member *m);
 void swim__probe_remove(struct swim *s, struct member *m);
-size_t swim__pick(struct swim *s, uint64_t now_ms, size_t k,
-                  const struct member *exclude, bool dead_too,
+size_t swim__pick(struct swim *s,
+                  uint64_t now_ms,
+                  size_t k,
+                  const struct member *exclude,
+                  bool dead_too,
                   struct member **out);
 uint64_t swim__probe_deadline(const struct swim *s);
 

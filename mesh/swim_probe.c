@@ -28,19 +28,8 @@
 #include "mesh/swim_codec.h"
 #include "mesh/swim_int.h"
 
-static struct swim_str sstr(const char *p)
-{
-    struct swim_str r = {p, (uint32_t)strlen(p)};
-
-    return r;
-}
-
-static bool live(const struct member *m)
-{
-    return m->state == SWIM_MEMBER_ALIVE || m->state == SWIM_MEMBER_SUSPECT;
-}
-
-/* ------------------------------------------------------------------ probe list */
+/* ------------------------------------------------------------------ probe list
+ */
 
 void swim__probe_add(struct swim *s, struct member *m)
 {
@@ -83,21 +72,24 @@ static struct member *next_target(struct swim *s)
         if (s->probe_n == 0)
             return NULL;
         m = s->probe_list[s->probe_idx++];
-        if (live(m))
+        if (swim__is_live(m))
             return m;
     }
     return NULL;
 }
 
-size_t swim__pick(struct swim *s, uint64_t now_ms, size_t k,
-                  const struct member *exclude, bool dead_too,
+size_t swim__pick(struct swim *s,
+                  uint64_t now_ms,
+                  size_t k,
+                  const struct member *exclude,
+                  bool dead_too,
                   struct member **out)
 {
     size_t got = 0;
 
     for (size_t tries = 0; got < k && tries < 3 * s->n_members + 8; tries++) {
         struct member *m = s->members[rng_below(&s->rng, s->n_members)];
-        bool ok = live(m) ||
+        bool ok = swim__is_live(m) ||
                   (dead_too && m->state == SWIM_MEMBER_DEAD &&
                    now_ms < m->state_change_ms + s->cfg.gossip_to_dead_ms);
         bool dup = false;
@@ -114,7 +106,9 @@ size_t swim__pick(struct swim *s, uint64_t now_ms, size_t k,
 
 /* ------------------------------------------------------------------ probing */
 
-static void put_ping(struct swim *s, uint64_t seq, const struct member *target,
+static void put_ping(struct swim *s,
+                     uint64_t seq,
+                     const struct member *target,
                      struct buf *out)
 {
     struct swim_msg msg;
@@ -122,10 +116,35 @@ static void put_ping(struct swim *s, uint64_t seq, const struct member *target,
     memset(&msg, 0, sizeof(msg));
     msg.type = SWIM_MSG_PING;
     msg.seq = seq;
-    msg.name = sstr(target->name);
-    msg.from = sstr(s->self->name);
-    msg.from_addr = sstr(s->self->addr);
+    msg.name = swim__sstr(target->name);
+    msg.from = swim__sstr(s->self->name);
+    msg.from_addr = swim__sstr(s->self->addr);
     swim_msg_encode(&msg, out);
+}
+
+/*
+ * Buddy system (Lifeguard §4.3): a packet to a member we hold suspect
+ * carries the suspicion first, so the member refutes now rather than when
+ * gossip happens to reach it. We do it on every packet we address to it
+ * (probes, acks of its pings, gossip), not only on probes: a member that
+ * missed a refutation keeps asking the suspect until the answer arrives.
+ * Returns the number of messages appended (0 or 1).
+ */
+static uint32_t put_buddy(struct swim *s,
+                          const struct member *m,
+                          struct buf *out)
+{
+    struct swim_msg sus;
+
+    if (m == NULL || m->state != SWIM_MEMBER_SUSPECT || !s->cfg.lifeguard)
+        return 0;
+    memset(&sus, 0, sizeof(sus));
+    sus.type = SWIM_MSG_SUSPECT;
+    sus.name = swim__sstr(m->name);
+    sus.incarnation = m->incarnation;
+    sus.from = swim__sstr(s->self->name);
+    swim_msg_encode(&sus, out);
+    return 1;
 }
 
 static void start_probe(struct swim *s, uint64_t now_ms)
@@ -146,18 +165,7 @@ static void start_probe(struct swim *s, uint64_t now_ms)
     s->probe.timeout_at_ms =
         now_ms + swim__awareness_scale(&s->awareness, s->cfg.probe_timeout_ms);
     s->probe.end_at_ms = s->next_probe_ms;
-    if (m->state == SWIM_MEMBER_SUSPECT && s->cfg.lifeguard) {
-        /* Buddy system: the suspect hears of it now, not by chance. */
-        struct swim_msg sus;
-
-        memset(&sus, 0, sizeof(sus));
-        sus.type = SWIM_MSG_SUSPECT;
-        sus.name = sstr(m->name);
-        sus.incarnation = m->incarnation;
-        sus.from = sstr(s->self->name);
-        swim_msg_encode(&sus, &msgs);
-        n++;
-    }
+    n += put_buddy(s, m, &msgs);
     put_ping(s, s->probe.seq, m, &msgs);
     swim__send(s, m->addr, &msgs, n + 1, true);
     buf_release(&msgs);
@@ -176,9 +184,9 @@ static void go_indirect(struct swim *s, uint64_t now_ms, struct member *m)
     memset(&msg, 0, sizeof(msg));
     msg.type = SWIM_MSG_PING_REQ;
     msg.seq = s->probe.seq;
-    msg.name = sstr(m->name);
-    msg.addr = sstr(m->addr);
-    msg.from = sstr(s->self->name);
+    msg.name = swim__sstr(m->name);
+    msg.addr = swim__sstr(m->addr);
+    msg.from = swim__sstr(s->self->name);
     msg.want_nack = s->cfg.lifeguard;
     swim_msg_encode(&msg, &b);
     for (size_t i = 0; i < got; i++)
@@ -214,13 +222,13 @@ static void probe_failed(struct swim *s, uint64_t now_ms, struct member *m)
 
         swim__awareness_apply(&s->awareness, exp == 0 ? 1 : (int)missed);
     }
-    if (m == NULL || !live(m))
+    if (m == NULL || !swim__is_live(m))
         return;
     memset(&msg, 0, sizeof(msg));
     msg.type = SWIM_MSG_SUSPECT;
-    msg.name = sstr(m->name);
+    msg.name = swim__sstr(m->name);
     msg.incarnation = m->incarnation;
-    msg.from = sstr(s->self->name);
+    msg.from = swim__sstr(s->self->name);
     if (m->state == SWIM_MEMBER_ALIVE)
         s->stats.suspicions++;
     swim__on_suspect(s, now_ms, &msg);
@@ -237,7 +245,9 @@ void swim__probe_acked(struct swim *s, uint64_t now_ms, uint64_t seq)
 
 /* ------------------------------------------------------------------ relays */
 
-static void on_ping_req(struct swim *s, uint64_t now_ms, const char *from_addr,
+static void on_ping_req(struct swim *s,
+                        uint64_t now_ms,
+                        const char *from_addr,
                         const struct swim_msg *req)
 {
     struct relay *r;
@@ -259,14 +269,14 @@ static void on_ping_req(struct swim *s, uint64_t now_ms, const char *from_addr,
      * by its score, not ours, and a late nack reads as a missed one.
      */
     r->nack_at_ms = now_ms + s->cfg.probe_timeout_ms * 8 / 10;
-    r->expire_ms = now_ms +
-        swim__awareness_scale(&s->awareness, s->cfg.probe_interval_ms);
+    r->expire_ms =
+        now_ms + swim__awareness_scale(&s->awareness, s->cfg.probe_interval_ms);
     memset(&msg, 0, sizeof(msg));
     msg.type = SWIM_MSG_PING;
     msg.seq = r->seq;
     msg.name = req->name;
-    msg.from = sstr(s->self->name);
-    msg.from_addr = sstr(s->self->addr);
+    msg.from = swim__sstr(s->self->name);
+    msg.from_addr = swim__sstr(s->self->addr);
     swim_msg_encode(&msg, &b);
     {
         char addr[SWIM_ADDR_MAX + 1];
@@ -278,17 +288,22 @@ static void on_ping_req(struct swim *s, uint64_t now_ms, const char *from_addr,
     buf_release(&b);
 }
 
-static void reply_seq(struct swim *s, const char *addr, enum swim_msg_type t,
-                      uint64_t seq)
+/* Sends an ack or nack; to, when known, may get the buddy suspicion. */
+static void reply_seq(struct swim *s,
+                      const char *addr,
+                      enum swim_msg_type t,
+                      uint64_t seq,
+                      const struct member *to)
 {
     struct swim_msg msg;
     struct buf b = BUF_INIT;
+    uint32_t n = put_buddy(s, to, &b);
 
     memset(&msg, 0, sizeof(msg));
     msg.type = t;
     msg.seq = seq;
     swim_msg_encode(&msg, &b);
-    swim__send(s, addr, &b, 1, true);
+    swim__send(s, addr, &b, n + 1, true);
     buf_release(&b);
 }
 
@@ -304,7 +319,7 @@ static bool relay_ack(struct swim *s, uint64_t seq)
         if (s->relays[i].seq != seq)
             continue;
         reply_seq(s, s->relays[i].requester_addr, SWIM_MSG_ACK,
-                  s->relays[i].requester_seq);
+                  s->relays[i].requester_seq, NULL);
         relay_remove(s, i);
         return true;
     }
@@ -318,7 +333,8 @@ static void relays_tick(struct swim *s, uint64_t now_ms)
 
         if (r->want_nack && !r->nacked && now_ms >= r->nack_at_ms) {
             r->nacked = true;
-            reply_seq(s, r->requester_addr, SWIM_MSG_NACK, r->requester_seq);
+            reply_seq(s, r->requester_addr, SWIM_MSG_NACK, r->requester_seq,
+                      NULL);
         }
         if (now_ms >= r->expire_ms)
             relay_remove(s, i);
@@ -327,7 +343,8 @@ static void relays_tick(struct swim *s, uint64_t now_ms)
     }
 }
 
-/* ------------------------------------------------------------------ gossip, push/pull, join */
+/* ------------------------------------------------------------------ gossip,
+ * push/pull, join */
 
 static void gossip(struct swim *s, uint64_t now_ms)
 {
@@ -338,12 +355,20 @@ static void gossip(struct swim *s, uint64_t now_ms)
     if (swim__bq_len(&s->bq) == 0)
         return;
     got = swim__pick(s, now_ms, k, NULL, true, to);
-    for (size_t i = 0; i < got && swim__bq_len(&s->bq) > 0; i++)
-        swim__send(s, to[i]->addr, NULL, 0, true);
+    for (size_t i = 0; i < got && swim__bq_len(&s->bq) > 0; i++) {
+        struct buf b = BUF_INIT;
+        uint32_t n = put_buddy(s, to[i], &b);
+
+        swim__send(s, to[i]->addr, &b, n, true);
+        buf_release(&b);
+    }
 }
 
-void swim__push_pull(struct swim *s, uint64_t now_ms, const char *addr,
-                     enum stream_kind kind, size_t join)
+void swim__push_pull(struct swim *s,
+                     uint64_t now_ms,
+                     const char *addr,
+                     enum stream_kind kind,
+                     size_t join)
 {
     struct buf pkt = BUF_INIT;
     struct stream_wait w;
@@ -431,16 +456,22 @@ static void join_result(struct swim *s, uint64_t now_ms, size_t i, int rc)
 
 /* ------------------------------------------------------------------ receive */
 
-static void handle_msg(struct swim *s, uint64_t now_ms, const char *from_addr,
+/* A ping for a former holder of our address is not ours to ack. */
+static bool is_for_us(const struct swim *s, const struct swim_msg *ping)
+{
+    return ping->name.len == 0 || swim__str_eq(s->self->name, ping->name);
+}
+
+static void handle_msg(struct swim *s,
+                       uint64_t now_ms,
+                       const char *from_addr,
                        const struct swim_msg *m)
 {
     switch (m->type) {
     case SWIM_MSG_PING:
-        /* A ping for a former holder of our address is not ours to ack. */
-        if (m->name.len == 0 ||
-            (m->name.len == strlen(s->self->name) &&
-             memcmp(m->name.p, s->self->name, m->name.len) == 0))
-            reply_seq(s, from_addr, SWIM_MSG_ACK, m->seq);
+        if (is_for_us(s, m))
+            reply_seq(s, from_addr, SWIM_MSG_ACK, m->seq,
+                      swim__find(s, m->from.p, m->from.len));
         break;
     case SWIM_MSG_PING_REQ:
         on_ping_req(s, now_ms, from_addr, m);
@@ -506,8 +537,10 @@ void swim_recv_packet(struct swim *s,
 
 /* ------------------------------------------------------------------ streams */
 
-static int merge_state_msg(struct swim *s, uint64_t now_ms,
-                           const struct swim_msg *m, bool *join,
+static int merge_state_msg(struct swim *s,
+                           uint64_t now_ms,
+                           const struct swim_msg *m,
+                           bool *join,
                            struct err *err)
 {
     struct swim_state st;
@@ -535,9 +568,13 @@ int swim_stream_serve(struct swim *s,
     (void)from_addr;
     rc = swim_packet_decode(req, len, &p, err);
     if (rc == 0 && p.n != 1)
-        rc = err_set(err, ERR_MALFORMED,
-                     "swim stream: %u messages, want one", p.n);
-    if (rc == 0 && p.msgs[0].type == SWIM_MSG_PING) {
+        rc = err_set(err, ERR_MALFORMED, "swim stream: %u messages, want one",
+                     p.n);
+    if (rc == 0 && p.msgs[0].type == SWIM_MSG_PING &&
+        !is_for_us(s, &p.msgs[0])) {
+        rc = err_set(err, ERR_INVALID, "swim stream: ping for \"%.*s\"",
+                     (int)p.msgs[0].name.len, p.msgs[0].name.p);
+    } else if (rc == 0 && p.msgs[0].type == SWIM_MSG_PING) {
         struct swim_msg ack;
         struct buf b = BUF_INIT;
 
@@ -564,8 +601,10 @@ int swim_stream_serve(struct swim *s,
     return rc;
 }
 
-static int stream_reply(struct swim *s, uint64_t now_ms,
-                        const struct stream_wait *w, const void *reply,
+static int stream_reply(struct swim *s,
+                        uint64_t now_ms,
+                        const struct stream_wait *w,
+                        const void *reply,
                         size_t len)
 {
     struct swim_packet p;
@@ -650,7 +689,7 @@ void swim__probe_tick(struct swim *s, uint64_t now_ms)
     if (!s->probe.active)
         goto next;
     m = swim__find(s, s->probe.target, strlen(s->probe.target));
-    if (m == NULL || !live(m)) {
+    if (m == NULL || !swim__is_live(m)) {
         s->probe.active = false; /* it died or left meanwhile */
         goto next;
     }

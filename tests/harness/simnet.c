@@ -68,9 +68,50 @@ static void check_node(const struct simnet *net, int node)
     assert(node >= 0 && node < net->n);
 }
 
-static size_t link_index(const struct simnet *net, int from, int to)
+static uint64_t cut_key(int from, int to)
 {
-    return (size_t)from * (size_t)net->n + (size_t)to;
+    return (uint64_t)(uint32_t)from << 32 | (uint32_t)to;
+}
+
+/* Index of key in the sorted cuts, or where it would go. */
+static size_t cut_search(const struct simnet *net, uint64_t key, bool *found)
+{
+    size_t lo = 0, hi = net->n_cuts;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+
+        if (net->cuts[mid] == key) {
+            *found = true;
+            return mid;
+        }
+        if (net->cuts[mid] < key)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *found = false;
+    return lo;
+}
+
+static bool link_cut(const struct simnet *net, int from, int to)
+{
+    bool found = false;
+
+    if (net->color[from] != net->color[to])
+        return true;
+    if (net->n_cuts > 0)
+        cut_search(net, cut_key(from, to), &found);
+    return found;
+}
+
+/* splitmix64's finaliser: new side colours that never meet by chance. */
+static uint64_t mix(uint64_t x)
+{
+    x += UINT64_C(0x9e3779b97f4a7c15);
+    x = (x ^ (x >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+    x = (x ^ (x >> 27)) * UINT64_C(0x94d049bb133111eb);
+    return x ^ (x >> 31);
 }
 
 static void check_config(const struct simnet_config *cfg)
@@ -95,7 +136,7 @@ void simnet_init(struct simnet *net,
     simnet_configure(net, cfg != NULL ? cfg : &defaults);
     rng_seed(&net->rng, seed);
     net->nodes = xcalloc((size_t)n, sizeof(*net->nodes));
-    net->blocked = xcalloc((size_t)n * (size_t)n, sizeof(*net->blocked));
+    net->color = xcalloc((size_t)n, sizeof(*net->color));
     net->trace = UINT64_C(0xcbf29ce484222325);
 }
 
@@ -111,7 +152,8 @@ void simnet_release(struct simnet *net)
         m = next;
     }
     free(net->nodes);
-    free(net->blocked);
+    free(net->color);
+    free(net->cuts);
     memset(net, 0, sizeof(*net));
 }
 
@@ -141,7 +183,7 @@ static bool link_open(const struct simnet *net,
     const struct simnet_node *t = &net->nodes[to];
 
     return !f->down && !t->down && f->incarnation == from_inc &&
-           t->incarnation == to_inc && !net->blocked[link_index(net, from, to)];
+           t->incarnation == to_inc && !link_cut(net, from, to);
 }
 
 static void unlink_msg(struct simnet *net, struct simnet_msg *m)
@@ -239,42 +281,50 @@ void simnet_send(struct simnet *net,
 void simnet_partition(struct simnet *net, const int *groupA, size_t nA)
 {
     bool *in_a = xcalloc((size_t)net->n, sizeof(*in_a));
+    uint64_t p = ++net->partitions;
 
     for (size_t i = 0; i < nA; i++) {
         check_node(net, groupA[i]);
         in_a[groupA[i]] = true;
     }
-    for (int a = 0; a < net->n; a++) {
-        if (!in_a[a])
-            continue;
-        for (int b = 0; b < net->n; b++) {
-            if (in_a[b])
-                continue;
-            net->blocked[link_index(net, a, b)] = true;
-            net->blocked[link_index(net, b, a)] = true;
-        }
-    }
+    /*
+     * Each side's colour folds in this partition and the side, so nodes
+     * keep talking only when they were together in every cut so far.
+     */
+    for (int a = 0; a < net->n; a++)
+        net->color[a] = mix(net->color[a] ^ mix(p * 2 + in_a[a]));
     free(in_a);
 }
 
 void simnet_block(struct simnet *net, int from, int to)
 {
+    uint64_t key = cut_key(from, to);
+    bool found;
+    size_t i;
+
     check_node(net, from);
     check_node(net, to);
-    net->blocked[link_index(net, from, to)] = true;
+    i = cut_search(net, key, &found);
+    if (found)
+        return;
+    XGROW(net->cuts, net->cap_cuts, net->n_cuts + 1);
+    memmove(&net->cuts[i + 1], &net->cuts[i],
+            (net->n_cuts - i) * sizeof(*net->cuts));
+    net->cuts[i] = key;
+    net->n_cuts++;
 }
 
 void simnet_heal(struct simnet *net)
 {
-    memset(net->blocked, 0,
-           (size_t)net->n * (size_t)net->n * sizeof(*net->blocked));
+    memset(net->color, 0, (size_t)net->n * sizeof(*net->color));
+    net->n_cuts = 0;
 }
 
 bool simnet_is_blocked(const struct simnet *net, int from, int to)
 {
     check_node(net, from);
     check_node(net, to);
-    return net->blocked[link_index(net, from, to)];
+    return link_cut(net, from, to);
 }
 
 void simnet_down(struct simnet *net, int node)

@@ -61,7 +61,16 @@ struct simnet
     struct simnet_config cfg;
     struct rng rng;
     struct simnet_node *nodes;
-    bool *blocked;               /* n * n, indexed [from * n + to] */
+    /*
+     * Cuts, in O(n + one-way blocks) memory so 10,000-node nets fit: each
+     * partition splits nodes by a side colour (two nodes talk only while
+     * their colours match), and one-way blocks are a sorted list of
+     * (from << 32 | to).
+     */
+    uint64_t *color;
+    uint64_t *cuts;
+    size_t n_cuts, cap_cuts;
+    uint64_t partitions;
     struct simnet_msg *inflight; /* list, so release can cancel the timers */
     size_t n_inflight;
     struct simnet_stats stats;

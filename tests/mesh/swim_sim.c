@@ -39,8 +39,8 @@ static void on_recv(void *ctx, int from, const void *msg, size_t len)
 
     if (nd->stalled || nd->crashed)
         return;
-    swim_recv_packet(nd->swim, vclock_now(&sim->vc), sim->nodes[from].addr,
-                     msg, len);
+    swim_recv_packet(nd->swim, vclock_now(&sim->vc), sim->nodes[from].addr, msg,
+                     len);
     swim_sim_flush(sim, nd->id);
 }
 
@@ -105,7 +105,8 @@ out:
     free(ex);
 }
 
-static void start_stream(struct swim_sim *sim, int from,
+static void start_stream(struct swim_sim *sim,
+                         int from,
                          const struct swim_output *o)
 {
     struct stream_ex *ex = xcalloc(1, sizeof(*ex));
@@ -167,6 +168,8 @@ void swim_sim_flush(struct swim_sim *sim, int i)
         switch (o.kind) {
         case SWIM_OUT_PACKET:
             sim->packets++;
+            if (o.len > sim->max_packet)
+                sim->max_packet = o.len;
             to = addr_node(sim, o.addr);
             if (to >= 0)
                 simnet_send(&sim->net, i, to, o.data, o.len);
@@ -186,7 +189,9 @@ void swim_sim_flush(struct swim_sim *sim, int i)
 
 /* ------------------------------------------------------------------ setup */
 
-void swim_sim_init(struct swim_sim *sim, int n, uint64_t seed,
+void swim_sim_init(struct swim_sim *sim,
+                   int n,
+                   uint64_t seed,
                    const struct swim_config *cfg,
                    const struct simnet_config *net_cfg)
 {
@@ -207,8 +212,8 @@ void swim_sim_init(struct swim_sim *sim, int n, uint64_t seed,
         snprintf(nd->name, sizeof(nd->name), "node-%d", i);
         snprintf(nd->addr, sizeof(nd->addr), "10.%d.%d.%d:7946",
                  (i >> 16) & 255, (i >> 8) & 255, i & 255);
-        nd->swim = swim_new(&sim->cfg, nd->name, nd->addr,
-                            simnet_rand(&sim->net), 0);
+        nd->swim =
+            swim_new(&sim->cfg, nd->name, nd->addr, simnet_rand(&sim->net), 0);
         simnet_attach(&sim->net, i, on_recv, nd);
         arm(nd);
     }
@@ -293,7 +298,8 @@ int swim_sim_state(const struct swim_sim *sim, int i, int j)
     return (int)info.state;
 }
 
-bool swim_sim_all_see(const struct swim_sim *sim, int j,
+bool swim_sim_all_see(const struct swim_sim *sim,
+                      int j,
                       enum swim_member_state st)
 {
     for (int i = 0; i < sim->n; i++)
@@ -327,8 +333,11 @@ void swim_sim_run(struct swim_sim *sim, uint64_t ms)
     vclock_run_until(&sim->vc, vclock_now(&sim->vc) + ms);
 }
 
-bool swim_sim_run_until(struct swim_sim *sim, swim_sim_pred *pred, void *arg,
-                        uint64_t check_ms, uint64_t max_ms)
+bool swim_sim_run_until(struct swim_sim *sim,
+                        swim_sim_pred *pred,
+                        void *arg,
+                        uint64_t check_ms,
+                        uint64_t max_ms)
 {
     uint64_t end = vclock_now(&sim->vc) + max_ms;
 
@@ -337,8 +346,7 @@ bool swim_sim_run_until(struct swim_sim *sim, swim_sim_pred *pred, void *arg,
 
         if (now >= end)
             return false;
-        vclock_run_until(&sim->vc,
-                         now + check_ms < end ? now + check_ms : end);
+        vclock_run_until(&sim->vc, now + check_ms < end ? now + check_ms : end);
     }
     return true;
 }

@@ -24,8 +24,10 @@
 
 struct swim_sim;
 
-typedef void swim_sim_event_cb(void *ctx, int node,
-                               const struct swim_event *ev, uint64_t now_ms);
+typedef void swim_sim_event_cb(void *ctx,
+                               int node,
+                               const struct swim_event *ev,
+                               uint64_t now_ms);
 
 struct swim_sim_node
 {
@@ -51,6 +53,7 @@ struct swim_sim
     swim_sim_event_cb *on_event;
     void *ctx;
     uint64_t packets; /* datagrams sent by every core */
+    size_t max_packet; /* the largest datagram, bytes */
     uint64_t streams;
 };
 
@@ -58,7 +61,9 @@ struct swim_sim
  * Builds n cores with cfg (NULL: the LAN profile) on a net with net_cfg
  * (NULL: 1 ms latency) from seed. No node knows another yet.
  */
-void swim_sim_init(struct swim_sim *sim, int n, uint64_t seed,
+void swim_sim_init(struct swim_sim *sim,
+                   int n,
+                   uint64_t seed,
                    const struct swim_config *cfg,
                    const struct simnet_config *net_cfg);
 void swim_sim_release(struct swim_sim *sim);
@@ -76,7 +81,8 @@ void swim_sim_resume(struct swim_sim *sim, int i);
 /* Node i's view of node j: its state, or -1 when i does not know j. */
 int swim_sim_state(const struct swim_sim *sim, int i, int j);
 /* Whether every live (not crashed) node sees j in state st. */
-bool swim_sim_all_see(const struct swim_sim *sim, int j,
+bool swim_sim_all_see(const struct swim_sim *sim,
+                      int j,
                       enum swim_member_state st);
 /* Whether every live node knows every other live node as alive. */
 bool swim_sim_converged(const struct swim_sim *sim);
@@ -86,8 +92,11 @@ typedef bool swim_sim_pred(struct swim_sim *sim, void *arg);
  * Runs the simulation until pred holds (checked every check_ms of
  * simulated time) or max_ms passed; returns whether pred held.
  */
-bool swim_sim_run_until(struct swim_sim *sim, swim_sim_pred *pred, void *arg,
-                        uint64_t check_ms, uint64_t max_ms);
+bool swim_sim_run_until(struct swim_sim *sim,
+                        swim_sim_pred *pred,
+                        void *arg,
+                        uint64_t check_ms,
+                        uint64_t max_ms);
 /* Runs for ms of simulated time. */
 void swim_sim_run(struct swim_sim *sim, uint64_t ms);
 
