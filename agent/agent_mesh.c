@@ -122,17 +122,10 @@ static void update_servers(struct agent_mesh *am)
 static void forget_services(struct agent_mesh *am, const char *member)
 {
     const char *node = map_get(&am->node_of, member);
-    struct catalog_node_set tomb;
-    uint64_t v = 0;
 
     if (node == NULL || am->catalog == NULL)
         return;
-    memset(&tomb, 0, sizeof(tomb));
-    tomb.node_id = (char *)node;
-    catalog_node_version(am->catalog, node, &v);
-    tomb.version = v + 1;
-    tomb.tombstone = true;
-    catalog_apply(am->catalog, &tomb, time_wall_unix_ms());
+    catalog_forget(am->catalog, node, time_wall_unix_ms());
     free(map_del(&am->node_of, member));
     watch_hub_run(am->hub);
 }

@@ -404,6 +404,22 @@ void catalog_on_change(struct catalog *c, catalog_change_fn *fn, void *ctx)
     c->on_change_ctx = ctx;
 }
 
+void catalog_forget(struct catalog *c, const char *node_id, int64_t now_ms)
+{
+    struct node_entry *node = map_get(&c->nodes, node_id);
+    struct catalog_node_set tomb;
+
+    if (node == NULL)
+        return;
+    memset(&tomb, 0, sizeof(tomb));
+    tomb.node_id = (char *)node_id;
+    tomb.version = node->version + 1;
+    tomb.tombstone = true;
+    catalog_apply(c, &tomb, now_ms);
+    node = map_del(&c->nodes, node_id);
+    node_entry_free(node);
+}
+
 size_t catalog_expire(struct catalog *c, int64_t now_ms)
 {
     struct map_iter it;

@@ -138,6 +138,13 @@ typedef void catalog_change_fn(void *ctx, const char *namespace_,
                                const char *name);
 void catalog_on_change(struct catalog *c, catalog_change_fn *fn, void *ctx);
 
+/*
+ * Removes node_id's services and forgets its version, so its next set is
+ * taken whatever its version: for a node whose records the mesh itself
+ * dropped (it left or was reaped), which already orders what it passes on.
+ */
+void catalog_forget(struct catalog *c, const char *node_id, int64_t now_ms);
+
 /* Forgets tombstones older than the TTL. Returns how many went. */
 size_t catalog_expire(struct catalog *c, int64_t now_ms);
 

@@ -825,6 +825,31 @@ START_TEST(codec_carries_a_never_checked_service)
 }
 END_TEST
 
+START_TEST(forget_lets_the_same_version_back)
+{
+    struct catalog *c = catalog_new(TTL_MS);
+    static const struct svc_spec one[] = {
+        {"a1", "web", NULL, NULL, 80, NULL, 0},
+    };
+    const struct catalog_service **list;
+    uint64_t idx, before;
+
+    apply(c, "n1", 5, one, 1, 0);
+    before = catalog_name_index(c, "default", "web");
+    catalog_forget(c, "n1", 0);
+    ck_assert_uint_eq(catalog_lookup(c, "default", "web", NULL, &list, &idx), 0);
+    free(list);
+    ck_assert_uint_gt(idx, before);
+    ck_assert(!catalog_node_version(c, "n1", &idx));
+    /* The mesh hands the node's set again at the version it had. */
+    ck_assert_int_eq(apply(c, "n1", 5, one, 1, 0), CATALOG_MERGE_APPLY);
+    ck_assert_uint_eq(catalog_lookup(c, "default", "web", NULL, &list, &idx), 1);
+    free(list);
+    catalog_forget(c, "nobody", 0); /* unknown: nothing happens */
+    catalog_free(c);
+}
+END_TEST
+
 static Suite *catalog_suite(void)
 {
     Suite *s = suite_create("catalog");
@@ -838,6 +863,7 @@ static Suite *catalog_suite(void)
     tcase_add_test(tc, lookups_filter_by_tag_datacenter_and_health);
     tcase_add_test(tc, choose_is_a_stable_rendezvous_subset);
     tcase_add_test(tc, codec_round_trip);
+    tcase_add_test(tc, forget_lets_the_same_version_back);
     tcase_add_test(tc, codec_carries_a_never_checked_service);
     tcase_add_test(tc, codec_rejects_bad_sets);
     tcase_add_test(tc, template_renders_from_the_catalogue);
