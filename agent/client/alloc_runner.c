@@ -1369,21 +1369,15 @@ void alloc_runner_checks_changed(struct alloc_runner *ar)
 }
 
 /* The check_restart stop finished: the restart policy decides. */
+static bool restart_cancelled(struct task_runner *tr);
+
 static void check_restart_stopped(struct driver_task *t, void *arg)
 {
     struct task_runner *tr = arg;
 
     (void)t;
-    drop_handle(tr);
-    tr->killing = false;
-    if (tr->ar->stopping || tr->closing) {
-        event(tr, "Killed", "Task successfully killed");
-        task_dead(tr, false);
-        changed(tr->ar);
-        maybe_closed(tr->ar);
-        return;
-    }
-    after_exit(tr, 1, false);
+    if (!restart_cancelled(tr))
+        after_exit(tr, 1, false);
 }
 
 int alloc_runner_check_restart(struct alloc_runner *ar,
@@ -1417,22 +1411,32 @@ int alloc_runner_check_restart(struct alloc_runner *ar,
 
 /* ------------------------------------------------ restarts and signals */
 
-/* The task was stopped for a restart: start it again, unless the alloc
- * is being stopped meanwhile (kill_tasks skipped it as already killing). */
+/* The task was stopped for a restart: start it again. */
+/*
+ * A task stopped for a restart: true when the alloc is being stopped
+ * meanwhile, so the task ends there instead (kill_tasks skipped it as
+ * already killing).
+ */
+static bool restart_cancelled(struct task_runner *tr)
+{
+    drop_handle(tr);
+    tr->killing = false;
+    if (!tr->ar->stopping && !tr->closing)
+        return false;
+    event(tr, "Killed", "Task successfully killed");
+    task_dead(tr, false);
+    changed(tr->ar);
+    maybe_closed(tr->ar);
+    return true;
+}
+
 static void restart_stopped(struct driver_task *t, void *arg)
 {
     struct task_runner *tr = arg;
 
     (void)t;
-    drop_handle(tr);
-    tr->killing = false;
-    if (tr->ar->stopping || tr->closing) {
-        event(tr, "Killed", "Task successfully killed");
-        task_dead(tr, false);
-        changed(tr->ar);
-        maybe_closed(tr->ar);
+    if (restart_cancelled(tr))
         return;
-    }
     event(tr, "Restarting", "Task restarting in 0s");
     state_of(tr)->restarts++;
     state_of(tr)->last_restart_unix_ns = time_wall_unix_ns();
@@ -1636,6 +1640,11 @@ void alloc_runner_update(struct alloc_runner *ar, const struct alloc *a)
 const struct alloc *alloc_runner_alloc(const struct alloc_runner *ar)
 {
     return ar->alloc;
+}
+
+bool alloc_runner_task_leaving(const struct alloc_runner *ar, size_t i)
+{
+    return i < ar->ntasks && ar->tasks[i].killing;
 }
 
 size_t alloc_runner_ntasks(const struct alloc_runner *ar)

@@ -67,6 +67,8 @@ struct alloc_runner_sample
     uint64_t mono_ms;
 };
 
+/* Task i is being killed (a restart or a stop under way). */
+bool alloc_runner_task_leaving(const struct alloc_runner *ar, size_t i);
 /* How many tasks the runner has (the group's, in order). */
 size_t alloc_runner_ntasks(const struct alloc_runner *ar);
 /*

@@ -337,7 +337,15 @@ static void refresh_services(struct client *c)
     client_services_begin(c->services);
     map_iter_init(&it, &c->runners);
     while (map_next(&it, &id, &v))
-        client_services_add(c->services, alloc_runner_alloc(v));
+    {
+        bool leaving[64];
+        size_t n = alloc_runner_ntasks(v);
+
+        for (size_t i = 0; i < n && i < 64; i++)
+            leaving[i] = alloc_runner_task_leaving(v, i);
+        client_services_add(c->services, alloc_runner_alloc(v),
+                            n <= 64 ? leaving : NULL);
+    }
     client_services_commit(c->services, time_wall_unix_ms());
 }
 

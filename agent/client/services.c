@@ -184,7 +184,9 @@ static void add_one(struct client_services *cs,
     }
 }
 
-void client_services_add(struct client_services *cs, const struct alloc *a)
+void client_services_add(struct client_services *cs,
+                         const struct alloc *a,
+                         const bool *leaving)
 {
     const struct task_group *g = NULL;
     bool any = false;
@@ -203,7 +205,7 @@ void client_services_add(struct client_services *cs, const struct alloc *a)
         const struct task *t = &g->tasks[i];
         int64_t started;
 
-        if (!running(a, t->name))
+        if (!running(a, t->name) || (leaving != NULL && leaving[i]))
             continue;
         started = state_of(a, t->name)->started_at_unix_ns;
         any = true;

@@ -8,6 +8,7 @@
 #define CARAVAN_AGENT_CLIENT_SERVICES_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 struct alloc;
@@ -21,7 +22,14 @@ struct client_services *client_services_new(const char *node_id,
 void client_services_free(struct client_services *cs);
 /* Starts a new record set; add every alloc; then commit it. */
 void client_services_begin(struct client_services *cs);
-void client_services_add(struct client_services *cs, const struct alloc *a);
+/*
+ * leaving (NULL, or one flag per task of the group, in order): tasks being
+ * stopped, whose services go before they are killed, as Nomad
+ * deregisters before it kills.
+ */
+void client_services_add(struct client_services *cs,
+                         const struct alloc *a,
+                         const bool *leaving);
 /* Applies the set at the next version when it differs from the last. */
 void client_services_commit(struct client_services *cs, int64_t now_ms);
 const struct catalog *client_services_catalog(const struct client_services *cs);

@@ -161,7 +161,7 @@ static void teardown(void)
 static void refresh(void)
 {
     client_services_begin(cs);
-    client_services_add(cs, a);
+    client_services_add(cs, a, NULL);
     client_services_commit(cs, 1000);
 }
 
