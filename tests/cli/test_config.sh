@@ -51,4 +51,18 @@ t_contains "names the path" "$T_ERR" "none.hcl"
 printf 'ports {\n  http = "x"\n' >"$T_TMP/broken.hcl"
 t_run "HCL syntax error refused" 1 "$CARAVAN" agent -config "$T_TMP/broken.hcl"
 t_contains "with its position" "$T_ERR" "broken.hcl:"
+printf 'gossip {\n  profile = "fast"\n}\n' >"$T_TMP/gossip.hcl"
+t_run "unknown gossip profile refused" 1 "$CARAVAN" agent -dev -config "$T_TMP/gossip.hcl"
+t_contains "names the choices" "$T_ERR" 'gossip.profile must be "lan", "wan" or "local"'
+printf 'gossip {\n  probe_interval = "soon"\n}\n' >"$T_TMP/gossip.hcl"
+t_run "a bad gossip duration refused" 1 "$CARAVAN" agent -dev -config "$T_TMP/gossip.hcl"
+t_contains "names the knob" "$T_ERR" "gossip.probe_interval must be a positive duration"
+printf 'gossip {\n  suspicion_mult = 2.5\n}\n' >"$T_TMP/gossip.hcl"
+t_run "a fractional count refused" 1 "$CARAVAN" agent -dev -config "$T_TMP/gossip.hcl"
+t_contains "says what it wants" "$T_ERR" "gossip.suspicion_mult must be a whole number"
+printf 'gossip {\n  probe_interval = "100ms"\n  probe_timeout = "200ms"\n}\n' >"$T_TMP/gossip.hcl"
+t_run "a timeout past the interval refused" 1 "$CARAVAN" agent -dev -config "$T_TMP/gossip.hcl"
+t_contains "by the mesh's own check" "$T_ERR" "probe_timeout must be > 0 and below"
+t_run "a bad -retry-interval refused" 1 "$CARAVAN" agent -dev -retry-interval often
+t_contains "names the flag" "$T_ERR" "Invalid -retry-interval"
 done_testing
