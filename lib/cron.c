@@ -414,9 +414,21 @@ static int next_bit(uint64_t mask, int from, int limit)
     return mask ? __builtin_ctzll(mask) : -1;
 }
 
-static void start_of_day(struct civil_time *t, int64_t days)
+/* Midnight of the next day: stepping the fields is far cheaper than a
+ * round trip through day numbers, and this is the search's inner step. */
+static void next_day(struct civil_time *t)
 {
-    civil_from_days(days, &t->year, &t->month, &t->day);
+    if (t->day < civil_month_days(t->year, t->month)) {
+        t->day++;
+    } else {
+        t->day = 1;
+        if (t->month < 12) {
+            t->month++;
+        } else {
+            t->month = 1;
+            t->year++;
+        }
+    }
     t->hour = t->min = t->sec = 0;
 }
 
@@ -452,12 +464,12 @@ static bool next_wall(const struct cron *c, int64_t w, int64_t *out)
             continue;
         }
         if (!day_matches(c, t.year, t.month, t.day)) {
-            start_of_day(&t, civil_days(t.year, t.month, t.day) + 1);
+            next_day(&t);
             continue;
         }
         v = next_bit(c->hour, t.hour, 23);
         if (v < 0) {
-            start_of_day(&t, civil_days(t.year, t.month, t.day) + 1);
+            next_day(&t);
             continue;
         }
         if (v != t.hour) {
