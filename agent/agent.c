@@ -573,8 +573,15 @@ static int mesh_force_leave(void *ctx, const char *name, struct err *err)
     return agent_mesh_force_leave(a->mesh, name, err);
 }
 
+static json_t *mesh_stats(void *ctx)
+{
+    struct agent *a = ctx;
+
+    return a->mesh ? agent_mesh_stats(a->mesh) : json_object();
+}
+
 static const struct http_mesh_ops mesh_ops = {mesh_members, mesh_join,
-                                              mesh_force_leave};
+                                              mesh_force_leave, mesh_stats};
 
 /* Fills in the timings: the profile, then each knob the config gives. */
 static void gossip_config(const struct agent_config *cfg, bool dev,

@@ -15,6 +15,7 @@
 #include "lib/map.h"
 #include "lib/time.h"
 #include "mesh/mesh.h"
+#include "mesh/net.h"
 #include "mesh/seal.h"
 
 #define REC_SERVICES "svc"
@@ -602,6 +603,48 @@ int agent_mesh_start(uv_loop_t *loop,
              seal_keyring_is_enabled(cfg->keyring) ? "on" : "off");
     *out = am;
     return 0;
+}
+
+json_t *agent_mesh_stats(struct agent_mesh *am)
+{
+    struct swim *s = core(am);
+    const struct swim_stats *ss = swim_stats(s);
+    struct net_stats ns;
+    size_t n = swim_member_count(s), alive = 0, failed = 0, left = 0;
+    json_t *o = json_object();
+    char v[32];
+
+    for (size_t i = 0; i < n; i++) {
+        struct swim_member_info mi;
+
+        swim_member_at(s, i, &mi);
+        if (mi.state == SWIM_MEMBER_DEAD)
+            failed++;
+        else if (mi.state == SWIM_MEMBER_LEFT)
+            left++;
+        else
+            alive++;
+    }
+    mesh_net_stats(am->mesh, &ns);
+#define PUT(key, val)                                                          \
+    do {                                                                       \
+        snprintf(v, sizeof(v), "%llu", (unsigned long long)(val));             \
+        json_object_set_new(o, key, json_string(v));                           \
+    } while (0)
+    PUT("members", alive);
+    PUT("failed", failed);
+    PUT("left", left);
+    PUT("health_score", swim_awareness(s));
+    PUT("incarnation", swim_incarnation(s));
+    PUT("packets_refused", ns.packets_refused);
+    PUT("frames_refused", ns.frames_refused);
+    PUT("decode_errors", ss->decode_errors);
+#undef PUT
+    json_object_set_new(o, "encrypted",
+                        json_string(seal_keyring_is_enabled(am->keyring)
+                                        ? "true"
+                                        : "false"));
+    return o;
 }
 
 static const char *status_of(enum swim_member_state st)

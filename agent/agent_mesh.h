@@ -76,6 +76,9 @@ void agent_mesh_publish_services(struct agent_mesh *am,
 /* Nomad's /v1/agent/members body (new reference). */
 json_t *agent_mesh_members(struct agent_mesh *am);
 
+/* Counts for /v1/agent/self (members by state, refused packets...). */
+json_t *agent_mesh_stats(struct agent_mesh *am);
+
 /* /v1/agent/join: done(num_joined, error text or "") once every address
  * answered or gave up. */
 void agent_mesh_join(struct agent_mesh *am,

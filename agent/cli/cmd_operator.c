@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "agent/api/api.h"
 #include "agent/cli/flags.h"
@@ -30,7 +31,8 @@ const char cli_help_operator_keyring[] =
     "  new key, use it, then remove the old one.\n"
     "\n"
     "  A change made through one agent spreads to every member of the mesh;\n"
-    "  list shows how many members hold each key.\n"
+    "  install returns once every member holds the new key, and list shows\n"
+    "  how many members hold each key.\n"
     "\n"
     "Subcommands (or the same as flags: -generate, -list, -install=<key>,\n"
     "-use=<key>, -remove=<key>):\n"
@@ -97,6 +99,8 @@ static int list(struct api_client *c)
     return 0;
 }
 
+static int wait_installed(struct api_client *c, const char *key);
+
 static int change(struct api_client *c,
                   enum keyring_action act,
                   const char *key)
@@ -125,7 +129,62 @@ static int change(struct api_client *c,
     api_response_release(&resp);
     free(text);
     json_decref(body);
+    if (rc == 0 && act == ACT_INSTALL)
+        return wait_installed(c, key);
     return rc == 0 ? 0 : 1;
+}
+
+/* key in the standard base64 the list shows (given in any variant). */
+static void canonical(const char *key, char out[64])
+{
+    unsigned char raw[KEY_BYTES];
+    size_t len = 0;
+    static const int variants[] = {
+        sodium_base64_VARIANT_ORIGINAL, sodium_base64_VARIANT_ORIGINAL_NO_PADDING,
+        sodium_base64_VARIANT_URLSAFE, sodium_base64_VARIANT_URLSAFE_NO_PADDING};
+
+    snprintf(out, 64, "%s", key);
+    for (size_t i = 0; i < sizeof(variants) / sizeof(variants[0]); i++) {
+        if (sodium_base642bin(raw, sizeof(raw), key, strlen(key), NULL, &len,
+                              NULL, variants[i]) == 0 &&
+            len == KEY_BYTES) {
+            sodium_bin2base64(out, 64, raw, len,
+                              sodium_base64_VARIANT_ORIGINAL);
+            return;
+        }
+    }
+}
+
+/*
+ * After an install, waits (at most 10 s) until every member of the mesh
+ * holds the key, as Nomad answers only once all members did: a `use`
+ * right after is then safe.
+ */
+static int wait_installed(struct api_client *c, const char *key)
+{
+    char want[64];
+    int held = 0, nodes = 0;
+
+    canonical(key, want);
+    for (int i = 0; i < 100; i++) {
+        struct err err = ERR_INIT;
+        json_t *r = NULL;
+
+        if (cli_get(c, &r, &err, "/v1/agent/keyring/list") == 0) {
+            held = (int)json_integer_value(
+                json_object_get(json_object_get(r, "Keys"), want));
+            nodes = (int)json_integer_value(json_object_get(r, "NumNodes"));
+        }
+        json_decref(r);
+        if (nodes > 0 && held >= nodes)
+            return 0;
+        usleep(100000);
+    }
+    fprintf(stderr,
+            "error: the key reached %d of %d members; wait until 'keyring "
+            "list' shows it on all before using it\n",
+            held, nodes);
+    return 1;
 }
 
 /* The action named by a subcommand word, or ACT_NONE. */

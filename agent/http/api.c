@@ -1170,6 +1170,9 @@ static void get_agent_self(struct httpd_req *req, void *arg)
         json_object_set_new(
             json_object_get(v, "stats"), "client",
             json_pack("{s:s}", "node_id", client_node_id(api->client)));
+    if (api->mesh != NULL && api->mesh->stats != NULL)
+        json_object_set_new(json_object_get(v, "stats"), "serf",
+                            api->mesh->stats(api->mesh_ctx));
 
     httpd_respond_json(req, 200, v);
     json_decref(v);

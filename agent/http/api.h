@@ -109,6 +109,8 @@ struct http_mesh_ops
                  void (*done)(void *arg, int joined, const char *error),
                  void *arg);
     int (*force_leave)(void *ctx, const char *name, struct err *err);
+    /* /v1/agent/self's stats.serf: string values, as Nomad's (new ref). */
+    json_t *(*stats)(void *ctx);
 };
 
 struct http_api_config

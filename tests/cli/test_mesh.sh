@@ -139,6 +139,8 @@ wait_until 150 refused
 t_ok $? "an agent with another key fails to join"
 t_contains "and its log says why" "$(cat "$T_TMP/c3.log")" "must hold our gossip key"
 t_ok $(api_check "$S_API/agent/members" '[.Members[] | select(.Name == "c3")] | length == 0'; echo $?) "the server never lists it"
+t_ok $(api_check "$S_API/agent/self" '(.stats.serf.frames_refused | tonumber) + (.stats.serf.packets_refused | tonumber) > 0'; echo $?) "and counts what it refused"
+t_eq "agent/self says gossip is encrypted" "$(curl -sf "$S_API/agent/self" | jq -r .stats.serf.encrypted)" "true"
 kill -9 "$C3"
 
 # Rotation: install, use, remove, with every member alive throughout.
