@@ -25,6 +25,7 @@ struct watch_hub
     struct map buckets; /* key -> struct bucket */
     struct list_node pending;
     size_t n_pending;
+    struct list_node all; /* every watcher made on the hub */
 };
 
 struct watch
@@ -35,6 +36,7 @@ struct watch
     char **keys;
     size_t n_keys, cap_keys;
     struct list_node link; /* on hub->pending while woken */
+    struct list_node member; /* on hub->all */
     bool woken;
 };
 
@@ -72,6 +74,7 @@ struct watch_hub *watch_hub_new(struct catalog *c)
     h->cat = c;
     map_init(&h->buckets);
     list_init(&h->pending);
+    list_init(&h->all);
     catalog_on_change(c, changed, h);
     return h;
 }
@@ -88,7 +91,8 @@ static void unhook(struct watch *w)
 void watch_clear(struct watch *w)
 {
     for (size_t i = 0; i < w->n_keys; i++) {
-        struct bucket *b = map_get(&w->hub->buckets, w->keys[i]);
+        struct bucket *b =
+            w->hub ? map_get(&w->hub->buckets, w->keys[i]) : NULL;
 
         for (size_t k = 0; b != NULL && k < b->n; k++) {
             if (b->v[k] == w) {
@@ -108,27 +112,19 @@ void watch_clear(struct watch *w)
 
 void watch_hub_free(struct watch_hub *h)
 {
-    struct map_iter it;
-    const char *k;
-    void *v;
-
     if (h == NULL)
         return;
     catalog_on_change(h->cat, NULL, NULL);
-    /* Each watcher still on the hub is freed through its first bucket. */
-    for (;;) {
-        struct watch *w = NULL;
+    /* Watchers outlive the hub (their owners free them): they only lose
+     * their answers and never wake again. */
+    while (!list_empty(&h->all)) {
+        struct watch *w = list_entry(h->all.next, struct watch, member);
 
-        map_iter_init(&it, &h->buckets);
-        if (map_next(&it, &k, &v))
-            w = ((struct bucket *)v)->v[0];
-        if (w == NULL)
-            break;
-        watch_free(w);
+        unhook(w);
+        watch_clear(w);
+        list_del(&w->member);
+        w->hub = NULL;
     }
-    /* Watchers without answers sit only on the pending list. */
-    while (!list_empty(&h->pending))
-        watch_free(list_entry(h->pending.next, struct watch, link));
     map_release(&h->buckets, NULL);
     free(h);
 }
@@ -141,6 +137,7 @@ struct watch *watch_new(struct watch_hub *h, watch_fn *fn, void *arg)
     w->fn = fn;
     w->arg = arg;
     list_init(&w->link);
+    list_add_tail(&h->all, &w->member);
     return w;
 }
 
@@ -148,7 +145,10 @@ void watch_free(struct watch *w)
 {
     if (w == NULL)
         return;
-    unhook(w);
+    if (w->hub != NULL) {
+        unhook(w);
+        list_del(&w->member);
+    }
     watch_clear(w);
     free(w->keys);
     free(w);
@@ -156,10 +156,14 @@ void watch_free(struct watch *w)
 
 void watch_add(struct watch *w, const char *namespace_, const char *name)
 {
-    char *key = namespace_ == NULL
+    char *key;
+    struct bucket *b;
+
+    if (w->hub == NULL)
+        return;
+    key = namespace_ == NULL
                     ? xstrdup(KEY_ALL)
                     : xasprintf("%s\x1f%s", namespace_, name ? name : "");
-    struct bucket *b;
 
     for (size_t i = 0; i < w->n_keys; i++) {
         if (strcmp(w->keys[i], key) == 0) {

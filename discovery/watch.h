@@ -24,7 +24,8 @@ typedef void watch_fn(struct watch *w, void *arg);
 
 /* Installs the hub as c's change listener; c outlives the hub. */
 struct watch_hub *watch_hub_new(struct catalog *c);
-/* Frees the hub and any watcher still on it. */
+/* Frees the hub. Watchers still made on it stay their owners' to free;
+ * they never wake again. */
 void watch_hub_free(struct watch_hub *h);
 
 struct watch *watch_new(struct watch_hub *h, watch_fn *fn, void *arg);

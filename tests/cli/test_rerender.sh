@@ -225,4 +225,16 @@ t_run "move the service again" 0 "$CARAVAN" job run -detach "$T_TMP/redis.nomad.
 wait_until 300 file_is "$LOCAL/noop.txt" "$P2"
 t_ok $? "the reattached consumer's file follows"
 
+
+# Shutting down with blocking queries parked on the catalogue.
+IDX=$(curl -sf -o /dev/null -D - "$API/services" | tr -d '\r' | awk -F': ' 'tolower($1) == "x-nomad-index" {print $2}')
+curl -s "$API/service/nope?index=$IDX&wait=60s" >/dev/null &
+curl -s "$API/services?index=$IDX&wait=60s" >/dev/null &
+# Parked: both connections are open and unanswered.
+parked() { [ "$(ss -Htn state established "( dport = :$port )" | wc -l)" -ge 2 ]; }
+wait_until 100 parked
+t_ok $? "two blocking queries parked"
+kill -INT $AGENT
+wait $AGENT
+t_ok $? "the agent exits cleanly with blocking queries parked"
 done_testing
