@@ -27,7 +27,7 @@ HCL
 cat >"$T_TMP/conf/20-port.json" <<JSON
 {"ports": {"http": $PORT}, "region": "europe"}
 JSON
-"$CARAVAN" agent -config "$T_TMP/conf" -dc edge2 -rpc-port 0 >"$T_TMP/agent.log" 2>&1 &
+"$CARAVAN" agent -config "$T_TMP/conf" -dc edge2 -rpc-port 0 -serf-port 0 >"$T_TMP/agent.log" 2>&1 &
 AGENT=$!
 trap 'kill -INT $AGENT 2>/dev/null; wait $AGENT 2>/dev/null; rm -rf "$T_TMP"' EXIT
 API=http://127.0.0.1:$PORT/v1

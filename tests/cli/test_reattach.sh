@@ -8,7 +8,7 @@
 PORT=$(free_port)
 DATA=$T_TMP/data
 start_agent() {
-    "$CARAVAN" agent -server -client -data-dir "$DATA" -bind 127.0.0.1 -rpc-port 0 \
+    "$CARAVAN" agent -server -client -data-dir "$DATA" -bind 127.0.0.1 -rpc-port 0 -serf-port 0 \
         -http-port "$PORT" >>"$T_TMP/agent.log" 2>&1 &
     AGENT=$!
 }
