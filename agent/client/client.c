@@ -736,6 +736,8 @@ int client_new(uv_loop_t *loop,
             log_warn(&c->lg, "%s: tasks will not survive a restart", serr.msg);
         else
             client_state_each(c->state, recover_one, c, &serr);
+        /* Every recovered task's services before any template reads them. */
+        refresh_services(c);
         free(sdir);
     }
     free(cdir);

@@ -14,9 +14,13 @@
 #include "lib/alloc.h"
 #include "lib/buf.h"
 #include "lib/err.h"
+#include "lib/log.h"
 #include "lib/model/job.h"
 #include "lib/model/types.h"
 #include "lib/time.h"
+
+/* After a restore, how long templates wait for the catalogue to fill. */
+#define TEMPLATE_RESUME_SETTLE_MS 2000
 
 struct item
 {
@@ -63,11 +67,13 @@ struct template_runner
     size_t *scripts; /* item indexes */
     size_t n_scripts, cap_scripts;
     int64_t splay_ms;
+    uint64_t hold_until; /* loop ms: no render before (after a restore) */
     int open; /* handles and scripts not closed yet */
     bool closing;
     void (*close_cb)(void *arg);
     void *close_arg;
     unsigned long rerenders;
+    struct logger lg;
 };
 
 static bool is_once(const struct item *it)
@@ -91,6 +97,7 @@ struct template_runner *template_runner_new(
     r->env.namespace_ = r->namespace_;
     r->task = t;
     r->task_dir = xstrdup(task_dir);
+    logger_init(&r->lg, "client.template", "task=%s", t->name);
     r->n = t->ntemplates;
     r->items = xcalloc(r->n ? r->n : 1, sizeof(*r->items));
     for (size_t i = 0; i < r->n; i++) {
@@ -177,6 +184,7 @@ int template_runner_prestart(struct template_runner *r,
     int rc = 0;
 
     template_runner_stop(r);
+    r->hold_until = 0;
     /* Templates read the environment as it was before any of them added
      * to it, whatever their order. */
     strmap_release(&r->vars);
@@ -241,7 +249,13 @@ void template_runner_resume(struct template_runner *r,
         it->dirty = true;
         it->dirty_since = it->last_change = uv_now(r->env.loop);
     }
-    uv_timer_start(&r->wait_timer, wait_fired, 0, 0);
+    /*
+     * What other agents publish comes back through the mesh only after it
+     * rejoins: a render at once could see those services missing and
+     * restart the task for nothing. Settle first.
+     */
+    r->hold_until = uv_now(r->env.loop) + TEMPLATE_RESUME_SETTLE_MS;
+    uv_timer_start(&r->wait_timer, wait_fired, TEMPLATE_RESUME_SETTLE_MS, 0);
 }
 
 void template_runner_stop(struct template_runner *r)
@@ -262,11 +276,15 @@ unsigned long template_runner_rerenders(const struct template_runner *r)
 
 /* ------------------------------------------------------------ waiting */
 
-static uint64_t due_of(const struct item *it, uint64_t now)
+static uint64_t due_of(const struct template_runner *r,
+                       const struct item *it,
+                       uint64_t now)
 {
     const struct template_wait *w = it->tt->wait;
     uint64_t due;
 
+    if (r->hold_until > now)
+        return r->hold_until;
     if (w == NULL || (w->min_ns <= 0 && w->max_ns <= 0))
         return now;
     due = it->last_change + (uint64_t)(w->min_ns / 1000000);
@@ -285,7 +303,7 @@ static void arm_wait(struct template_runner *r)
 
         if (!r->items[i].dirty)
             continue;
-        due = due_of(&r->items[i], now);
+        due = due_of(r, &r->items[i], now);
         if (due < first)
             first = due;
     }
@@ -311,6 +329,8 @@ static void woken(struct watch *w, void *arg)
         if (is_once(it) || catalog_tmpl_deps_index(r->ct, &it->deps) ==
                                it->seen)
             continue;
+        log_debug(&r->lg, "%s: an answer it read moved",
+                  model_str(it->tt->dest_path));
         if (!it->dirty) {
             it->dirty = true;
             it->dirty_since = now;
@@ -383,7 +403,7 @@ static void wait_fired(uv_timer_t *t)
         struct buf out = BUF_INIT;
         struct err err = ERR_INIT;
 
-        if (!it->dirty || due_of(it, now) > now)
+        if (!it->dirty || due_of(r, it, now) > now)
             continue;
         if (render(r, it, &out, &err) != 0) {
             buf_release(&out);
@@ -391,6 +411,8 @@ static void wait_fired(uv_timer_t *t)
             return;
         }
         r->rerenders++;
+        log_debug(&r->lg, "%s: rendered again (%zu bytes)",
+                  model_str(it->tt->dest_path), out.len);
         if (out.len == it->last.len &&
             (out.len == 0 || memcmp(out.data, it->last.data, out.len) == 0)) {
             buf_release(&out);

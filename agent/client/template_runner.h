@@ -66,7 +66,8 @@ int template_runner_prestart(struct template_runner *r,
 
 /*
  * After the agent restarted and reattached to the running task: what each
- * template wrote before is read back from disk, the templates are
+ * template wrote before is read back from disk, and after a short settle
+ * (the mesh's records come back once it rejoins) the templates are
  * rendered again and watched; a file that changed while the agent was
  * down is replaced and its change_mode runs, as after any change.
  * Failures are reported through ops->fail, as for a later change.

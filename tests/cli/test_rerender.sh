@@ -211,15 +211,20 @@ t_ok $? "then the task is killed"
 
 # After the agent is killed (-9) and started again on its data dir, the
 # reattached consumer's templates are watched again.
+BEFORE=$(cat "$LOCAL/noop.txt")
 kill -9 $AGENT
 wait $AGENT 2>/dev/null
 "$CARAVAN" agent -dev -http-port "$port" -data-dir "$T_TMP/data" >>"$T_TMP/agent.log" 2>&1 &
 AGENT=$!
-wait_until 150 api_check "$API/allocation/$ALLOC" '.TaskStates.web.State == "running"'
+wait_until 300 api_check "$API/allocation/$ALLOC" '.TaskStates.web.State == "running"'
 t_ok $? "the agent is back with the consumer running"
 wait_until 150 api_check "$API/service/redis-svc" 'length == 1'
 t_ok $? "and the service registered"
-t_eq "the consumer kept its files" "$(cat "$LOCAL/noop.txt")" "$P1"
+t_eq "the consumer kept its files" "$(cat "$LOCAL/noop.txt")" "$BEFORE"
+# The deletion above does not outlive the agent: the service is back, and
+# once the restored templates settle, the file shows it again.
+wait_until 300 file_is "$LOCAL/noop.txt" "$P1"
+t_ok $? "the restored template follows the catalogue again"
 redis_job "$P2"
 t_run "move the service again" 0 "$CARAVAN" job run -detach "$T_TMP/redis.nomad.hcl"
 wait_until 300 file_is "$LOCAL/noop.txt" "$P2"
