@@ -21,6 +21,7 @@
 #define REC_SERVICES "svc"
 #define REC_KEYS "keys"
 #define REC_KEYOP "keyop"
+#define KEYOP_FRESH_MS 60000
 
 struct pending_join
 {
@@ -211,7 +212,8 @@ void agent_mesh_keyring_changed(struct agent_mesh *am,
                                 const char *op,
                                 const char *key)
 {
-    char *v = xasprintf("%s %s", op, key);
+    /* The time lets members joining much later ignore an old change. */
+    char *v = xasprintf("%s %s %lld", op, key, (long long)time_wall_unix_ms());
     struct err err = ERR_INIT;
 
     if (swim_record_set(core(am), mesh_now(am->mesh), REC_KEYOP, v, strlen(v),
@@ -227,8 +229,9 @@ static void apply_keyop(struct agent_mesh *am,
                         const struct swim_record *r)
 {
     uint64_t *seen = map_get(&am->keyop_seen, member);
-    char text[128], *sp;
+    char text[160], *sp, *at;
     struct err err = ERR_INIT;
+    long long when;
     int rc;
 
     if (r->value == NULL || r->len == 0 || r->len >= sizeof(text))
@@ -243,9 +246,19 @@ static void apply_keyop(struct agent_mesh *am,
     memcpy(text, r->value, r->len);
     text[r->len] = '\0';
     sp = strchr(text, ' ');
-    if (sp == NULL)
+    at = sp ? strchr(sp + 1, ' ') : NULL;
+    if (sp == NULL || at == NULL)
         return;
-    *sp = '\0';
+    *sp = *at = '\0';
+    when = atoll(at + 1);
+    /* A change is for the members there when it was made (it spreads in
+     * well under a minute): one seen long after, by an agent that just
+     * started or joined, is history, not a request. */
+    if (llabs((long long)time_wall_unix_ms() - when) > KEYOP_FRESH_MS) {
+        log_debug(&am->lg, "keyring %s from %s: too old, ignored", text,
+                  member);
+        return;
+    }
     if (strcmp(text, "install") == 0)
         rc = seal_keyring_install_b64(am->keyring, sp + 1, &err);
     else if (strcmp(text, "use") == 0)

@@ -9,7 +9,9 @@
  * - Records carry what every agent must see: "svc", the local node's
  *   service set (discovery/catalog.h encoding); "keys", the keyring this
  *   agent holds (for the cluster-wide keyring list); "keyop", the last
- *   keyring change asked of this agent, which every member applies once.
+ *   keyring change asked of this agent, which every member applies once
+ *   (a change older than a minute, seen by an agent that joined later,
+ *   is ignored).
  *   Other members' service sets go into the local catalogue; a member
  *   that left takes its services with it at once, a failed one keeps them
  *   until it is reaped (services keep resolving through a short
