@@ -648,6 +648,22 @@ static char *join_addr(const char *s)
     return out;
 }
 
+static char **join_addrs(char *const *given, int n)
+{
+    char **v = xcalloc((size_t)n + 1, sizeof(*v));
+
+    for (int i = 0; i < n; i++)
+        v[i] = join_addr(given[i]);
+    return v;
+}
+
+static void free_addrs(char **v, int n)
+{
+    for (int i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
 static int start_mesh(struct agent *a,
                       const struct agent_config *cfg,
                       const char *node,
@@ -668,12 +684,8 @@ static int start_mesh(struct agent *a,
     name = a->server ? xasprintf("%s.%s", node, region) : xstrdup(node);
     if (a->rpc_server != NULL)
         rpc_addr = xasprintf("%s:%u", adv, rpc_server_port(a->rpc_server));
-    join = xcalloc((size_t)cfg->nstart_join + 1, sizeof(*join));
-    for (int i = 0; i < cfg->nstart_join; i++)
-        join[i] = join_addr(cfg->start_join[i]);
-    retry = xcalloc((size_t)cfg->nretry_join + 1, sizeof(*retry));
-    for (int i = 0; i < cfg->nretry_join; i++)
-        retry[i] = join_addr(cfg->retry_join[i]);
+    join = join_addrs(cfg->start_join, cfg->nstart_join);
+    retry = join_addrs(cfg->retry_join, cfg->nretry_join);
     mc.name = name;
     mc.bind_ip = bind;
     mc.port = port;
@@ -698,12 +710,8 @@ static int start_mesh(struct agent *a,
     mc.servers_changed = servers_from_mesh;
     mc.arg = a;
     rc = agent_mesh_start(&a->loop, &mc, &a->mesh, err);
-    for (int i = 0; i < cfg->nstart_join; i++)
-        free(join[i]);
-    free(join);
-    for (int i = 0; i < cfg->nretry_join; i++)
-        free(retry[i]);
-    free(retry);
+    free_addrs(join, cfg->nstart_join);
+    free_addrs(retry, cfg->nretry_join);
     free(rpc_addr);
     free(name);
     if (rc == 0 && a->client != NULL)

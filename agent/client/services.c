@@ -256,21 +256,17 @@ void client_services_commit(struct client_services *cs, int64_t now_ms)
     }
     catalog_node_set_release(&cs->set);
     memset(&cs->set, 0, sizeof(cs->set));
-    /* Deleted registrations that were not produced again are gone. */
-    for (;;) {
+    /* Deleted registrations that were not produced again are gone (a
+     * walk may delete what it visits: map.h). */
+    {
         struct map_iter it;
         const char *k;
         void *v;
-        char *drop = NULL;
 
         map_iter_init(&it, &cs->deleted);
-        while (drop == NULL && map_next(&it, &k, &v))
+        while (map_next(&it, &k, &v))
             if (!((struct deleted *)v)->seen)
-                drop = xstrdup(k);
-        if (drop == NULL)
-            break;
-        free(map_del(&cs->deleted, drop));
-        free(drop);
+                free(map_del(&cs->deleted, k));
     }
     watch_hub_run(cs->hub);
 }

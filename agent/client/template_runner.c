@@ -380,13 +380,25 @@ static void add_action(struct template_runner *r, const struct item *it)
         r->splay_ms = it->tt->splay_ns / 1000000;
 }
 
+/* A template problem: fatal ones fail the task, others are an event. */
+static void report(struct template_runner *r, bool fatal, const char *msg)
+{
+    const struct template_runner_ops *ops = r->env.ops;
+
+    if (fatal) {
+        template_runner_stop(r);
+        if (ops && ops->fail)
+            ops->fail(r->env.arg, msg);
+    } else if (ops && ops->event) {
+        ops->event(r->env.arg, "Template", msg);
+    }
+}
+
 static void fail(struct template_runner *r, const char *fmt, const char *msg)
 {
     char *why = xasprintf(fmt, msg);
 
-    template_runner_stop(r);
-    if (r->env.ops && r->env.ops->fail)
-        r->env.ops->fail(r->env.arg, why);
+    report(r, true, why);
     free(why);
 }
 
@@ -484,13 +496,7 @@ static void script_exited(uv_process_t *p, int64_t status, int signo)
                             "%lld",
                             s->command, (long long)status);
 
-        if (s->fail_on_error) {
-            template_runner_stop(r);
-            if (r->env.ops && r->env.ops->fail)
-                r->env.ops->fail(r->env.arg, msg);
-        } else if (r->env.ops && r->env.ops->event) {
-            r->env.ops->event(r->env.arg, "Template", msg);
-        }
+        report(r, s->fail_on_error, msg);
         free(msg);
     }
     uv_close((uv_handle_t *)&s->proc, script_handle_closed);
@@ -551,13 +557,7 @@ static void run_script(struct template_runner *r, const struct item *it)
         s->open = 1;
         r->open++;
         uv_close((uv_handle_t *)&s->proc, script_handle_closed);
-        if (tri_is_true(cs->fail_on_error)) {
-            template_runner_stop(r);
-            if (r->env.ops && r->env.ops->fail)
-                r->env.ops->fail(r->env.arg, msg);
-        } else if (r->env.ops && r->env.ops->event) {
-            r->env.ops->event(r->env.arg, "Template", msg);
-        }
+        report(r, tri_is_true(cs->fail_on_error), msg);
         free(msg);
         return;
     }

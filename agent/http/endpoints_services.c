@@ -153,6 +153,14 @@ static void answer_service(struct http_api *api, struct httpd_req *req)
 
 /* ------------------------------------------------------ blocking */
 
+static void answer(struct http_api *api, struct httpd_req *req, bool one_name)
+{
+    if (one_name)
+        answer_service(api, req);
+    else
+        answer_services(api, req);
+}
+
 struct parked
 {
     struct http_api *api;
@@ -178,10 +186,7 @@ static void parked_end(struct parked *p)
 static void parked_fire(struct parked *p)
 {
     httpd_req_on_abort(p->req, NULL, NULL);
-    if (p->one_name)
-        answer_service(p->api, p->req);
-    else
-        answer_services(p->api, p->req);
+    answer(p->api, p->req, p->one_name);
     parked_end(p);
 }
 
@@ -236,10 +241,7 @@ static void serve(struct http_api *api, struct httpd_req *req, bool one_name)
         now = catalog_index(cat);
     if (min_index == 0 || (now ? now : 1) > min_index ||
         (one_name && (name == NULL || name[0] == '\0'))) {
-        if (one_name)
-            answer_service(api, req);
-        else
-            answer_services(api, req);
+        answer(api, req, one_name);
         return;
     }
     p = xcalloc(1, sizeof(*p));

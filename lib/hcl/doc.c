@@ -787,7 +787,7 @@ int hcl_parse(const char *src,
         for (size_t i = 0; i < e.nlocals && rc == 0; i++) {
             struct local_def *l = &e.locals[i];
 
-            if (l->state == LOCAL_TODO) {
+            if (l->state == LOCAL_PENDING) {
                 l->state = LOCAL_BUSY;
                 if (hcl_eval_expr(&e, l->expr, &l->val) != 0)
                     rc = ERR_INVALID;

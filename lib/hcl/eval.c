@@ -289,7 +289,7 @@ static int eval_local(struct eval *e,
                      name);
             return -1;
         }
-        if (l->state == LOCAL_TODO) {
+        if (l->state == LOCAL_PENDING) {
             l->state = LOCAL_BUSY;
             rc = hcl_eval_expr(e, l->expr, &l->val);
             if (rc != 0)

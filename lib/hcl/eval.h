@@ -19,7 +19,7 @@ struct scope
 };
 
 enum local_state {
-    LOCAL_TODO,
+    LOCAL_PENDING,
     LOCAL_BUSY,
     LOCAL_DONE,
 };

@@ -19,14 +19,6 @@
 #include "lib/buf.h"
 #include "tests/bench/bench_http.h"
 
-static double now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 /* Resident kB of pid from smaps_rollup: field "Rss" or "Anonymous". */
 static long rss_kb(pid_t pid, const char *field)
 {
@@ -122,13 +114,6 @@ static int bench_registrations(const char *base)
            "%d readable (target >= 5000/s, all readable)\n",
            JOBS, CLIENTS, JOBS / (dt / 1000.0), failed, found);
     return failed == 0 && found == JOBS ? 0 : 1;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-
-    return (x > y) - (x < y);
 }
 
 int main(void)

@@ -1,6 +1,7 @@
 /*
- * What the agent benchmarks share: a free TCP port on 127.0.0.1 and one
- * blocking HTTP request through libcurl, answering its status code.
+ * What the agent benchmarks share: a free TCP port on 127.0.0.1, one
+ * blocking HTTP request through libcurl answering its status code, a
+ * monotonic clock in ms and a comparison for sorting samples.
  * Header-only: each benchmark is one program.
  */
 #ifndef CARAVAN_TESTS_BENCH_BENCH_HTTP_H
@@ -9,10 +10,27 @@
 #include <curl/curl.h>
 #include <netinet/in.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "lib/buf.h"
+
+static inline double now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* For qsort() of doubles, ascending. */
+static inline int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+
+    return (x > y) - (x < y);
+}
 
 static inline size_t collect(char *data, size_t size, size_t n, void *arg)
 {

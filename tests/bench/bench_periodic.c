@@ -21,13 +21,6 @@
 
 #define NJOBS 100
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-
-    return (x > y) - (x < y);
-}
-
 static void sleep_s(int s)
 {
     struct timespec t = {s, 0};
